@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vio9p character device: the file operations behind /dev/9p/<minor>.
+ *
+ * A write(2) is one request and a read(2) one reply; main.c describes the
+ * life of a request from write to virtqueue to interrupt to read, and the
+ * locking.  Every function here that sleeps does so on vio9p_dev.wq with
+ * vio9p_dev.lock as the condition's lock, and checks vio9p_dev.gone after
+ * every wake-up.
+ *
+ * The driver checks three things in a request, so that a malformed one
+ * fails here with EINVAL instead of upsetting the device: it is at least
+ * VIO9P_MIN_MSG_SIZE bytes, at most VIO9P_MAX_MSG_SIZE, and its size[4]
+ * equals the write's length.  It changes one: a Tversion asking for an
+ * msize above VIO9P_MAX_MSG_SIZE has it lowered to VIO9P_MAX_MSG_SIZE, so a
+ * session can never negotiate replies larger than the reply buffer (QEMU
+ * marks the device broken when a reply does not fit).
+ */
+
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/scatterlist.h>
+#include <linux/uaccess.h>
+#include <linux/virtio.h>
+
+#include "compat.h"
+#include "vio9p.h"
+
+#define P9_TVERSION		100
+#define P9_TVERSION_MSIZE	7
+
+/* Can a writer get a slot without sleeping? */
+static bool vio9p_can_write(struct vio9p_dev *vd)
+{
+	lockdep_assert_held(&vd->lock);
+	return vd->nr_free || vd->nr_reqs < vd->max_reqs;
+}
+
+/**
+ * vio9p_put_slot() - return a slot to the free list and wake a writer
+ * @vd: the device
+ * @req: a slot on no list
+ */
+static void vio9p_put_slot(struct vio9p_dev *vd, struct vio9p_req *req)
+{
+	spin_lock_irq(&vd->lock);
+	list_add(&req->node, &vd->free);
+	vd->nr_free++;
+	spin_unlock_irq(&vd->lock);
+	wake_up_interruptible(&vd->wq);
+}
+
+/**
+ * vio9p_get_slot() - take a free slot, allocating or waiting for one
+ * @vd: the device
+ * @nonblock: fail with -EAGAIN instead of sleeping
+ *
+ * Return: a slot on no list, or ERR_PTR(-EAGAIN, -ERESTARTSYS, -ENODEV or
+ * -ENOMEM).
+ */
+static struct vio9p_req *vio9p_get_slot(struct vio9p_dev *vd, bool nonblock)
+{
+	struct vio9p_req *req;
+	int ret;
+
+	spin_lock_irq(&vd->lock);
+	for (;;) {
+		if (vd->gone) {
+			ret = -ENODEV;
+			goto out_unlock;
+		}
+		req = list_first_entry_or_null(&vd->free, struct vio9p_req,
+					       node);
+		if (req) {
+			list_del_init(&req->node);
+			vd->nr_free--;
+			spin_unlock_irq(&vd->lock);
+			return req;
+		}
+		if (vd->nr_reqs < vd->max_reqs)
+			break;
+		if (nonblock) {
+			ret = -EAGAIN;
+			goto out_unlock;
+		}
+		ret = wait_event_interruptible_lock_irq(vd->wq,
+							vd->gone ||
+							vio9p_can_write(vd),
+							vd->lock);
+		if (ret)
+			goto out_unlock;
+	}
+
+	/* Claim the right to a new slot, then allocate it unlocked. */
+	vd->nr_reqs++;
+	spin_unlock_irq(&vd->lock);
+	req = vio9p_req_alloc();
+	spin_lock_irq(&vd->lock);
+	if (!req) {
+		vd->nr_reqs--;
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	list_add(&req->all, &vd->all_reqs);
+	spin_unlock_irq(&vd->lock);
+	return req;
+
+out_unlock:
+	spin_unlock_irq(&vd->lock);
+	return ERR_PTR(ret);
+}
+
+/**
+ * vio9p_submit() - hand a filled slot to the device
+ * @vd: the device
+ * @req: the slot, on no list
+ * @len: bytes of request in @req->tx
+ *
+ * The kick happens under the lock so that it cannot race with remove()
+ * deleting the virtqueue.
+ *
+ * Return: 0, or -ENODEV if the device is gone, or the virtqueue's error.
+ */
+static int vio9p_submit(struct vio9p_dev *vd, struct vio9p_req *req, u32 len)
+{
+	struct scatterlist out, in, *sgs[2] = { &out, &in };
+	int ret;
+
+	sg_init_one(&out, req->tx, len);
+	sg_init_one(&in, req->rx, VIO9P_MAX_MSG_SIZE);
+
+	spin_lock_irq(&vd->lock);
+	if (vd->gone) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	req->gen = vd->gen;
+	ret = virtqueue_add_sgs(vd->vq, sgs, 1, 1, req, GFP_ATOMIC);
+	if (ret)
+		goto out_unlock;
+	vd->nr_busy++;
+	vd->stats.submitted++;
+	vd->stats.bytes_out += len;
+	virtqueue_kick(vd->vq);
+out_unlock:
+	spin_unlock_irq(&vd->lock);
+	return ret;
+}
+
+/* Lower a Tversion's msize to what the reply buffer holds. */
+static void vio9p_clamp_msize(u8 *msg, size_t len)
+{
+	if (len < P9_TVERSION_MSIZE + 4 || msg[4] != P9_TVERSION)
+		return;
+	if (get_unaligned_le32(msg + P9_TVERSION_MSIZE) > VIO9P_MAX_MSG_SIZE)
+		put_unaligned_le32(VIO9P_MAX_MSG_SIZE, msg + P9_TVERSION_MSIZE);
+}
+
+/**
+ * vio9p_write() - send one 9P request
+ * @file: the open channel
+ * @ubuf: the request
+ * @count: its length, which must equal its size[4]
+ * @ppos: unused: the channel is a stream
+ *
+ * The whole request is sent or nothing is.
+ *
+ * Return: @count, or -EINVAL, -EMSGSIZE, -EFAULT, -EAGAIN, -ERESTARTSYS,
+ * -ENODEV or -ENOMEM.
+ */
+static ssize_t vio9p_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	struct vio9p_dev *vd = file->private_data;
+	struct vio9p_req *req;
+	int ret;
+
+	if (count < VIO9P_MIN_MSG_SIZE)
+		return -EINVAL;
+	if (count > VIO9P_MAX_MSG_SIZE)
+		return -EMSGSIZE;
+
+	req = vio9p_get_slot(vd, file->f_flags & O_NONBLOCK);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+
+	if (copy_from_user(req->tx, ubuf, count)) {
+		ret = -EFAULT;
+		goto out_put_slot;
+	}
+	if (get_unaligned_le32(req->tx) != count) {
+		ret = -EINVAL;
+		goto out_put_slot;
+	}
+	vio9p_clamp_msize(req->tx, count);
+
+	ret = vio9p_submit(vd, req, count);
+	if (ret)
+		goto out_put_slot;
+	return count;
+
+out_put_slot:
+	vio9p_put_slot(vd, req);
+	return ret;
+}
+
+/*
+ * The length of a reply: its size[4], but never more than the device said
+ * it wrote (req->len, itself clamped to the buffer), so that nothing stale
+ * in the buffer is ever handed out.
+ */
+static u32 vio9p_reply_len(const struct vio9p_req *req)
+{
+	if (req->len < 4)
+		return req->len;
+	return min(get_unaligned_le32(req->rx), req->len);
+}
+
+/**
+ * vio9p_read() - receive one 9P reply
+ * @file: the open channel
+ * @ubuf: room for the reply
+ * @count: its size; too small gets -EOVERFLOW and the reply stays queued
+ * @ppos: unused: the channel is a stream
+ *
+ * Return: the reply's length, or -EOVERFLOW, -EFAULT, -EAGAIN,
+ * -ERESTARTSYS or -ENODEV.
+ */
+static ssize_t vio9p_read(struct file *file, char __user *ubuf, size_t count,
+			  loff_t *ppos)
+{
+	struct vio9p_dev *vd = file->private_data;
+	struct vio9p_req *req;
+	ssize_t ret;
+	u32 len;
+
+	spin_lock_irq(&vd->lock);
+	for (;;) {
+		if (vd->gone) {
+			ret = -ENODEV;
+			goto out_unlock;
+		}
+		req = list_first_entry_or_null(&vd->done, struct vio9p_req,
+					       node);
+		if (req)
+			break;
+		if (file->f_flags & O_NONBLOCK) {
+			ret = -EAGAIN;
+			goto out_unlock;
+		}
+		ret = wait_event_interruptible_lock_irq(vd->wq,
+							vd->gone ||
+							!list_empty(&vd->done),
+							vd->lock);
+		if (ret)
+			goto out_unlock;
+	}
+
+	len = vio9p_reply_len(req);
+	if (len > count) {
+		ret = -EOVERFLOW;
+		goto out_unlock;
+	}
+	list_del_init(&req->node);
+	spin_unlock_irq(&vd->lock);
+
+	if (copy_to_user(ubuf, req->rx, len)) {
+		spin_lock_irq(&vd->lock);
+		list_add(&req->node, &vd->done);
+		spin_unlock_irq(&vd->lock);
+		return -EFAULT;
+	}
+
+	spin_lock_irq(&vd->lock);
+	vd->stats.bytes_in += len;
+	spin_unlock_irq(&vd->lock);
+	vio9p_put_slot(vd, req);
+	return len;
+
+out_unlock:
+	spin_unlock_irq(&vd->lock);
+	return ret;
+}
+
+static __poll_t vio9p_poll(struct file *file, poll_table *wait)
+{
+	struct vio9p_dev *vd = file->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(file, &vd->wq, wait);
+
+	spin_lock_irq(&vd->lock);
+	if (vd->gone) {
+		mask = EPOLLHUP | EPOLLERR;
+	} else {
+		if (!list_empty(&vd->done))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (vio9p_can_write(vd))
+			mask |= EPOLLOUT | EPOLLWRNORM;
+	}
+	spin_unlock_irq(&vd->lock);
+	return mask;
+}
+
+static long vio9p_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct vio9p_dev *vd = file->private_data;
+	void __user *argp = (void __user *)arg;
+	struct vio9p_limits limits = { };
+	bool gone;
+
+	spin_lock_irq(&vd->lock);
+	gone = vd->gone;
+	spin_unlock_irq(&vd->lock);
+	if (gone)
+		return -ENODEV;
+
+	switch (cmd) {
+	case VIO9P_IOC_MOUNT_TAG:
+		if (copy_to_user(argp, vd->tag, VIO9P_MOUNT_TAG_SIZE))
+			return -EFAULT;
+		return 0;
+	case VIO9P_IOC_LIMITS:
+		limits.msize = VIO9P_MAX_MSG_SIZE;
+		limits.requests = vd->max_reqs;
+		if (copy_to_user(argp, &limits, sizeof(limits)))
+			return -EFAULT;
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+/**
+ * vio9p_open() - claim the channel for one file
+ * @inode: the /dev/9p/<minor> inode
+ * @file: the new file
+ *
+ * Return: 0, or -EINVAL without O_RDWR and O_EXCL, -EBUSY if another file
+ * has the channel, -ENODEV if the device is gone.
+ */
+static int vio9p_open(struct inode *inode, struct file *file)
+{
+	struct vio9p_dev *vd;
+	int ret = 0;
+
+	if ((file->f_flags & O_ACCMODE) != O_RDWR || !(file->f_flags & O_EXCL))
+		return -EINVAL;
+
+	vd = vio9p_dev_get(iminor(inode));
+	if (!vd)
+		return -ENODEV;
+
+	spin_lock_irq(&vd->lock);
+	if (vd->gone)
+		ret = -ENODEV;
+	else if (vd->open)
+		ret = -EBUSY;
+	else
+		vd->open = true;
+	spin_unlock_irq(&vd->lock);
+	if (ret)
+		goto out_put_dev;
+
+	file->private_data = vd;
+	return stream_open(inode, file);
+
+out_put_dev:
+	vio9p_dev_put(vd);
+	return ret;
+}
+
+/**
+ * vio9p_release() - let go of the channel
+ * @inode: the /dev/9p/<minor> inode
+ * @file: the last reference to the file
+ *
+ * Unread replies are freed.  Requests still on the device belong to the
+ * old generation, so their replies are dropped when they arrive.
+ *
+ * Return: 0.
+ */
+static int vio9p_release(struct inode *inode, struct file *file)
+{
+	struct vio9p_dev *vd = file->private_data;
+	struct vio9p_req *req;
+
+	spin_lock_irq(&vd->lock);
+	list_for_each_entry(req, &vd->done, node) {
+		vd->stats.stale++;
+		vd->nr_free++;
+	}
+	list_splice_init(&vd->done, &vd->free);
+	vd->gen++;
+	vd->open = false;
+	spin_unlock_irq(&vd->lock);
+	wake_up_interruptible(&vd->wq);
+
+	vio9p_dev_put(vd);
+	return 0;
+}
+
+const struct file_operations vio9p_fops = {
+	.owner = THIS_MODULE,
+	.open = vio9p_open,
+	.release = vio9p_release,
+	.read = vio9p_read,
+	.write = vio9p_write,
+	.poll = vio9p_poll,
+	.unlocked_ioctl = vio9p_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};

@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vio9p: a raw 9P channel to userspace over a virtio-9p device.
+ *
+ * Every virtio-9p device gets a character device, /dev/9p/<minor>.  One
+ * process at a time opens it, writes one 9P request per write(2) and reads
+ * one reply per read(2).  The driver neither parses nor rewrites 9P beyond
+ * the header checks described in chan.c: it is a transport.
+ *
+ * LIFE OF A REQUEST
+ *
+ *   write(2)	vio9p_write() takes a slot from vio9p_dev.free, or allocates
+ *		one while vio9p_dev.nr_reqs < max_reqs, or sleeps on
+ *		vio9p_dev.wq for one (-EAGAIN if O_NONBLOCK).  The request
+ *		is copied into slot->tx with no lock held, then, under the
+ *		lock, stamped with the current generation and added to the
+ *		virtqueue as two buffers: tx (device-readable) and rx
+ *		(device-writable, VIO9P_MAX_MSG_SIZE bytes).  The slot is on
+ *		no list while the device owns it.
+ *
+ *   interrupt	vio9p_vq_done() takes every used buffer off the virtqueue,
+ *		clamps the used length to the buffer, and appends the slot
+ *		to vio9p_dev.done, in the order the device completed them,
+ *		or puts it straight back on vio9p_dev.free when its
+ *		generation is not the current one (the file that sent it was
+ *		closed).  Then it wakes vio9p_dev.wq.
+ *
+ *   read(2)	vio9p_read() sleeps on vio9p_dev.wq until vio9p_dev.done is
+ *		not empty (-EAGAIN if O_NONBLOCK), takes the first slot off
+ *		it, and copies the reply out with no lock held.  The reply's
+ *		length is its size[4], clamped to the used length.  A buffer
+ *		that is too small gets -EOVERFLOW and the slot stays first
+ *		in line; a failed copy puts it back at the head.  Then the
+ *		slot returns to vio9p_dev.free and a writer is woken.
+ *
+ * A slot is on one list at a time: free, done, or none (on the device, or in
+ * a read or write between lists).  vio9p_dev.all_reqs links every slot for
+ * the final free.  One slot is allocated at probe so the channel always
+ * works; the others are allocated on demand and kept until the device goes.
+ *
+ * LOCKING
+ *
+ * vio9p_dev.lock, a spinlock taken with interrupts off because the
+ * virtqueue callback takes it, guards the lists, the counters, the
+ * generation, the open and gone flags, and every virtqueue operation.
+ * Nothing sleeps under it: slot allocation and user copies happen with it
+ * dropped, and sleepers use wait_event_interruptible_lock_irq() so that the
+ * condition is tested under it.  poll() also reads readiness under it.
+ *
+ * vio9p_minor_lock, a mutex, guards vio9p_minors, the idr from minor number
+ * to device, so that open() cannot race with probe or remove.
+ *
+ * OPEN AND CLOSE
+ *
+ * open() requires O_RDWR and O_EXCL and admits one file at a time.  Neither
+ * open nor close resets the 9P session: that is the client's Tversion.
+ * close() frees unread replies and advances the generation, so a reply to
+ * a request written before a close is never seen after the next open.
+ *
+ * UNPLUG
+ *
+ * remove() unpublishes the minor and the device node, sets gone under the
+ * lock and wakes every sleeper, who return -ENODEV.  It then resets the
+ * device, detaches the buffers it still held and deletes the virtqueue.
+ * Every later call on an open file checks gone under the lock before it
+ * touches the virtqueue and returns -ENODEV.  A kref held by the device and
+ * by each open file keeps vio9p_dev and its slots alive until the last
+ * close; the minor number is free for a new device at once.  The module
+ * cannot be unloaded while a file is open, since vio9p_fops pins it.
+ */
+
+#include <linux/device.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/virtio.h>
+#include <linux/virtio_9p.h>
+#include <linux/virtio_config.h>
+
+#include "compat.h"
+#include "vio9p.h"
+
+#define VIO9P_MINORS	256
+
+static unsigned int max_requests = 8;
+module_param(max_requests, uint, 0644);
+MODULE_PARM_DESC(max_requests,
+		 "request slots per device, each with room for a request and its reply (default 8)");
+
+static dev_t vio9p_devt;
+static struct cdev vio9p_cdev;
+static DEFINE_MUTEX(vio9p_minor_lock);
+static DEFINE_IDR(vio9p_minors);
+
+/**
+ * vio9p_req_alloc() - allocate a request slot with its two buffers
+ *
+ * Return: the slot, or NULL when memory is short.
+ */
+struct vio9p_req *vio9p_req_alloc(void)
+{
+	struct vio9p_req *req;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return NULL;
+	req->tx = kmalloc(VIO9P_MAX_MSG_SIZE, GFP_KERNEL);
+	if (!req->tx)
+		goto out_free_req;
+	req->rx = kzalloc(VIO9P_MAX_MSG_SIZE, GFP_KERNEL);
+	if (!req->rx)
+		goto out_free_tx;
+	INIT_LIST_HEAD(&req->node);
+	return req;
+
+out_free_tx:
+	kfree(req->tx);
+out_free_req:
+	kfree(req);
+	return NULL;
+}
+
+void vio9p_req_free(struct vio9p_req *req)
+{
+	kfree(req->rx);
+	kfree(req->tx);
+	kfree(req);
+}
+
+static void vio9p_dev_release(struct kref *kref)
+{
+	struct vio9p_dev *vd = container_of(kref, struct vio9p_dev, kref);
+	struct vio9p_req *req, *tmp;
+
+	list_for_each_entry_safe(req, tmp, &vd->all_reqs, all)
+		vio9p_req_free(req);
+	kfree(vd);
+}
+
+/**
+ * vio9p_dev_get() - find the device behind a minor number and pin it
+ * @minor: the minor number of /dev/9p/<minor>
+ *
+ * Return: the device with a reference the caller drops with
+ * vio9p_dev_put(), or NULL if no device has this minor.
+ */
+struct vio9p_dev *vio9p_dev_get(unsigned int minor)
+{
+	struct vio9p_dev *vd;
+
+	mutex_lock(&vio9p_minor_lock);
+	vd = idr_find(&vio9p_minors, minor);
+	if (vd)
+		kref_get(&vd->kref);
+	mutex_unlock(&vio9p_minor_lock);
+	return vd;
+}
+
+void vio9p_dev_put(struct vio9p_dev *vd)
+{
+	kref_put(&vd->kref, vio9p_dev_release);
+}
+
+/**
+ * vio9p_vq_done() - virtqueue callback: move finished requests to done
+ * @vq: the request virtqueue
+ *
+ * Runs in interrupt context.  The used length comes from the device and is
+ * clamped to the reply buffer here, where it enters the driver.
+ */
+static void vio9p_vq_done(struct virtqueue *vq)
+{
+	struct vio9p_dev *vd = vq->vdev->priv;
+	struct vio9p_req *req;
+	unsigned long flags;
+	unsigned int len;
+
+	spin_lock_irqsave(&vd->lock, flags);
+	while ((req = virtqueue_get_buf(vq, &len))) {
+		vd->nr_busy--;
+		vd->stats.completed++;
+		req->len = min_t(unsigned int, len, VIO9P_MAX_MSG_SIZE);
+		if (req->gen == vd->gen) {
+			list_add_tail(&req->node, &vd->done);
+		} else {
+			vd->stats.stale++;
+			list_add(&req->node, &vd->free);
+			vd->nr_free++;
+		}
+	}
+	spin_unlock_irqrestore(&vd->lock, flags);
+	wake_up_interruptible(&vd->wq);
+}
+
+static char *vio9p_devnode(vio9p_devnode_dev *dev, umode_t *mode)
+{
+	if (mode)
+		*mode = 0600;
+	return kasprintf(GFP_KERNEL, "9p/%u", MINOR(dev->devt));
+}
+
+static ssize_t mount_tag_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	struct vio9p_dev *vd = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n", vd->tag);
+}
+static DEVICE_ATTR_RO(mount_tag);
+
+static ssize_t max_requests_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct vio9p_dev *vd = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", vd->max_reqs);
+}
+static DEVICE_ATTR_RO(max_requests);
+
+static ssize_t max_msize_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%u\n", VIO9P_MAX_MSG_SIZE);
+}
+static DEVICE_ATTR_RO(max_msize);
+
+/**
+ * stats_show() - the counters, one "name value" pair per line
+ * @dev: the class device
+ * @attr: unused
+ * @buf: the sysfs page
+ *
+ * The counters are copied under the lock so that they agree with each
+ * other.
+ *
+ * Return: the number of bytes written to @buf.
+ */
+static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct vio9p_dev *vd = dev_get_drvdata(dev);
+	struct vio9p_stats st;
+	unsigned int slots, in_use, busy;
+
+	spin_lock_irq(&vd->lock);
+	st = vd->stats;
+	slots = vd->nr_reqs;
+	in_use = vd->nr_reqs - vd->nr_free;
+	busy = vd->nr_busy;
+	spin_unlock_irq(&vd->lock);
+
+	return sysfs_emit(buf,
+			  "submitted %llu\ncompleted %llu\nstale %llu\n"
+			  "bytes_out %llu\nbytes_in %llu\n"
+			  "slots %u\nslots_in_use %u\nin_flight %u\n",
+			  st.submitted, st.completed, st.stale, st.bytes_out,
+			  st.bytes_in, slots, in_use, busy);
+}
+static DEVICE_ATTR_RO(stats);
+
+static struct attribute *vio9p_attrs[] = {
+	&dev_attr_mount_tag.attr,
+	&dev_attr_max_requests.attr,
+	&dev_attr_max_msize.attr,
+	&dev_attr_stats.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(vio9p);
+
+static struct class vio9p_class = {
+	.name = "vio9p",
+	.devnode = vio9p_devnode,
+};
+
+/**
+ * vio9p_read_tag() - read the mount tag from the device's config space
+ * @vd: the device being probed
+ *
+ * The tag length comes from the device: it is clamped to VIRTIO_9P_TAGLEN
+ * and the tag is cut at its first NUL, so that vio9p_dev.tag is always a
+ * C string with zeroes after it.
+ */
+static void vio9p_read_tag(struct vio9p_dev *vd)
+{
+	u16 len;
+
+	if (!virtio_has_feature(vd->vdev, VIRTIO_9P_MOUNT_TAG))
+		return;
+	virtio_cread(vd->vdev, struct virtio_9p_config, tag_len, &len);
+	len = min_t(u16, len, VIRTIO_9P_TAGLEN);
+	virtio_cread_bytes(vd->vdev, offsetof(struct virtio_9p_config, tag),
+			   vd->tag, len);
+	len = strnlen(vd->tag, len);
+	memset(vd->tag + len, 0, sizeof(vd->tag) - len);
+}
+
+/**
+ * vio9p_probe() - bind a virtio-9p device and publish /dev/9p/<minor>
+ * @vdev: the device
+ *
+ * Return: 0, or -errno with everything undone.
+ */
+static int vio9p_probe(struct virtio_device *vdev)
+{
+	struct vio9p_dev *vd;
+	struct vio9p_req *req;
+	unsigned int ring;
+	int ret;
+
+	vd = kzalloc(sizeof(*vd), GFP_KERNEL);
+	if (!vd)
+		return -ENOMEM;
+	kref_init(&vd->kref);
+	spin_lock_init(&vd->lock);
+	init_waitqueue_head(&vd->wq);
+	INIT_LIST_HEAD(&vd->free);
+	INIT_LIST_HEAD(&vd->done);
+	INIT_LIST_HEAD(&vd->all_reqs);
+	vd->vdev = vdev;
+	vdev->priv = vd;
+
+	vd->vq = virtio_find_single_vq(vdev, vio9p_vq_done, "requests");
+	if (IS_ERR(vd->vq)) {
+		ret = PTR_ERR(vd->vq);
+		goto out_free_dev;
+	}
+	vio9p_read_tag(vd);
+
+	/* Each request takes two descriptors: the request and the reply. */
+	ring = virtqueue_get_vring_size(vd->vq);
+	vd->max_reqs = clamp_t(unsigned int, READ_ONCE(max_requests), 1,
+			       max(ring / 2, 1U));
+
+	req = vio9p_req_alloc();
+	if (!req) {
+		ret = -ENOMEM;
+		goto out_del_vqs;
+	}
+	list_add(&req->all, &vd->all_reqs);
+	list_add(&req->node, &vd->free);
+	vd->nr_reqs = 1;
+	vd->nr_free = 1;
+
+	/* Reserve the minor; open() finds nothing until the device is ready. */
+	mutex_lock(&vio9p_minor_lock);
+	ret = idr_alloc(&vio9p_minors, NULL, 0, VIO9P_MINORS, GFP_KERNEL);
+	mutex_unlock(&vio9p_minor_lock);
+	if (ret < 0)
+		goto out_free_reqs;
+	vd->minor = ret;
+
+	virtio_device_ready(vdev);
+
+	vd->dev = device_create_with_groups(&vio9p_class, &vdev->dev,
+					    MKDEV(MAJOR(vio9p_devt), vd->minor),
+					    vd, vio9p_groups, "vio9p%d",
+					    vd->minor);
+	if (IS_ERR(vd->dev)) {
+		ret = PTR_ERR(vd->dev);
+		goto out_reset;
+	}
+
+	mutex_lock(&vio9p_minor_lock);
+	idr_replace(&vio9p_minors, vd, vd->minor);
+	mutex_unlock(&vio9p_minor_lock);
+
+	dev_info(&vdev->dev, "vio9p: /dev/9p/%d, mount tag \"%s\", %u slots\n",
+		 vd->minor, vd->tag, vd->max_reqs);
+	return 0;
+
+out_reset:
+	virtio_reset_device(vdev);
+	mutex_lock(&vio9p_minor_lock);
+	idr_remove(&vio9p_minors, vd->minor);
+	mutex_unlock(&vio9p_minor_lock);
+out_free_reqs:
+	vio9p_req_free(req);
+out_del_vqs:
+	vdev->config->del_vqs(vdev);
+out_free_dev:
+	kfree(vd);
+	return ret;
+}
+
+/**
+ * vio9p_remove() - the device is going: wake everyone and let go of it
+ * @vdev: the device
+ *
+ * Open files keep vio9p_dev alive (see UNPLUG above); this never waits for
+ * them.
+ */
+static void vio9p_remove(struct virtio_device *vdev)
+{
+	struct vio9p_dev *vd = vdev->priv;
+
+	mutex_lock(&vio9p_minor_lock);
+	idr_remove(&vio9p_minors, vd->minor);
+	mutex_unlock(&vio9p_minor_lock);
+	device_destroy(&vio9p_class, MKDEV(MAJOR(vio9p_devt), vd->minor));
+
+	spin_lock_irq(&vd->lock);
+	vd->gone = true;
+	spin_unlock_irq(&vd->lock);
+	wake_up_interruptible_all(&vd->wq);
+
+	/*
+	 * After the reset the device raises no interrupt and owns no buffer.
+	 * The slots it held are still on all_reqs and are freed with vd.
+	 */
+	virtio_reset_device(vdev);
+	while (virtqueue_detach_unused_buf(vd->vq))
+		;
+	vdev->config->del_vqs(vdev);
+	vd->vq = NULL;
+	vd->vdev = NULL;
+	vio9p_dev_put(vd);
+}
+
+static const struct virtio_device_id vio9p_id_table[] = {
+	{ VIRTIO_ID_9P, VIRTIO_DEV_ANY_ID },
+	{ 0 },
+};
+MODULE_DEVICE_TABLE(virtio, vio9p_id_table);
+
+static unsigned int vio9p_features[] = {
+	VIRTIO_9P_MOUNT_TAG,
+};
+
+static struct virtio_driver vio9p_driver = {
+	.driver.name = KBUILD_MODNAME,
+	.driver.owner = THIS_MODULE,
+	.id_table = vio9p_id_table,
+	.feature_table = vio9p_features,
+	.feature_table_size = ARRAY_SIZE(vio9p_features),
+	.probe = vio9p_probe,
+	.remove = vio9p_remove,
+};
+
+static int __init vio9p_init(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&vio9p_devt, 0, VIO9P_MINORS, "vio9p");
+	if (ret)
+		return ret;
+	cdev_init(&vio9p_cdev, &vio9p_fops);
+	vio9p_cdev.owner = THIS_MODULE;
+	ret = cdev_add(&vio9p_cdev, vio9p_devt, VIO9P_MINORS);
+	if (ret)
+		goto out_unregister_region;
+	ret = class_register(&vio9p_class);
+	if (ret)
+		goto out_del_cdev;
+	ret = register_virtio_driver(&vio9p_driver);
+	if (ret)
+		goto out_unregister_class;
+	return 0;
+
+out_unregister_class:
+	class_unregister(&vio9p_class);
+out_del_cdev:
+	cdev_del(&vio9p_cdev);
+out_unregister_region:
+	unregister_chrdev_region(vio9p_devt, VIO9P_MINORS);
+	return ret;
+}
+
+static void __exit vio9p_exit(void)
+{
+	unregister_virtio_driver(&vio9p_driver);
+	class_unregister(&vio9p_class);
+	cdev_del(&vio9p_cdev);
+	unregister_chrdev_region(vio9p_devt, VIO9P_MINORS);
+	idr_destroy(&vio9p_minors);
+}
+
+module_init(vio9p_init);
+module_exit(vio9p_exit);
+
+MODULE_DESCRIPTION("Raw 9P channel to userspace over virtio-9p devices");
+MODULE_LICENSE("GPL");

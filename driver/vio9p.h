@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of the vio9p driver.  main.c owns the device (probe,
+ * remove, the virtqueue and its interrupt, sysfs); chan.c owns the character
+ * device (open, read, write, poll, ioctl, release).  The design and the
+ * locking rules are described at the top of main.c.
+ */
+#ifndef VIO9P_INTERNAL_H
+#define VIO9P_INTERNAL_H
+
+#include <linux/cdev.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <vio9p.h>
+
+struct virtio_device;
+struct virtqueue;
+
+/**
+ * struct vio9p_req - one request slot: a request and the room for its reply
+ * @node: link on vio9p_dev.free or vio9p_dev.done, or on no list while the
+ *	request is on the device or being copied to or from userspace
+ * @all: link on vio9p_dev.all_reqs from allocation to the final free
+ * @gen: vio9p_dev.gen when the request was sent
+ * @len: used length of the reply, clamped to VIO9P_MAX_MSG_SIZE
+ * @tx: the request
+ * @rx: the reply
+ */
+struct vio9p_req {
+	struct list_head node;
+	struct list_head all;
+	u64 gen;
+	u32 len;
+	u8 *tx;
+	u8 *rx;
+};
+
+/**
+ * struct vio9p_stats - counters shown in sysfs, guarded by vio9p_dev.lock
+ * @submitted: requests handed to the device
+ * @completed: replies the device returned
+ * @stale: replies dropped because the file that sent the request was closed
+ * @bytes_out: bytes of requests handed to the device
+ * @bytes_in: bytes of replies delivered to read(2)
+ */
+struct vio9p_stats {
+	u64 submitted;
+	u64 completed;
+	u64 stale;
+	u64 bytes_out;
+	u64 bytes_in;
+};
+
+/**
+ * struct vio9p_dev - one virtio-9p device and its /dev/9p/<minor> channel
+ * @kref: held by the device from probe to remove, and by each open file
+ * @lock: guards every field below it; taken from the virtqueue interrupt
+ * @wq: readers wait here for a reply, writers for a free slot
+ * @free: idle slots
+ * @done: replies waiting for read(2), in completion order
+ * @all_reqs: every slot ever allocated, for the final free
+ * @nr_reqs: slots allocated or being allocated, at most @max_reqs
+ * @nr_free: slots on @free
+ * @nr_busy: requests on the device
+ * @max_reqs: the slot limit, fixed at probe
+ * @gen: generation, advanced at each close; a reply to a request of an
+ *	earlier generation is dropped
+ * @open: a file has the channel open
+ * @gone: the device was removed; every call returns -ENODEV
+ * @stats: counters
+ * @vdev: the virtio device, valid until remove
+ * @vq: the request virtqueue, valid while !@gone
+ * @dev: the class device behind /dev/9p/<minor>
+ * @minor: our minor number
+ * @tag: the mount tag, NUL-terminated, fixed at probe
+ */
+struct vio9p_dev {
+	struct kref kref;
+	spinlock_t lock;		/* see the kernel-doc above */
+	wait_queue_head_t wq;
+	struct list_head free;
+	struct list_head done;
+	struct list_head all_reqs;
+	unsigned int nr_reqs;
+	unsigned int nr_free;
+	unsigned int nr_busy;
+	unsigned int max_reqs;
+	u64 gen;
+	bool open;
+	bool gone;
+	struct vio9p_stats stats;
+	struct virtio_device *vdev;
+	struct virtqueue *vq;
+	struct device *dev;
+	int minor;
+	char tag[VIO9P_MOUNT_TAG_SIZE];
+};
+
+extern const struct file_operations vio9p_fops;
+
+struct vio9p_dev *vio9p_dev_get(unsigned int minor);
+void vio9p_dev_put(struct vio9p_dev *vd);
+struct vio9p_req *vio9p_req_alloc(void);
+void vio9p_req_free(struct vio9p_req *req);
+
+#endif /* VIO9P_INTERNAL_H */
