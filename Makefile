@@ -1,29 +1,78 @@
 # vio9p: top-level build.  `make check` is the test command.
 
-KVER ?= $(shell ls -1 /usr/src 2>/dev/null | sed -n 's/^linux-headers-\(.*-amd64\)$$/\1/p' | sort -V | tail -n 1)
+# The kernel to build for: the newest Debian amd64 headers installed, else
+# the running kernel's build tree.
+KVER ?= $(shell ls -1 /usr/src 2>/dev/null | \
+	sed -n 's/^linux-headers-\(.*-amd64\)$$/\1/p' | sort -V | tail -n 1)
 ifneq ($(KVER),)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 else
 KDIR ?= /lib/modules/$(shell uname -r)/build
 endif
 
-.PHONY: all module module-clean deps check demo clean
+CC = gcc
+BUILD = build
+WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
+HOST_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -g $(WARN)
+GUEST_CFLAGS = $(HOST_CFLAGS) -static -pthread -Iinclude -Itests/common \
+	-Itests/guest
+
+GUEST_SUITES = t_chan t_session t_stress t_module
+GUEST_COMMON = tests/guest/p9.c tests/guest/util.c tests/common/harness.c
+GUEST_HDRS = $(wildcard tests/guest/*.h tests/common/*.h) include/vio9p.h
+GUEST_PROGS = $(addprefix $(BUILD)/guest/,$(GUEST_SUITES))
+PATTERN = $(BUILD)/host/pattern
+
+.PHONY: all module module-clean deps check check-all lint guest-tests clean
 
 all: module
 
 # The module is built in a copy under build/, one per kernel, so that the
 # source folder stays clean and several kernels can be built side by side.
-MODDIR = $(CURDIR)/build/module/$(notdir $(KDIR))
+MODDIR = $(CURDIR)/$(BUILD)/module/$(notdir $(KDIR))
 
 module:
 	mkdir -p $(MODDIR)/include
 	cp driver/Kbuild driver/*.c driver/*.h $(MODDIR)/
 	cp include/vio9p.h $(MODDIR)/include/
-	$(MAKE) -C $(KDIR) M=$(MODDIR) W=$(W) modules
+	$(MAKE) -C $(KDIR) M=$(MODDIR) W=$(W) KCFLAGS=$(KCFLAGS) modules
 	cp $(MODDIR)/vio9p.ko driver/vio9p.ko
 
 module-clean:
-	rm -rf build/module driver/vio9p.ko
+	rm -rf $(BUILD)/module driver/vio9p.ko
+
+deps:
+	scripts/install-deps.sh
+
+lint:
+	scripts/checkpatch.sh driver/*.c driver/*.h include/*.h
+	mandoc -Tlint -Wwarning docs/*.[0-9]
+
+guest-tests: $(GUEST_PROGS) $(PATTERN)
+
+$(BUILD)/guest/%: tests/guest/%.c $(GUEST_COMMON) $(GUEST_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -o $@ $< $(GUEST_COMMON)
+
+$(PATTERN): tests/common/pattern.c tests/common/pattern.h
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -fsanitize=address,undefined -o $@ $<
+
+# `make check` installs what is missing first, then runs everything in a
+# fresh make, so that the kernel found above is the one just installed.
+check: deps
+	$(MAKE) check-all
+
+check-all:
+	rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
+	$(MAKE) module W=1 KCFLAGS=-Werror
+	$(MAKE) lint
+	$(MAKE) guest-tests
+	GUEST_KVER=$(KVER) VIO9P_KO=driver/vio9p.ko GUEST_BIN=$(BUILD)/guest \
+		PATTERN=$(PATTERN) tests/run-guest debian-$(KVER) | \
+		tee $(BUILD)/results/guest-debian.tap
+	tests/tap-summary $(BUILD)/results/*.tap
 
 clean: module-clean
-	rm -rf build
+	rm -rf $(BUILD)

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Byte-level 9P2000.L for the guest tests; see p9.h. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "p9.h"
+
+void p9_begin(struct p9msg *m, uint8_t type, uint16_t tag)
+{
+	m->len = 4;
+	p9_u8(m, type);
+	p9_u16(m, tag);
+}
+
+void p9_bytes(struct p9msg *m, const void *p, size_t n)
+{
+	ASSERT_LE(m->len + n, sizeof(m->buf));
+	memcpy(m->buf + m->len, p, n);
+	m->len += n;
+}
+
+void p9_u8(struct p9msg *m, uint8_t v)
+{
+	p9_bytes(m, &v, 1);
+}
+
+void p9_u16(struct p9msg *m, uint16_t v)
+{
+	uint8_t b[2] = { v, v >> 8 };
+
+	p9_bytes(m, b, 2);
+}
+
+void p9_u32(struct p9msg *m, uint32_t v)
+{
+	p9_u16(m, v);
+	p9_u16(m, v >> 16);
+}
+
+void p9_u64(struct p9msg *m, uint64_t v)
+{
+	p9_u32(m, v);
+	p9_u32(m, v >> 32);
+}
+
+void p9_str(struct p9msg *m, const char *s)
+{
+	p9_u16(m, strlen(s));
+	p9_bytes(m, s, strlen(s));
+}
+
+void p9_end(struct p9msg *m)
+{
+	m->buf[0] = m->len;
+	m->buf[1] = m->len >> 8;
+	m->buf[2] = m->len >> 16;
+	m->buf[3] = m->len >> 24;
+}
+
+void p9_tversion(struct p9msg *m, uint16_t tag, uint32_t msize,
+		 const char *version)
+{
+	p9_begin(m, P9_TVERSION, tag);
+	p9_u32(m, msize);
+	p9_str(m, version);
+	p9_end(m);
+}
+
+void p9_tattach(struct p9msg *m, uint16_t tag, uint32_t fid)
+{
+	p9_begin(m, P9_TATTACH, tag);
+	p9_u32(m, fid);
+	p9_u32(m, P9_NOFID);
+	p9_str(m, "root");
+	p9_str(m, "");
+	p9_u32(m, 0);
+	p9_end(m);
+}
+
+void p9_twalk1(struct p9msg *m, uint16_t tag, uint32_t fid, uint32_t newfid,
+	       const char *name)
+{
+	p9_begin(m, P9_TWALK, tag);
+	p9_u32(m, fid);
+	p9_u32(m, newfid);
+	p9_u16(m, name ? 1 : 0);
+	if (name)
+		p9_str(m, name);
+	p9_end(m);
+}
+
+void p9_tlopen(struct p9msg *m, uint16_t tag, uint32_t fid, uint32_t flags)
+{
+	p9_begin(m, P9_TLOPEN, tag);
+	p9_u32(m, fid);
+	p9_u32(m, flags);
+	p9_end(m);
+}
+
+void p9_tlcreate(struct p9msg *m, uint16_t tag, uint32_t fid,
+		 const char *name, uint32_t flags, uint32_t mode)
+{
+	p9_begin(m, P9_TLCREATE, tag);
+	p9_u32(m, fid);
+	p9_str(m, name);
+	p9_u32(m, flags);
+	p9_u32(m, mode);
+	p9_u32(m, 0);
+	p9_end(m);
+}
+
+void p9_tread(struct p9msg *m, uint16_t tag, uint32_t fid, uint64_t off,
+	      uint32_t count)
+{
+	p9_begin(m, P9_TREAD, tag);
+	p9_u32(m, fid);
+	p9_u64(m, off);
+	p9_u32(m, count);
+	p9_end(m);
+}
+
+void p9_twrite(struct p9msg *m, uint16_t tag, uint32_t fid, uint64_t off,
+	       const void *data, uint32_t count)
+{
+	p9_begin(m, P9_TWRITE, tag);
+	p9_u32(m, fid);
+	p9_u64(m, off);
+	p9_u32(m, count);
+	p9_bytes(m, data, count);
+	p9_end(m);
+}
+
+void p9_tclunk(struct p9msg *m, uint16_t tag, uint32_t fid)
+{
+	p9_begin(m, P9_TCLUNK, tag);
+	p9_u32(m, fid);
+	p9_end(m);
+}
+
+void p9_tgetattr(struct p9msg *m, uint16_t tag, uint32_t fid)
+{
+	p9_begin(m, P9_TGETATTR, tag);
+	p9_u32(m, fid);
+	p9_u64(m, 0x3fff);
+	p9_end(m);
+}
+
+void p9_treaddir(struct p9msg *m, uint16_t tag, uint32_t fid, uint64_t off,
+		 uint32_t count)
+{
+	p9_begin(m, P9_TREADDIR, tag);
+	p9_u32(m, fid);
+	p9_u64(m, off);
+	p9_u32(m, count);
+	p9_end(m);
+}
+
+uint16_t p9_get16(const struct p9msg *m, size_t off)
+{
+	ASSERT_LE(off + 2, m->len);
+	return m->buf[off] | m->buf[off + 1] << 8;
+}
+
+uint32_t p9_get32(const struct p9msg *m, size_t off)
+{
+	return p9_get16(m, off) | (uint32_t)p9_get16(m, off + 2) << 16;
+}
+
+uint64_t p9_get64(const struct p9msg *m, size_t off)
+{
+	return p9_get32(m, off) | (uint64_t)p9_get32(m, off + 4) << 32;
+}
+
+int chan_path(const char *tag, char *path, size_t size)
+{
+	char attr[300], buf[64];
+	struct dirent *de;
+	DIR *d;
+	int found = -1;
+
+	d = opendir("/sys/class/vio9p");
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) && found < 0) {
+		FILE *f;
+
+		if (strncmp(de->d_name, "vio9p", 5) != 0)
+			continue;
+		snprintf(attr, sizeof(attr), "/sys/class/vio9p/%s/mount_tag",
+			 de->d_name);
+		f = fopen(attr, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			if (strcmp(buf, tag) == 0) {
+				snprintf(path, size, "/dev/9p/%s",
+					 de->d_name + 5);
+				found = 0;
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+int chan_open(const char *tag, int extra_flags)
+{
+	char path[64];
+	int fd;
+
+	ASSERT_EQ(chan_path(tag, path, sizeof(path)), 0);
+	fd = open(path, O_RDWR | O_EXCL | extra_flags);
+	ASSERT_GE(fd, 0);
+	return fd;
+}
+
+void chan_send(int fd, const struct p9msg *req)
+{
+	ASSERT_EQ(write(fd, req->buf, req->len), (ssize_t)req->len);
+}
+
+void chan_recv(int fd, struct p9msg *rep)
+{
+	ssize_t n = read(fd, rep->buf, sizeof(rep->buf));
+
+	ASSERT_GE(n, P9_HDR);
+	rep->len = n;
+	ASSERT_EQ(p9_get32(rep, 0), n);
+}
+
+int chan_rpc(int fd, const struct p9msg *req, struct p9msg *rep)
+{
+	chan_send(fd, req);
+	chan_recv(fd, rep);
+	ASSERT_EQ(p9_tag(rep), req->buf[5] | req->buf[6] << 8);
+	if (p9_type(rep) == P9_RLERROR)
+		return (int)p9_get32(rep, P9_HDR);
+	ASSERT_EQ(p9_type(rep), req->buf[4] + 1);
+	return 0;
+}
+
+void chan_session(int fd)
+{
+	struct p9msg req, rep;
+
+	p9_tversion(&req, P9_NOTAG, VIO9P_MAX_MSG_SIZE, "9P2000.L");
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	p9_tattach(&req, 1, 0);
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+}
+
+void chan_walk_open(int fd, uint32_t newfid, const char *name, uint32_t flags)
+{
+	struct p9msg req, rep;
+
+	p9_twalk1(&req, 2, 0, newfid, name);
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(p9_get16(&rep, P9_HDR), name ? 1 : 0);
+	p9_tlopen(&req, 3, newfid, flags);
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+}

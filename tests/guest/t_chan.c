@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The promises of vio9p(4D) about one channel: open flags and exclusivity,
+ * write and read sizes, blocking and non-blocking behaviour, signals,
+ * EOVERFLOW, poll, and the ioctls.  Run in a guest by tests/run-guest.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "p9.h"
+#include "rig.h"
+#include "util.h"
+
+static void main_path(char *path, size_t size)
+{
+	ASSERT_EQ(chan_path(TAG_MAIN, path, size), 0);
+}
+
+TEST(node_is_char_device_mode_0600)
+{
+	char path[64];
+	struct stat st;
+
+	main_path(path, sizeof(path));
+	ASSERT_OK(stat(path, &st));
+	ASSERT_TRUE(S_ISCHR(st.st_mode));
+	ASSERT_EQ(st.st_mode & 07777, 0600);
+	ASSERT_EQ(st.st_uid, 0);
+}
+
+TEST(open_needs_o_excl)
+{
+	char path[64];
+
+	main_path(path, sizeof(path));
+	ASSERT_ERRNO(open(path, O_RDWR), EINVAL);
+	ASSERT_ERRNO(open(path, O_RDWR | O_NONBLOCK), EINVAL);
+}
+
+TEST(open_needs_o_rdwr)
+{
+	char path[64];
+
+	main_path(path, sizeof(path));
+	ASSERT_ERRNO(open(path, O_RDONLY | O_EXCL), EINVAL);
+	ASSERT_ERRNO(open(path, O_WRONLY | O_EXCL), EINVAL);
+}
+
+TEST(second_open_is_ebusy_until_close)
+{
+	char path[64];
+	int fd;
+
+	main_path(path, sizeof(path));
+	fd = open(path, O_RDWR | O_EXCL);
+	ASSERT_GE(fd, 0);
+	ASSERT_ERRNO(open(path, O_RDWR | O_EXCL), EBUSY);
+	ASSERT_ERRNO(open(path, O_RDWR | O_EXCL | O_NONBLOCK), EBUSY);
+	ASSERT_OK(close(fd));
+	fd = open(path, O_RDWR | O_EXCL);
+	ASSERT_GE(fd, 0);
+	close(fd);
+}
+
+TEST(channel_is_not_seekable)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	char b[16];
+
+	ASSERT_ERRNO(lseek(fd, 0, SEEK_SET), ESPIPE);
+	ASSERT_ERRNO(pread(fd, b, sizeof(b), 0), ESPIPE);
+	close(fd);
+}
+
+TEST(write_under_7_bytes_is_einval)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	uint8_t b[7] = { 6, 0, 0, 0, P9_TCLUNK, 1, 0 };
+
+	ASSERT_ERRNO(write(fd, b, 6), EINVAL);
+	ASSERT_ERRNO(write(fd, b, 0), EINVAL);
+	ASSERT_ERRNO(write(fd, b, 1), EINVAL);
+	close(fd);
+}
+
+TEST(write_over_8192_bytes_is_emsgsize)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	static uint8_t b[1 << 20];
+
+	b[0] = (VIO9P_MAX_MSG_SIZE + 1) & 0xff;
+	b[1] = (VIO9P_MAX_MSG_SIZE + 1) >> 8;
+	ASSERT_ERRNO(write(fd, b, VIO9P_MAX_MSG_SIZE + 1), EMSGSIZE);
+	b[0] = 0;
+	b[1] = 0;
+	b[2] = 0x10;
+	ASSERT_ERRNO(write(fd, b, sizeof(b)), EMSGSIZE);
+	close(fd);
+}
+
+TEST(write_with_wrong_size_field_is_einval)
+{
+	int fd = chan_open(TAG_MAIN, O_NONBLOCK);
+	struct p9msg req, rep;
+
+	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
+	req.buf[0]++;
+	ASSERT_ERRNO(write(fd, req.buf, req.len), EINVAL);
+	/* Nothing was sent: no reply is pending. */
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
+	close(fd);
+}
+
+TEST(write_from_bad_address_is_efault_and_sends_nothing)
+{
+	int fd = chan_open(TAG_MAIN, O_NONBLOCK);
+	struct p9msg req, rep;
+	uint8_t *page;
+
+	page = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(page != MAP_FAILED);
+	ASSERT_OK(munmap(page + 4096, 4096));
+	/* A request whose tail lies in an unmapped page. */
+	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
+	memcpy(page + 4096 - 10, req.buf, 10);
+	ASSERT_ERRNO(write(fd, page + 4096 - 10, req.len), EFAULT);
+	ASSERT_ERRNO(write(fd, bad_address(), req.len), EFAULT);
+	msleep(100);
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
+	/* The channel still works. */
+	ASSERT_OK(fcntl(fd, F_SETFL, 0));
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	close(fd);
+}
+
+TEST(version_round_trip_returns_whole_message)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	struct p9msg req, rep;
+
+	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
+	chan_send(fd, &req);
+	chan_recv(fd, &rep);
+	/* size[4] type[1] tag[2] msize[4] version[s] */
+	ASSERT_EQ(rep.len, 4 + 1 + 2 + 4 + 2 + 8);
+	ASSERT_EQ(p9_get32(&rep, 0), rep.len);
+	ASSERT_EQ(p9_type(&rep), P9_TVERSION + 1);
+	ASSERT_EQ(p9_tag(&rep), P9_NOTAG);
+	ASSERT_EQ(p9_get32(&rep, 7), 8192);
+	ASSERT_EQ(p9_get16(&rep, 11), 8);
+	ASSERT_MEM_EQ(rep.buf + 13, "9P2000.L", 8);
+	close(fd);
+}
+
+TEST(version_msize_above_limit_is_lowered)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	struct p9msg req, rep;
+
+	p9_tversion(&req, P9_NOTAG, 1 << 20, "9P2000.L");
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_LE(p9_get32(&rep, 7), VIO9P_MAX_MSG_SIZE);
+	ASSERT_GT(p9_get32(&rep, 7), 4096);
+	close(fd);
+}
+
+TEST(read_too_small_is_eoverflow_and_message_stays)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	struct p9msg req, rep;
+	uint8_t small[64];
+
+	p9_tversion(&req, 0x1234, 8192, "9P2000.L");
+	chan_send(fd, &req);
+	ASSERT_ERRNO(read(fd, small, 6), EOVERFLOW);
+	ASSERT_ERRNO(read(fd, small, 20), EOVERFLOW);
+	ASSERT_ERRNO(read(fd, small, 0), EOVERFLOW);
+	ASSERT_EQ(read(fd, small, 21), 21);
+	ASSERT_EQ(small[4], P9_TVERSION + 1);
+	ASSERT_EQ(small[5] | small[6] << 8, 0x1234);
+	/* It was delivered once. */
+	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
+	close(fd);
+}
+
+TEST(read_to_bad_address_is_efault_and_message_stays)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	struct p9msg req, rep;
+
+	p9_tversion(&req, 77, 8192, "9P2000.L");
+	chan_send(fd, &req);
+	ASSERT_ERRNO(read(fd, bad_address(), 4096), EFAULT);
+	chan_recv(fd, &rep);
+	ASSERT_EQ(p9_tag(&rep), 77);
+	close(fd);
+}
+
+TEST(nonblocking_read_is_eagain)
+{
+	int fd = chan_open(TAG_MAIN, O_NONBLOCK);
+	struct p9msg rep;
+
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
+	close(fd);
+}
+
+TEST(o_ndelay_read_is_eagain)
+{
+	int fd = chan_open(TAG_MAIN, O_NDELAY);
+	struct p9msg rep;
+
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
+	close(fd);
+}
+
+TEST(o_nonblock_set_and_cleared_with_fcntl)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	struct p9msg req, rep;
+	pid_t pid;
+
+	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
+	ASSERT_OK(fcntl(fd, F_SETFL, 0));
+	/* Blocking again: the read waits until a signal breaks it. */
+	pid = interrupt_after(300);
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EINTR);
+	waitpid(pid, NULL, 0);
+	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	close(fd);
+}
+
+TEST(blocking_read_is_interrupted_with_eintr)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	struct p9msg rep;
+	pid_t pid;
+
+	pid = interrupt_after(300);
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EINTR);
+	waitpid(pid, NULL, 0);
+	close(fd);
+}
+
+TEST(nonblocking_write_with_all_slots_busy_is_eagain)
+{
+	int fd = chan_open(TAG_MAIN, O_NONBLOCK);
+	struct p9msg req, rep;
+	unsigned int n;
+
+	n = chan_fill(fd, 100);
+	ASSERT_GE(n, 1);
+	p9_tclunk(&req, 99, 0xdeadbeef);
+	ASSERT_ERRNO(write(fd, req.buf, req.len), EAGAIN);
+	ASSERT_EQ(chan_stat(TAG_MAIN, "slots"), n);
+	/* Reading one reply frees one slot. */
+	ASSERT_OK(fcntl(fd, F_SETFL, 0));
+	chan_recv(fd, &rep);
+	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
+	chan_send(fd, &req);
+	ASSERT_ERRNO(write(fd, req.buf, req.len), EAGAIN);
+	close(fd);
+}
+
+TEST(blocking_write_waits_for_a_slot)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	struct p9msg req, rep;
+	int status;
+	pid_t pid;
+
+	chan_fill(fd, 100);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		p9_tclunk(&req, 99, 0xdeadbeef);
+		_exit(write(fd, req.buf, req.len) == (ssize_t)req.len ? 0 : 1);
+	}
+	msleep(500);
+	ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0);
+	chan_recv(fd, &rep);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+	close(fd);
+}
+
+TEST(blocking_write_is_interrupted_with_eintr)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	struct p9msg req;
+	pid_t pid;
+
+	chan_fill(fd, 100);
+	p9_tclunk(&req, 99, 0xdeadbeef);
+	pid = interrupt_after(300);
+	ASSERT_ERRNO(write(fd, req.buf, req.len), EINTR);
+	waitpid(pid, NULL, 0);
+	close(fd);
+}
+
+TEST(poll_reports_readable_and_writable)
+{
+	int fd = chan_open(TAG_MAIN, O_NONBLOCK);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
+	struct p9msg req, rep;
+
+	ASSERT_EQ(poll(&pfd, 1, 0), 1);
+	ASSERT_EQ(pfd.revents, POLLOUT);
+	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
+	chan_send(fd, &req);
+	pfd.events = POLLIN;
+	ASSERT_EQ(poll(&pfd, 1, 10000), 1);
+	ASSERT_EQ(pfd.revents, POLLIN);
+	chan_recv(fd, &rep);
+	ASSERT_EQ(poll(&pfd, 1, 0), 0);
+	/* With every slot holding an unread reply: readable, not writable. */
+	chan_fill(fd, 100);
+	msleep(300);
+	pfd.events = POLLIN | POLLOUT;
+	ASSERT_EQ(poll(&pfd, 1, 0), 1);
+	ASSERT_EQ(pfd.revents, POLLIN);
+	close(fd);
+}
+
+TEST(mount_tag_ioctl_copies_tag_and_nul)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	char tag[VIO9P_MOUNT_TAG_SIZE];
+
+	ASSERT_EQ(VIO9P_MOUNT_TAG_SIZE, 33);
+	ASSERT_EQ(VIRTIO_9P_TAGLEN, 32);
+	memset(tag, 'x', sizeof(tag));
+	ASSERT_OK(ioctl(fd, VIO9P_IOC_MOUNT_TAG, tag));
+	ASSERT_EQ(strlen(tag), strlen(TAG_MAIN));
+	ASSERT_MEM_EQ(tag, TAG_MAIN, strlen(TAG_MAIN) + 1);
+	for (size_t i = strlen(TAG_MAIN); i < sizeof(tag); i++)
+		ASSERT_EQ(tag[i], 0);
+	close(fd);
+}
+
+TEST(mount_tag_ioctl_of_31_byte_tag)
+{
+	int fd = chan_open(TAG_LONG, 0);
+	char tag[VIO9P_MOUNT_TAG_SIZE];
+
+	ASSERT_EQ(strlen(TAG_LONG), 31);
+	memset(tag, 'x', sizeof(tag));
+	ASSERT_OK(ioctl(fd, VIO9P_IOC_MOUNT_TAG, tag));
+	ASSERT_MEM_EQ(tag, TAG_LONG, 32);
+	ASSERT_EQ(tag[32], 0);
+	close(fd);
+}
+
+TEST(ioctl_bad_buffer_is_efault_unknown_is_enotty)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	int x = 0;
+
+	ASSERT_ERRNO(ioctl(fd, VIO9P_IOC_MOUNT_TAG, bad_address()), EFAULT);
+	ASSERT_ERRNO(ioctl(fd, VIO9P_IOC_LIMITS, bad_address()), EFAULT);
+	ASSERT_ERRNO(ioctl(fd, _IOR(VIO9P_IOC_MAGIC, 99, int), &x), ENOTTY);
+	ASSERT_ERRNO(ioctl(fd, _IO('T', 1), 0), ENOTTY);
+	close(fd);
+}
+
+TEST(limits_ioctl_reports_msize_and_slots)
+{
+	int fd = chan_open(TAG_MAIN, 0);
+	struct vio9p_limits lim;
+
+	chan_limits(fd, &lim);
+	ASSERT_EQ(lim.msize, VIO9P_MAX_MSG_SIZE);
+	ASSERT_EQ(lim.requests, 8);
+	close(fd);
+}

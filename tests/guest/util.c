@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Small helpers shared by the guest tests; see util.h. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "p9.h"
+#include "util.h"
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+pid_t interrupt_after(unsigned int ms)
+{
+	struct sigaction sa;
+	pid_t parent = getpid(), pid;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	ASSERT_OK(sigaction(SIGUSR1, &sa, NULL));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		msleep(ms);
+		kill(parent, SIGUSR1);
+		_exit(0);
+	}
+	return pid;
+}
+
+void *bad_address(void)
+{
+	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_TRUE(p != MAP_FAILED);
+	return p;
+}
+
+void msleep(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+uint64_t chan_stat(const char *tag, const char *name)
+{
+	char dev[64], path[128], key[64];
+	unsigned long long v;
+	FILE *f;
+
+	ASSERT_EQ(chan_path(tag, dev, sizeof(dev)), 0);
+	snprintf(path, sizeof(path), "/sys/class/vio9p/vio9p%s/stats",
+		 dev + strlen("/dev/9p/"));
+	f = fopen(path, "r");
+	ASSERT_TRUE(f != NULL);
+	while (fscanf(f, "%63s %llu", key, &v) == 2) {
+		if (strcmp(key, name) == 0) {
+			fclose(f);
+			return v;
+		}
+	}
+	fclose(f);
+	harness_fail(__FILE__, __LINE__, "no counter %s in %s", name, path);
+	harness_abort();
+}
+
+void chan_limits(int fd, struct vio9p_limits *lim)
+{
+	memset(lim, 0xa5, sizeof(*lim));
+	ASSERT_OK(ioctl(fd, VIO9P_IOC_LIMITS, lim));
+	for (size_t i = 0; i < sizeof(lim->reserved) / 4; i++)
+		ASSERT_EQ(lim->reserved[i], 0);
+}
+
+unsigned int chan_fill(int fd, uint16_t first_tag)
+{
+	struct vio9p_limits lim;
+	struct p9msg req;
+
+	chan_limits(fd, &lim);
+	for (unsigned int i = 0; i < lim.requests; i++) {
+		p9_tclunk(&req, first_tag + i, 0xdead0000u + i);
+		chan_send(fd, &req);
+	}
+	return lim.requests;
+}
