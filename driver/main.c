@@ -365,7 +365,7 @@ static int vio9p_probe(struct virtio_device *vdev)
 	idr_replace(&vio9p_minors, vd, vd->minor);
 	mutex_unlock(&vio9p_minor_lock);
 
-	dev_info(&vdev->dev, "vio9p: /dev/9p/%d, mount tag \"%s\", %u slots\n",
+	dev_info(&vdev->dev, "/dev/9p/%d, mount tag \"%s\", %u slots\n",
 		 vd->minor, vd->tag, vd->max_reqs);
 	return 0;
 
