@@ -7,6 +7,7 @@
  *   FIXTURE_SETUP(f) { self->... }        runs before each TEST_F(f, ...)
  *   FIXTURE_TEARDOWN(f) { ... }           runs after it, also on ASSERT
  *   TEST_F(f, name) { self->... }
+ *   FIXTURE_DATA(f)                       the fixture's struct type
  *   TEST_HARNESS_MAIN                     defines main()
  *
  * ASSERT_* stops the test at the first failure; EXPECT_* records it and
@@ -71,6 +72,9 @@ static inline void harness_register(const char *name, void (*fn)(void))
 	struct fixture_##f;                                                \
 	static struct fixture_##f *fixture_self_##f;                       \
 	struct fixture_##f
+
+/* The type of a fixture, for helpers that take "self". */
+#define FIXTURE_DATA(f) struct fixture_##f
 
 #define FIXTURE_SETUP(f)                                                   \
 	static void fixture_setup_##f(struct fixture_##f *self)
