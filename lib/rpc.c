@@ -131,30 +131,33 @@ static void read_one_locked(struct v9p_session *s)
 	pthread_cond_broadcast(&s->cv);
 }
 
-int v9p__req_send(struct v9p_req *r)
+/*
+ * Give sent-to-be @r a tag and a slot in the table.  While the window is
+ * full, read replies (or wait for the reader).  If @target completes
+ * meanwhile, return 1 without claiming (a flush is then moot).
+ */
+static int claim_locked(struct v9p_session *s, struct v9p_req *r,
+			const struct v9p_req *target)
 {
-	struct v9p_session *s = r->s;
-	size_t len = v9p__msg_end(&r->b);
-	int rc;
-
-	if (len == 0)
-		return -1;
-	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		if (s->dead) {
-			pthread_mutex_unlock(&s->lock);
 			errno = ECONNABORTED;
 			return -1;
 		}
+		if (target && target->state == V9P_REQ_DONE)
+			return 1;
 		if (r->want.ttype == V9P_TVERSION) {
-			if (!s->notag)
-				break;
-			pthread_mutex_unlock(&s->lock);
-			errno = EBUSY;
-			return -1;
+			if (s->notag) {
+				errno = EBUSY;
+				return -1;
+			}
+			r->want.tag = V9P_NOTAG;
+			s->notag = r;
+			break;
 		}
 		if (v9p__tag_tryget(&s->tags, &r->want.tag) == 0) {
 			r->tag_held = true;
+			s->bytag[r->want.tag] = r;
 			break;
 		}
 		/* Window full: read replies ourselves if nobody is, or
@@ -164,27 +167,42 @@ int v9p__req_send(struct v9p_req *r)
 		else
 			pthread_cond_wait(&s->cv, &s->lock);
 	}
-	if (r->want.ttype == V9P_TVERSION) {
-		r->want.tag = V9P_NOTAG;
-		s->notag = r;
-	} else {
-		s->bytag[r->want.tag] = r;
-	}
 	r->in_table = true;
 	r->state = V9P_REQ_SENT;
 	s->inflight++;
 	v9p__msg_set_tag(r->b.data, r->want.tag);
-	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+/* Write claimed @r; a failed write kills the session, completing @r. */
+static void transmit(struct v9p_session *s, struct v9p_req *r, size_t len)
+{
+	int rc;
 
 	pthread_mutex_lock(&s->wlock);
 	rc = s->t.ops->send(&s->t, r->b.data, len);
 	pthread_mutex_unlock(&s->wlock);
 	if (rc < 0) {
-		/* @r is in the table: it completes with ECONNABORTED. */
 		pthread_mutex_lock(&s->lock);
 		kill_locked(s);
 		pthread_mutex_unlock(&s->lock);
 	}
+}
+
+int v9p__req_send(struct v9p_req *r)
+{
+	struct v9p_session *s = r->s;
+	size_t len = v9p__msg_end(&r->b);
+	int rc;
+
+	if (len == 0)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	rc = claim_locked(s, r, NULL);
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0)
+		return -1;
+	transmit(s, r, len);
 	return 0;
 }
 
@@ -243,23 +261,28 @@ int v9p__req_flush(struct v9p_req *r)
 	struct v9p_session *s = r->s;
 	struct v9p_reply rep;
 	struct v9p_req *f;
+	size_t len;
 	int rc, replied;
 
 	f = v9p__req_new(s, V9P_TFLUSH);
 	if (!f)
 		return -1;
+	v9p__put_u16(&f->b, r->want.tag); /* fixed while @r is in flight */
+	len = v9p__msg_end(&f->b);
 	pthread_mutex_lock(&s->lock);
-	if (r->state == V9P_REQ_DONE) {
-		pthread_mutex_unlock(&s->lock);
-		v9p__req_free(f);
-		return 1;
+	rc = claim_locked(s, f, r);
+	if (rc == 0) {
+		/* From here until Rflush the old tag stays ours, even if
+		 * its reply comes first: the server may still be using it. */
+		r->flushing = true;
 	}
-	/* Keep the tag ours until Rflush, even if the reply comes first. */
-	r->flushing = true;
-	v9p__put_u16(&f->b, r->want.tag);
 	pthread_mutex_unlock(&s->lock);
-
-	rc = v9p__rpc(f, &rep);
+	if (rc != 0) {
+		v9p__req_free(f);
+		return rc; /* 1: @r completed before we could send Tflush */
+	}
+	transmit(s, f, len);
+	rc = v9p__req_reply(f, &rep);
 	v9p__req_free(f);
 
 	pthread_mutex_lock(&s->lock);
@@ -299,15 +322,15 @@ struct v9p_req *v9p__req_fid(struct v9p_fid *f, uint8_t ttype)
 int v9p__rpc_free(struct v9p_req *r)
 {
 	struct v9p_reply rep;
-	int rc, e;
+	int rc;
 
 	if (!r)
 		return -1;
 	rc = v9p__rpc(r, &rep);
-	e = errno;
+	if (rc < 0)
+		return v9p__req_fail(r);
 	v9p__req_free(r);
-	errno = e;
-	return rc;
+	return 0;
 }
 
 uint32_t v9p__io_max(const struct v9p_fid *f)
