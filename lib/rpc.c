@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rpc.c - send requests, read replies, match them by tag.
+ *
+ * See rpc.h for the life of a request and the locking.  Functions named
+ * *_locked expect s->lock held.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rpc.h"
+
+struct v9p_req *v9p__req_new(struct v9p_session *s, uint8_t ttype)
+{
+	struct v9p_req *r = calloc(1, sizeof(*r));
+	uint8_t *tx = malloc(s->msize);
+
+	if (!r || !tx) {
+		free(r);
+		free(tx);
+		errno = ENOMEM;
+		return NULL;
+	}
+	r->s = s;
+	r->want.ttype = ttype;
+	v9p__buf_init(&r->b, tx, s->msize);
+	v9p__msg_begin(&r->b, ttype, V9P_NOTAG);
+	return r;
+}
+
+void v9p__req_free(struct v9p_req *r)
+{
+	if (!r)
+		return;
+	if (r->state == V9P_REQ_SENT)
+		abort(); /* freeing a request in flight is a library bug */
+	free(r->b.data);
+	free(r->rx);
+	free(r);
+}
+
+/* Take @r out of the tag table; give its tag back unless a flush holds
+ * it. */
+static void unlink_locked(struct v9p_session *s, struct v9p_req *r)
+{
+	if (r->in_table) {
+		if (r->want.tag == V9P_NOTAG)
+			s->notag = NULL;
+		else
+			s->bytag[r->want.tag] = NULL;
+		r->in_table = false;
+		s->inflight--;
+	}
+	if (r->tag_held && !r->flushing) {
+		v9p__tag_put(&s->tags, r->want.tag);
+		r->tag_held = false;
+		pthread_cond_broadcast(&s->cv);
+	}
+}
+
+/* The channel is unusable: complete every request in flight. */
+static void kill_locked(struct v9p_session *s)
+{
+	s->dead = true;
+	for (uint32_t i = 0; i < s->window; i++) {
+		struct v9p_req *r = s->bytag[i];
+
+		if (!r)
+			continue;
+		r->flushing = false;
+		unlink_locked(s, r);
+		r->state = V9P_REQ_DONE;
+		r->err = ECONNABORTED;
+	}
+	if (s->notag) {
+		struct v9p_req *r = s->notag;
+
+		unlink_locked(s, r);
+		r->state = V9P_REQ_DONE;
+		r->err = ECONNABORTED;
+	}
+	pthread_cond_broadcast(&s->cv);
+}
+
+/* Hand reply @msg (@len bytes, malloc'd) to the request of its tag. */
+static void dispatch_locked(struct v9p_session *s, uint8_t *msg, size_t len)
+{
+	struct v9p_req *r = NULL;
+	uint16_t tag;
+
+	if (len >= V9P_HDRSZ) {
+		tag = v9p__peek_tag(msg);
+		if (tag == V9P_NOTAG)
+			r = s->notag;
+		else if (tag < s->window)
+			r = s->bytag[tag];
+	}
+	if (!r) {
+		/* Nobody asked: the stream can no longer be trusted. */
+		free(msg);
+		kill_locked(s);
+		return;
+	}
+	r->rx = msg;
+	r->rxlen = len;
+	unlink_locked(s, r);
+	r->state = V9P_REQ_DONE;
+}
+
+/* Become the reader for one message.  Drops s->lock while reading. */
+static void read_one_locked(struct v9p_session *s)
+{
+	uint32_t cap = s->msize;
+	uint8_t *msg = malloc(cap);
+	ssize_t n = -1;
+
+	s->reading = true;
+	pthread_mutex_unlock(&s->lock);
+	if (msg)
+		n = s->t.ops->recv(&s->t, msg, cap);
+	pthread_mutex_lock(&s->lock);
+	s->reading = false;
+	if (n < 0) {
+		free(msg);
+		kill_locked(s);
+	} else {
+		dispatch_locked(s, msg, (size_t)n);
+	}
+	pthread_cond_broadcast(&s->cv);
+}
+
+/*
+ * Give sent-to-be @r a tag and a slot in the table.  While the window is
+ * full, read replies (or wait for the reader).  If @target completes
+ * meanwhile, return 1 without claiming (a flush is then moot).
+ */
+static int claim_locked(struct v9p_session *s, struct v9p_req *r,
+			const struct v9p_req *target)
+{
+	for (;;) {
+		if (s->dead) {
+			errno = ECONNABORTED;
+			return -1;
+		}
+		if (target && target->state == V9P_REQ_DONE)
+			return 1;
+		if (r->want.ttype == V9P_TVERSION) {
+			if (s->notag) {
+				errno = EBUSY;
+				return -1;
+			}
+			r->want.tag = V9P_NOTAG;
+			s->notag = r;
+			break;
+		}
+		if (v9p__tag_tryget(&s->tags, &r->want.tag) == 0) {
+			r->tag_held = true;
+			s->bytag[r->want.tag] = r;
+			break;
+		}
+		/* Window full: read replies ourselves if nobody is, or
+		 * every sender could end up waiting for a reader. */
+		if (!s->reading)
+			read_one_locked(s);
+		else
+			pthread_cond_wait(&s->cv, &s->lock);
+	}
+	r->in_table = true;
+	r->state = V9P_REQ_SENT;
+	s->inflight++;
+	v9p__msg_set_tag(r->b.data, r->want.tag);
+	return 0;
+}
+
+/* Write claimed @r; a failed write kills the session, completing @r. */
+static void transmit(struct v9p_session *s, struct v9p_req *r, size_t len)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->wlock);
+	rc = s->t.ops->send(&s->t, r->b.data, len);
+	pthread_mutex_unlock(&s->wlock);
+	if (rc < 0) {
+		pthread_mutex_lock(&s->lock);
+		kill_locked(s);
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+int v9p__req_send(struct v9p_req *r)
+{
+	struct v9p_session *s = r->s;
+	size_t len = v9p__msg_end(&r->b);
+	int rc;
+
+	if (len == 0)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	rc = claim_locked(s, r, NULL);
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0)
+		return -1;
+	transmit(s, r, len);
+	return 0;
+}
+
+int v9p__req_wait(struct v9p_req *r)
+{
+	struct v9p_session *s = r->s;
+	int err;
+
+	pthread_mutex_lock(&s->lock);
+	while (r->state != V9P_REQ_DONE) {
+		if (!s->reading)
+			read_one_locked(s);
+		else
+			pthread_cond_wait(&s->cv, &s->lock);
+	}
+	err = r->err;
+	pthread_mutex_unlock(&s->lock);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+int v9p__req_reply(struct v9p_req *r, struct v9p_reply *rep)
+{
+	if (v9p__req_wait(r) < 0)
+		return -1;
+	return v9p__parse(r->rx, r->rxlen, &r->want, rep);
+}
+
+int v9p__rpc(struct v9p_req *r, struct v9p_reply *rep)
+{
+	if (v9p__req_send(r) < 0)
+		return -1;
+	return v9p__req_reply(r, rep);
+}
+
+bool v9p__req_poll(struct v9p_req *r)
+{
+	struct v9p_session *s = r->s;
+	struct pollfd p = { .fd = s->t.fd, .events = POLLIN };
+	bool done;
+
+	pthread_mutex_lock(&s->lock);
+	while (r->state != V9P_REQ_DONE && !s->reading && !s->dead &&
+	       poll(&p, 1, 0) > 0)
+		read_one_locked(s);
+	done = r->state == V9P_REQ_DONE;
+	pthread_mutex_unlock(&s->lock);
+	return done;
+}
+
+int v9p__req_flush(struct v9p_req *r)
+{
+	struct v9p_session *s = r->s;
+	struct v9p_reply rep;
+	struct v9p_req *f;
+	size_t len;
+	int rc, replied;
+
+	f = v9p__req_new(s, V9P_TFLUSH);
+	if (!f)
+		return -1;
+	v9p__put_u16(&f->b, r->want.tag); /* fixed while @r is in flight */
+	len = v9p__msg_end(&f->b);
+	pthread_mutex_lock(&s->lock);
+	rc = claim_locked(s, f, r);
+	if (rc == 0) {
+		/* From here until Rflush the old tag stays ours, even if
+		 * its reply comes first: the server may still be using it. */
+		r->flushing = true;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (rc != 0) {
+		v9p__req_free(f);
+		return rc; /* 1: @r completed before we could send Tflush */
+	}
+	transmit(s, f, len);
+	rc = v9p__req_reply(f, &rep);
+	v9p__req_free(f);
+
+	pthread_mutex_lock(&s->lock);
+	r->flushing = false;
+	replied = r->state == V9P_REQ_DONE && !r->err;
+	/* After Rflush no reply for the old tag can come.  If the flush
+	 * itself failed the server is broken; drop the request anyway. */
+	unlink_locked(s, r);
+	r->state = V9P_REQ_DONE;
+	pthread_mutex_unlock(&s->lock);
+	if (rc < 0)
+		return -1;
+	return replied;
+}
+
+int v9p__req_fail(struct v9p_req *r)
+{
+	int e = errno;
+
+	v9p__req_free(r);
+	errno = e;
+	return -1;
+}
+
+struct v9p_req *v9p__req_fid(struct v9p_fid *f, uint8_t ttype)
+{
+	struct v9p_req *r;
+
+	if (v9p__fid_check(f) < 0)
+		return NULL;
+	r = v9p__req_new(f->s, ttype);
+	if (r)
+		v9p__put_u32(&r->b, f->fid);
+	return r;
+}
+
+int v9p__rpc_free(struct v9p_req *r)
+{
+	struct v9p_reply rep;
+	int rc;
+
+	if (!r)
+		return -1;
+	rc = v9p__rpc(r, &rep);
+	if (rc < 0)
+		return v9p__req_fail(r);
+	v9p__req_free(r);
+	return 0;
+}
+
+uint32_t v9p__io_max(const struct v9p_fid *f)
+{
+	uint32_t max = f->s->msize - V9P_IOHDRSZ;
+
+	if (f->iounit && f->iounit < max)
+		max = f->iounit;
+	return max;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rpc.h - the request engine: sessions, requests and fids.
+ *
+ * LIFE OF A REQUEST: v9p__req_new() allocates a request with an msize
+ * transmit buffer and writes the header; the verb appends its fields;
+ * v9p__req_send() takes a tag (waiting while the window is full), puts the
+ * request in the tag table and writes it; v9p__req_wait() waits for the
+ * reply.  There is no reader thread: a waiter with no reader active
+ * becomes the reader, reads one message, hands it to the request its tag
+ * names and wakes everyone (plan9port's mux does the same).  The reply
+ * frees the tag at once, unless a Tflush for it is outstanding: then the
+ * flusher frees it after Rflush.
+ *
+ * LOCKING: s->lock guards the tag pool, the tag table, the request
+ * states, s->reading, s->dead and the fid free list; s->cv is broadcast
+ * whenever a request completes, a tag is freed, the reader role is given
+ * up, or the session dies.  A sender that finds the window full also
+ * becomes the reader when nobody is, so senders never all wait for a
+ * reader that does not exist.  s->wlock serialises writes to the transport so messages
+ * never interleave; it is never taken with s->lock held.
+ *
+ * DEATH: a failed read or write, or a reply with a tag nobody owns, kills
+ * the session: every request in the table completes with ECONNABORTED and
+ * later requests fail at once with ECONNABORTED.
+ */
+#ifndef V9P_RPC_H
+#define V9P_RPC_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "parse.h"
+#include "tags.h"
+#include "trans.h"
+
+enum v9p_req_state {
+	V9P_REQ_NEW,
+	V9P_REQ_SENT,
+	V9P_REQ_DONE,
+};
+
+struct v9p_req {
+	struct v9p_session *s;
+	struct v9p_buf b;	/* transmit message under construction */
+	struct v9p_expect want; /* what the reply is checked against */
+	uint8_t *rx;		/* reply (msize bytes, owned) */
+	size_t rxlen;
+	enum v9p_req_state state;
+	int err;	  /* channel error to report instead of the reply */
+	bool in_table;	  /* s->bytag[tag] points here */
+	bool tag_held;	  /* want.tag is taken from the pool */
+	bool flushing;	  /* a Tflush of our tag is outstanding */
+};
+
+struct v9p_session {
+	struct v9p_transport t;
+	uint32_t msize;
+	uint32_t window;
+	unsigned int gen; /* bumped by every Tversion after the first */
+
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	pthread_mutex_t wlock;
+	struct v9p_tagpool tags;
+	struct v9p_req **bytag; /* window entries */
+	struct v9p_req *notag;	/* the Tversion in flight, if any */
+	uint32_t inflight;
+	bool reading;
+	bool dead;
+
+	uint32_t next_fid;
+	uint32_t *free_fids;
+	size_t nfree;
+	size_t capfree;
+};
+
+struct v9p_fid {
+	struct v9p_session *s;
+	uint32_t fid;
+	unsigned int gen;
+	uint32_t iounit;
+	struct v9p_qid qid;
+};
+
+/* New request of type @ttype with room for msize bytes; NULL (ENOMEM). */
+struct v9p_req *v9p__req_new(struct v9p_session *s, uint8_t ttype);
+/* Finish, tag and write @r.  -1 with errno (EMSGSIZE if the message did
+ * not fit, ECONNABORTED if the session is dead) leaves @r unsent. */
+int v9p__req_send(struct v9p_req *r);
+/* Wait for the reply of a sent @r; 0 or -1 with the channel's errno. */
+int v9p__req_wait(struct v9p_req *r);
+/* Wait, then check and decode the reply into @rep (pointing into @r). */
+int v9p__req_reply(struct v9p_req *r, struct v9p_reply *rep);
+/* v9p__req_send() + v9p__req_reply(). */
+int v9p__rpc(struct v9p_req *r, struct v9p_reply *rep);
+/* Read replies that are ready without blocking; true if @r is done. */
+bool v9p__req_poll(struct v9p_req *r);
+/* Abandon sent @r with Tflush: 1 if its reply came, 0 if flushed, -1. */
+int v9p__req_flush(struct v9p_req *r);
+/* Free a request that is new or done. */
+void v9p__req_free(struct v9p_req *r);
+
+/* New request of @ttype on live fid @f with fid[4] already put. */
+struct v9p_req *v9p__req_fid(struct v9p_fid *f, uint8_t ttype);
+/* Free @r keeping errno; returns -1. */
+int v9p__req_fail(struct v9p_req *r);
+/* v9p__rpc() for a reply with nothing to keep, then free @r; 0 or -1. */
+int v9p__rpc_free(struct v9p_req *r);
+
+/* Most data bytes one Tread/Twrite on @f may carry. */
+uint32_t v9p__io_max(const struct v9p_fid *f);
+
+/* Allocate a fid number and object; NULL (ENOMEM). */
+struct v9p_fid *v9p__fid_new(struct v9p_session *s);
+/* Return a fid number to the pool and free the object. */
+void v9p__fid_release(struct v9p_fid *f);
+/* 0 if @f belongs to the current protocol session, else -1 (ESTALE). */
+int v9p__fid_check(const struct v9p_fid *f);
+
+#endif

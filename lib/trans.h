@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * trans.h - moving whole 9P messages over a channel.
+ *
+ * A transport sends one complete message and receives one complete
+ * message into a buffer of @cap bytes (the session's msize).  recv
+ * rejects a message larger than @cap before reading its body (EPROTO),
+ * so nothing is ever allocated from a size[4] read off the wire.
+ * Both calls poll(2) when an O_NONBLOCK fd would block and retry on EINTR.
+ */
+#ifndef V9P_TRANS_H
+#define V9P_TRANS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "v9p.h"
+
+struct v9p_transport;
+
+struct v9p_trans_ops {
+	/* 0, or -1 with errno. */
+	int (*send)(struct v9p_transport *t, const void *msg, size_t len);
+	/* Length of the message, or -1 with errno (ECONNABORTED at EOF,
+	 * EPROTO for a message that cannot fit in @cap). */
+	ssize_t (*recv)(struct v9p_transport *t, void *buf, size_t cap);
+};
+
+struct v9p_transport {
+	const struct v9p_trans_ops *ops;
+	int fd;
+	uint32_t window; /* default requests in flight */
+	uint32_t msize;	 /* default msize */
+};
+
+extern const struct v9p_trans_ops v9p__dev_ops;
+
+/* Fill @t for @fd of @kind; EINVAL for an unknown kind. */
+int v9p__trans_init(struct v9p_transport *t, int fd, enum v9p_trans_kind kind);
+
+/* Open @addr (see v9p_connect()); returns the fd and its kind, or -1. */
+int v9p__trans_open(const char *addr, enum v9p_trans_kind *kind);
+
+/* Wait for @events on @fd after EAGAIN; 0 or -1 with errno. */
+int v9p__trans_wait(int fd, short events);
+
+#endif

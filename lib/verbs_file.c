@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+/*
+ * verbs_file.c - open, create, read, write, fsync, locks, readlink.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rpc.h"
+
+V9P_API int v9p_lopen(struct v9p_fid *f, uint32_t flags)
+{
+	struct v9p_reply rep;
+	struct v9p_req *r = v9p__req_fid(f, V9P_TLOPEN);
+
+	if (!r)
+		return -1;
+	v9p__put_u32(&r->b, flags);
+	if (v9p__rpc(r, &rep) < 0)
+		return v9p__req_fail(r);
+	f->qid = rep.u.open.qid;
+	f->iounit = rep.u.open.iounit;
+	v9p__req_free(r);
+	return 0;
+}
+
+V9P_API int v9p_lcreate(struct v9p_fid *dir, const char *name, uint32_t flags,
+			uint32_t mode, uint32_t gid)
+{
+	struct v9p_reply rep;
+	struct v9p_req *r = v9p__req_fid(dir, V9P_TLCREATE);
+
+	if (!r)
+		return -1;
+	v9p__put_str(&r->b, name);
+	v9p__put_u32(&r->b, flags);
+	v9p__put_u32(&r->b, mode);
+	v9p__put_u32(&r->b, gid);
+	if (v9p__rpc(r, &rep) < 0)
+		return v9p__req_fail(r);
+	dir->qid = rep.u.open.qid;
+	dir->iounit = rep.u.open.iounit;
+	v9p__req_free(r);
+	return 0;
+}
+
+V9P_API ssize_t v9p_pread(struct v9p_fid *f, void *buf, size_t n,
+			  uint64_t off)
+{
+	uint8_t *p = buf;
+	size_t done = 0;
+
+	if (v9p__fid_check(f) < 0)
+		return -1;
+	if (n > SSIZE_MAX)
+		n = SSIZE_MAX;
+	while (done < n) {
+		size_t want = n - done;
+		struct v9p_reply rep;
+		struct v9p_req *r;
+
+		if (want > v9p__io_max(f))
+			want = v9p__io_max(f);
+		r = v9p__req_fid(f, V9P_TREAD);
+		if (!r)
+			return -1;
+		v9p__put_u64(&r->b, off + done);
+		v9p__put_u32(&r->b, (uint32_t)want);
+		r->want.count = (uint32_t)want;
+		if (v9p__rpc(r, &rep) < 0)
+			return v9p__req_fail(r);
+		memcpy(p + done, rep.u.io.data, rep.u.io.count);
+		done += rep.u.io.count;
+		v9p__req_free(r);
+		if (rep.u.io.count < want)
+			break; /* end of file */
+	}
+	return (ssize_t)done;
+}
+
+V9P_API ssize_t v9p_pwrite(struct v9p_fid *f, const void *buf, size_t n,
+			   uint64_t off)
+{
+	const uint8_t *p = buf;
+	size_t done = 0;
+
+	if (v9p__fid_check(f) < 0)
+		return -1;
+	if (n > SSIZE_MAX)
+		n = SSIZE_MAX;
+	do {
+		size_t want = n - done;
+		struct v9p_reply rep;
+		struct v9p_req *r;
+
+		if (want > v9p__io_max(f))
+			want = v9p__io_max(f);
+		r = v9p__req_fid(f, V9P_TWRITE);
+		if (!r)
+			return -1;
+		v9p__put_u64(&r->b, off + done);
+		v9p__put_u32(&r->b, (uint32_t)want);
+		v9p__put_bytes(&r->b, p + done, want);
+		r->want.count = (uint32_t)want;
+		if (v9p__rpc(r, &rep) < 0)
+			return v9p__req_fail(r);
+		done += rep.u.io.count;
+		v9p__req_free(r);
+		if (rep.u.io.count < want)
+			break;
+	} while (done < n);
+	return (ssize_t)done;
+}
+
+V9P_API int v9p_fsync(struct v9p_fid *f, int datasync)
+{
+	struct v9p_req *r = v9p__req_fid(f, V9P_TFSYNC);
+
+	if (!r)
+		return -1;
+	v9p__put_u32(&r->b, datasync ? 1 : 0);
+	return v9p__rpc_free(r);
+}
+
+V9P_API int v9p_lock(struct v9p_fid *f, const struct v9p_flock *fl,
+		     uint8_t *status)
+{
+	struct v9p_reply rep;
+	struct v9p_req *r = v9p__req_fid(f, V9P_TLOCK);
+
+	if (!r)
+		return -1;
+	v9p__put_u8(&r->b, fl->type);
+	v9p__put_u32(&r->b, fl->flags);
+	v9p__put_u64(&r->b, fl->start);
+	v9p__put_u64(&r->b, fl->length);
+	v9p__put_u32(&r->b, fl->proc_id);
+	v9p__put_strn(&r->b, fl->client_id,
+		      strnlen(fl->client_id, sizeof(fl->client_id)));
+	if (v9p__rpc(r, &rep) < 0)
+		return v9p__req_fail(r);
+	*status = rep.u.lock_status;
+	v9p__req_free(r);
+	return 0;
+}
+
+V9P_API int v9p_getlock(struct v9p_fid *f, struct v9p_flock *fl)
+{
+	struct v9p_reply rep;
+	struct v9p_req *r = v9p__req_fid(f, V9P_TGETLOCK);
+
+	if (!r)
+		return -1;
+	v9p__put_u8(&r->b, fl->type);
+	v9p__put_u64(&r->b, fl->start);
+	v9p__put_u64(&r->b, fl->length);
+	v9p__put_u32(&r->b, fl->proc_id);
+	v9p__put_strn(&r->b, fl->client_id,
+		      strnlen(fl->client_id, sizeof(fl->client_id)));
+	if (v9p__rpc(r, &rep) < 0)
+		return v9p__req_fail(r);
+	if (v9p__str_copy(fl->client_id, sizeof(fl->client_id),
+			  rep.u.getlock.client_id) < 0) {
+		errno = EPROTO;
+		return v9p__req_fail(r);
+	}
+	fl->type = rep.u.getlock.type;
+	fl->start = rep.u.getlock.start;
+	fl->length = rep.u.getlock.length;
+	fl->proc_id = rep.u.getlock.proc_id;
+	v9p__req_free(r);
+	return 0;
+}
+
+V9P_API char *v9p_readlink(struct v9p_fid *f)
+{
+	struct v9p_reply rep;
+	struct v9p_req *r = v9p__req_fid(f, V9P_TREADLINK);
+	char *t;
+
+	if (!r)
+		return NULL;
+	if (v9p__rpc(r, &rep) < 0) {
+		v9p__req_fail(r);
+		return NULL;
+	}
+	t = malloc((size_t)rep.u.target.len + 1);
+	if (!t) {
+		errno = ENOMEM;
+	} else if (v9p__str_copy(t, (size_t)rep.u.target.len + 1,
+				 rep.u.target) < 0) {
+		free(t);
+		t = NULL;
+		errno = EPROTO; /* a NUL inside the target */
+	}
+	v9p__req_fail(r);
+	return t;
+}
