@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The harness's runner: forks each registered test with a timeout and
- * writes TAP.  See harness.h.
+ * The harness's runner: forks each registered test with a timeout, in a
+ * process group of its own that is killed when the test ends, and writes
+ * TAP.  See harness.h.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -77,15 +78,19 @@ static int run_one(struct harness_test *t)
 		return EXIT_FAIL;
 	}
 	if (pid == 0) {
+		setpgid(0, 0);
 		signal(SIGALRM, SIG_DFL);
 		alarm(30);
 		t->fn();
 		fflush(stdout);
 		_exit(failed ? EXIT_FAIL : EXIT_PASS);
 	}
+	setpgid(pid, pid);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return EXIT_FAIL;
+	/* Whatever the test forked dies with it. */
+	kill(-pid, SIGKILL);
 	if (WIFSIGNALED(status)) {
 		printf("# %s: killed by signal %d%s\n", t->name,
 		       WTERMSIG(status),

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Everything `make check` runs, stage by stage, as one TAP stream: each
+# stage's results are kept under build/results, a failing stage does not
+# stop the others, and the run ends with "N passed, N failed".
+#
+# Environment (the Makefile sets these): KVER, MAKE.
+set -u
+: "${KVER:?}" "${MAKE:=make}"
+results=build/results
+rm -rf "$results"
+mkdir -p "$results"
+
+# stage NAME COMMAND...: one TAP line for a command that passes or fails
+# as a whole; its output goes to $results/NAME.log.
+stage() {
+	local name=$1
+	shift
+	if "$@" >"$results/$name.log" 2>&1; then
+		echo "ok - build: $name" | tee "$results/$name.tap"
+	else
+		echo "not ok - build: $name" | tee "$results/$name.tap"
+		tail -n 30 "$results/$name.log" | sed 's/^/# /'
+	fi
+}
+
+stage "vio9p.ko builds with W=1 and no warnings" \
+	$MAKE module W=1 KCFLAGS=-Werror
+stage "checkpatch --strict and mandoc -Tlint are clean" $MAKE lint
+stage "guest test programs build" $MAKE guest-tests
+
+# The library: every case of every test program, under ASan and UBSan.
+$MAKE -C lib check >"$results/lib.log" 2>&1
+lib_rc=$?
+sed -n 's/^    \(\(not \)\{0,1\}ok\) [0-9]* \(.*\)/\1 - lib: \3/p' \
+	"$results/lib.log" | tee "$results/lib.tap"
+grep '^not ok [0-9]* ' "$results/lib.log" | sed 's/^not ok [0-9]* /not ok - lib: program /' |
+	tee -a "$results/lib.tap"
+if [ "$lib_rc" != 0 ] && ! grep -q '^not ok' "$results/lib.tap"; then
+	echo "not ok - lib: make -C lib check exited $lib_rc" | tee -a "$results/lib.tap"
+	tail -n 30 "$results/lib.log" | sed 's/^/# /'
+fi
+
+# The driver in a guest of the Debian kernel it was built for.
+GUEST_KVER=$KVER VIO9P_KO=driver/vio9p.ko GUEST_BIN=build/guest \
+	PATTERN=build/host/pattern tests/run-guest "debian-$KVER" |
+	tee "$results/guest-debian.tap"
+
+echo
+tests/tap-summary "$results"/*.tap

@@ -1,0 +1,72 @@
+# shellcheck shell=bash
+# Helpers to build a busybox initramfs guest with vio9p and boot it under
+# QEMU; sourced by tests/run-guest and scripts/demo.
+#
+# Needs: GUEST_KVER, VIO9P_KO; optional GUEST_KERNEL, GUEST_MODDIR, QEMU.
+
+GUEST_KERNEL=${GUEST_KERNEL:-/boot/vmlinuz-$GUEST_KVER}
+GUEST_MODDIR=${GUEST_MODDIR:-/lib/modules/$GUEST_KVER}
+QEMU=${QEMU:-qemu-system-x86_64}
+VIRTIO_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci"
+
+# vm_root DIR: lay out busybox, the virtio modules (in load order, listed in
+# lib/modules/order) and vio9p.ko (lib/vio9p/vio9p.ko) under DIR.
+vm_root() {
+	local root=$1 m src
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,lib/vio9p}
+	cp /bin/busybox "$root/bin/busybox"
+	: >"$root/lib/modules/order"
+	for m in $VIRTIO_MODULES; do
+		src=$(find "$GUEST_MODDIR/kernel/drivers/virtio" -name "$m.ko*" | head -n 1)
+		if [ -z "$src" ]; then
+			echo "vm: no $m module in $GUEST_MODDIR" >&2
+			return 1
+		fi
+		case $src in
+		*.xz) xz -dc "$src" >"$root/lib/modules/$m.ko" ;;
+		*.zst) zstd -qdc "$src" >"$root/lib/modules/$m.ko" ;;
+		*) cp "$src" "$root/lib/modules/$m.ko" ;;
+		esac
+		echo "$m" >>"$root/lib/modules/order"
+	done
+	cp "$VIO9P_KO" "$root/lib/vio9p/vio9p.ko"
+}
+
+# vm_init_head OUT: the start of every guest's /init: mounts, then the
+# modules; OUT is the guest device that failures are reported on.
+vm_init_head() {
+	printf '#!/bin/busybox sh\nout=%s\n' "$1"
+	cat <<'EOF_INIT'
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $(cat /lib/modules/order); do
+	insmod /lib/modules/$m.ko || echo "# insmod $m failed" >$out
+done
+insmod /lib/vio9p/vio9p.ko || echo "# insmod vio9p failed" >$out
+EOF_INIT
+}
+
+# vm_pack DIR FILE: DIR as a gzipped newc cpio archive.
+vm_pack() {
+	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"
+}
+
+# vm_fsdev ID PATH TAG [EXTRA]: QEMU arguments for one virtio-9p-pci device.
+vm_fsdev() {
+	printf -- '-fsdev local,id=%s,path=%s,security_model=none -device virtio-9p-pci,fsdev=%s,mount_tag=%s%s\n' \
+		"$1" "$2" "$1" "$3" "${4:-}"
+}
+
+# vm_boot TIMEOUT INITRAMFS QEMU-ARGS...: boot the guest kernel; KVM where it
+# works, else TCG (QEMU tries the accelerators in order).
+vm_boot() {
+	local timeout=$1 initrd=$2 accel="-accel tcg"
+	shift 2
+	[ -w /dev/kvm ] && accel="-accel kvm $accel"
+	# shellcheck disable=SC2086
+	timeout "$timeout" "$QEMU" $accel -m 512 -smp 2 \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-kernel "$GUEST_KERNEL" -initrd "$initrd" "$@"
+}
