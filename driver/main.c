@@ -50,6 +50,14 @@
  * vio9p_minor_lock, a mutex, guards vio9p_minors, the idr from minor number
  * to device, so that open() cannot race with probe or remove.
  *
+ * CHOOSING DEVICES
+ *
+ * By default vio9p takes every virtio-9p device it is offered.  The tags
+ * parameter narrows that to the devices whose mount tags it names; probe
+ * refuses the others with -ENODEV, so the driver core offers them to the
+ * next driver, such as 9pnet_virtio.  It is read under kernel_param_lock()
+ * at each probe, so writing it in sysfs takes effect at the next bind.
+ *
  * OPEN AND CLOSE
  *
  * open() requires O_RDWR and O_EXCL and admits one file at a time.  Neither
@@ -87,6 +95,11 @@ static unsigned int max_requests = 8;
 module_param(max_requests, uint, 0644);
 MODULE_PARM_DESC(max_requests,
 		 "request slots per device, each with room for a request and its reply (default 8)");
+
+static char *tags;
+module_param(tags, charp, 0644);
+MODULE_PARM_DESC(tags,
+		 "comma-separated mount tags of the devices to take; empty: all (default)");
 
 static dev_t vio9p_devt;
 static struct cdev vio9p_cdev;
@@ -296,6 +309,30 @@ static void vio9p_read_tag(struct vio9p_dev *vd)
 }
 
 /**
+ * vio9p_claims() - does the tags parameter let us take this device?
+ * @tag: the device's mount tag
+ *
+ * Return: true if tags is empty or names @tag.
+ */
+static bool vio9p_claims(const char *tag)
+{
+	size_t len = strlen(tag);
+	const char *p, *end;
+	bool claim;
+
+	kernel_param_lock(THIS_MODULE);
+	p = tags ? tags : "";
+	claim = !*p;
+	while (!claim && *p) {
+		end = strchrnul(p, ',');
+		claim = end - p == len && !strncmp(p, tag, len);
+		p = *end ? end + 1 : end;
+	}
+	kernel_param_unlock(THIS_MODULE);
+	return claim;
+}
+
+/**
  * vio9p_probe() - bind a virtio-9p device and publish /dev/9p/<minor>
  * @vdev: the device
  *
@@ -320,12 +357,20 @@ static int vio9p_probe(struct virtio_device *vdev)
 	vd->vdev = vdev;
 	vdev->priv = vd;
 
+	/* Leave the devices the tags parameter does not name to others. */
+	vio9p_read_tag(vd);
+	if (!vio9p_claims(vd->tag)) {
+		dev_info(&vdev->dev, "mount tag \"%s\" is not in vio9p.tags\n",
+			 vd->tag);
+		ret = -ENODEV;
+		goto out_free_dev;
+	}
+
 	vd->vq = virtio_find_single_vq(vdev, vio9p_vq_done, "requests");
 	if (IS_ERR(vd->vq)) {
 		ret = PTR_ERR(vd->vq);
 		goto out_free_dev;
 	}
-	vio9p_read_tag(vd);
 
 	/* Each request takes two descriptors: the request and the reply. */
 	ring = virtqueue_get_vring_size(vd->vq);

@@ -8,26 +8,40 @@ GUEST_KERNEL=${GUEST_KERNEL:-/boot/vmlinuz-$GUEST_KVER}
 GUEST_MODDIR=${GUEST_MODDIR:-/lib/modules/$GUEST_KVER}
 QEMU=${QEMU:-qemu-system-x86_64}
 VIRTIO_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci"
+# The kernel's own 9P stack, in load order; copied but not loaded.
+V9FS_MODULES="netfs fscache 9pnet 9pnet_virtio 9p"
+
+# vm_module NAME DEST: copy module NAME of the guest kernel, uncompressed.
+vm_module() {
+	local src
+	src=$(find "$GUEST_MODDIR/kernel" -name "$1.ko*" | head -n 1)
+	if [ -z "$src" ]; then
+		echo "vm: no $1 module in $GUEST_MODDIR" >&2
+		return 1
+	fi
+	case $src in
+	*.xz) xz -dc "$src" >"$2" ;;
+	*.zst) zstd -qdc "$src" >"$2" ;;
+	*) cp "$src" "$2" ;;
+	esac
+}
 
 # vm_root DIR: lay out busybox, the virtio modules (in load order, listed in
-# lib/modules/order) and vio9p.ko (lib/vio9p/vio9p.ko) under DIR.
+# lib/modules/order), the 9P stack (lib/modules/v9fs/, order in its
+# order file) and vio9p.ko (lib/vio9p/vio9p.ko) under DIR.
 vm_root() {
-	local root=$1 m src
-	mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,lib/vio9p}
+	local root=$1 m
+	mkdir -p "$root"/{bin,dev,proc,sys,tmp,mnt,lib/modules/v9fs,lib/vio9p}
 	cp /bin/busybox "$root/bin/busybox"
 	: >"$root/lib/modules/order"
 	for m in $VIRTIO_MODULES; do
-		src=$(find "$GUEST_MODDIR/kernel/drivers/virtio" -name "$m.ko*" | head -n 1)
-		if [ -z "$src" ]; then
-			echo "vm: no $m module in $GUEST_MODDIR" >&2
-			return 1
-		fi
-		case $src in
-		*.xz) xz -dc "$src" >"$root/lib/modules/$m.ko" ;;
-		*.zst) zstd -qdc "$src" >"$root/lib/modules/$m.ko" ;;
-		*) cp "$src" "$root/lib/modules/$m.ko" ;;
-		esac
+		vm_module "$m" "$root/lib/modules/$m.ko" || return 1
 		echo "$m" >>"$root/lib/modules/order"
+	done
+	: >"$root/lib/modules/v9fs/order"
+	for m in $V9FS_MODULES; do
+		vm_module "$m" "$root/lib/modules/v9fs/$m.ko" || return 1
+		echo "$m" >>"$root/lib/modules/v9fs/order"
 	done
 	cp "$VIO9P_KO" "$root/lib/vio9p/vio9p.ko"
 }

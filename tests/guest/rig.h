@@ -12,7 +12,9 @@
 #define TAG_LONG	"a-mount-tag-of-31-bytes-exactly"
 /* A transitional device (disable-modern=on): the legacy interface. */
 #define TAG_LEGACY	"vio9p-legacy"
-#define NR_DEVICES	3
+/* A device the unplug tests unbind, remove and bring back. */
+#define TAG_UNPLUG	"vio9p-unplug"
+#define NR_DEVICES	4
 
 /* In TAG_MAIN: a 1 MiB file holding pattern stream BIG_SEED. */
 #define BIG_FILE	"big.bin"
@@ -22,5 +24,9 @@
 #define OUT_FILE	"written.bin"
 #define OUT_SEED	2
 #define OUT_SIZE	300000
+/* Written by the guest through v9fs on TAG_LONG, checked on the host. */
+#define V9FS_FILE	"v9fs.bin"
+#define V9FS_SEED	3
+#define V9FS_SIZE	200000
 
 #endif /* VIO9P_TEST_RIG_H */

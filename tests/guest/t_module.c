@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -20,18 +19,12 @@
 
 static int unload(void)
 {
-	return syscall(SYS_delete_module, "vio9p", O_NONBLOCK);
+	return module_unload("vio9p");
 }
 
 static int load(const char *params)
 {
-	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	ASSERT_GE(fd, 0);
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	close(fd);
-	return ret;
+	return module_load(MODULE_PATH, params);
 }
 
 static int count_nodes(void)

@@ -24,7 +24,8 @@
 
 TEST(one_node_per_device_with_its_tag)
 {
-	const char *want[NR_DEVICES] = { TAG_MAIN, TAG_LONG, TAG_LEGACY };
+	const char *want[NR_DEVICES] = { TAG_MAIN, TAG_LONG, TAG_LEGACY,
+					 TAG_UNPLUG };
 	int seen[NR_DEVICES] = { 0 }, fds[NR_DEVICES], n = 0;
 	char path[300], tag[VIO9P_MOUNT_TAG_SIZE];
 	struct p9msg req, rep;

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Small helpers shared by the guest tests; see util.h. */
+#include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,4 +96,69 @@ unsigned int chan_fill(int fd, uint16_t first_tag)
 		chan_send(fd, &req);
 	}
 	return lim.requests;
+}
+
+int write_file(const char *path, const char *value)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, value, strlen(value));
+	if (n != (ssize_t)strlen(value)) {
+		int e = n < 0 ? errno : EIO;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
+void chan_virtio(const char *tag, char *name, size_t size)
+{
+	char dev[64], link[128], target[256];
+	ssize_t n;
+
+	ASSERT_EQ(chan_path(tag, dev, sizeof(dev)), 0);
+	snprintf(link, sizeof(link), "/sys/class/vio9p/vio9p%s/device",
+		 dev + strlen("/dev/9p/"));
+	n = readlink(link, target, sizeof(target) - 1);
+	ASSERT_GT(n, 0);
+	target[n] = '\0';
+	snprintf(name, size, "%s", basename(target));
+}
+
+int chan_wait(const char *tag, unsigned int ms)
+{
+	char path[64];
+
+	for (unsigned int t = 0; t <= ms; t += 50) {
+		if (chan_path(tag, path, sizeof(path)) == 0 &&
+		    access(path, F_OK) == 0)
+			return 0;
+		msleep(50);
+	}
+	return -1;
+}
+
+int module_load(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret, e;
+
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	e = errno;
+	close(fd);
+	errno = e;
+	return ret;
+}
+
+int module_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK);
 }

@@ -21,4 +21,14 @@ void chan_limits(int fd, struct vio9p_limits *lim);
 /* Fill every request slot with a request nobody reads; returns how many. */
 unsigned int chan_fill(int fd, uint16_t first_tag);
 
+/* Write @value to the sysfs (or other) file @path; -1 and errno on error. */
+int write_file(const char *path, const char *value);
+/* The virtio device ("virtio3") under the channel with @tag, in @name. */
+void chan_virtio(const char *tag, char *name, size_t size);
+/* Wait up to @ms for a channel with @tag; 0 when there is one. */
+int chan_wait(const char *tag, unsigned int ms);
+/* Load a module file with parameters; unload a module by name. */
+int module_load(const char *path, const char *params);
+int module_unload(const char *name);
+
 #endif /* VIO9P_TEST_UTIL_H */

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device going away under an open channel: driver unbind through
+ * sysfs, and removal of the PCI device, with a reader blocked, a writer
+ * blocked on a full slot pool, and requests in flight.  Blocked and later
+ * calls get ENODEV, poll reports a hang-up, close works, and the device
+ * comes back as a new node.  Uses the TAG_UNPLUG device only.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "p9.h"
+#include "rig.h"
+#include "util.h"
+
+#define DRV	"/sys/bus/virtio/drivers/vio9p"
+
+static void unbind(const char *virtio)
+{
+	ASSERT_OK(write_file(DRV "/unbind", virtio));
+}
+
+static void bind_back(const char *virtio)
+{
+	ASSERT_OK(write_file(DRV "/bind", virtio));
+	ASSERT_EQ(chan_wait(TAG_UNPLUG, 5000), 0);
+}
+
+/* Every call on a channel whose device is gone fails with ENODEV. */
+static void assert_dead(int fd)
+{
+	char tag[VIO9P_MOUNT_TAG_SIZE];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
+	struct p9msg req, rep;
+
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), ENODEV);
+	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
+	ASSERT_ERRNO(write(fd, req.buf, req.len), ENODEV);
+	ASSERT_ERRNO(ioctl(fd, VIO9P_IOC_MOUNT_TAG, tag), ENODEV);
+	ASSERT_EQ(poll(&pfd, 1, 0), 1);
+	ASSERT_EQ(pfd.revents, POLLHUP | POLLERR);
+}
+
+/* A new open of the device that came back carries a whole session. */
+static void assert_alive(void)
+{
+	int fd = chan_open(TAG_UNPLUG, 0);
+	struct p9msg req, rep;
+
+	chan_session(fd);
+	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
+	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
+	chan_send(fd, &req);
+	ASSERT_OK(fcntl(fd, F_SETFL, 0));
+	chan_recv(fd, &rep);
+	ASSERT_EQ(p9_tag(&rep), P9_NOTAG);
+	close(fd);
+}
+
+/* Fork a child that blocks in read (or write) and must see ENODEV. */
+static pid_t blocked_child(int fd, int do_write)
+{
+	struct p9msg m;
+	pid_t pid;
+	ssize_t n;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid)
+		return pid;
+	if (do_write) {
+		p9_tclunk(&m, 99, 0xdeadbeef);
+		n = write(fd, m.buf, m.len);
+	} else {
+		n = read(fd, m.buf, sizeof(m.buf));
+	}
+	_exit(n == -1 && errno == ENODEV ? 0 : 1);
+}
+
+static void assert_child_saw_enodev(pid_t pid)
+{
+	int status;
+
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST(unbind_wakes_blocked_reader_with_enodev)
+{
+	char virtio[64], path[64];
+	struct stat st;
+	pid_t pid;
+	int fd;
+
+	chan_virtio(TAG_UNPLUG, virtio, sizeof(virtio));
+	ASSERT_EQ(chan_path(TAG_UNPLUG, path, sizeof(path)), 0);
+	fd = chan_open(TAG_UNPLUG, 0);
+	pid = blocked_child(fd, 0);
+	msleep(300);
+	ASSERT_EQ(waitpid(pid, NULL, WNOHANG), 0);
+	unbind(virtio);
+	assert_child_saw_enodev(pid);
+	assert_dead(fd);
+	ASSERT_ERRNO(stat(path, &st), ENOENT);
+	ASSERT_OK(close(fd));
+	bind_back(virtio);
+	assert_alive();
+}
+
+TEST(unbind_wakes_writer_blocked_on_full_pool_with_enodev)
+{
+	char virtio[64];
+	pid_t pid;
+	int fd;
+
+	chan_virtio(TAG_UNPLUG, virtio, sizeof(virtio));
+	fd = chan_open(TAG_UNPLUG, 0);
+	chan_fill(fd, 100);
+	pid = blocked_child(fd, 1);
+	msleep(300);
+	ASSERT_EQ(waitpid(pid, NULL, WNOHANG), 0);
+	unbind(virtio);
+	assert_child_saw_enodev(pid);
+	assert_dead(fd);
+	ASSERT_OK(close(fd));
+	bind_back(virtio);
+	assert_alive();
+}
+
+TEST(unbind_with_requests_in_flight_then_new_device_reuses_the_minor)
+{
+	char virtio[64], before[64], after[64];
+	struct p9msg req;
+	int fd, fd2;
+
+	chan_virtio(TAG_UNPLUG, virtio, sizeof(virtio));
+	ASSERT_EQ(chan_path(TAG_UNPLUG, before, sizeof(before)), 0);
+	fd = chan_open(TAG_UNPLUG, 0);
+	for (int i = 0; i < 8; i++) {
+		p9_tgetattr(&req, i, 0);
+		chan_send(fd, &req);
+	}
+	unbind(virtio);
+	assert_dead(fd);
+	/* The old file is still open while the device comes back. */
+	bind_back(virtio);
+	ASSERT_EQ(chan_path(TAG_UNPLUG, after, sizeof(after)), 0);
+	ASSERT_EQ(strcmp(before, after), 0);
+	assert_dead(fd);
+	fd2 = chan_open(TAG_UNPLUG, 0);
+	close(fd2);
+	assert_alive();
+	ASSERT_OK(close(fd));
+}
+
+TEST(pci_removal_and_rescan_with_a_blocked_reader)
+{
+	char virtio[64], link[128], pci[PATH_MAX], node[64];
+	struct stat st;
+	pid_t pid;
+	int fd;
+
+	TEST_TIMEOUT(60);
+	chan_virtio(TAG_UNPLUG, virtio, sizeof(virtio));
+	snprintf(link, sizeof(link), "/sys/bus/virtio/devices/%s/..", virtio);
+	ASSERT_TRUE(realpath(link, pci) != NULL);
+	ASSERT_EQ(chan_path(TAG_UNPLUG, node, sizeof(node)), 0);
+	TH_LOG("removing %s (%s)", pci, virtio);
+
+	fd = chan_open(TAG_UNPLUG, 0);
+	pid = blocked_child(fd, 0);
+	msleep(300);
+	strncat(pci, "/remove", sizeof(pci) - strlen(pci) - 1);
+	ASSERT_OK(write_file(pci, "1"));
+	assert_child_saw_enodev(pid);
+	assert_dead(fd);
+	ASSERT_ERRNO(stat(node, &st), ENOENT);
+	ASSERT_NE(chan_wait(TAG_UNPLUG, 0), 0);
+	ASSERT_OK(close(fd));
+
+	ASSERT_OK(write_file("/sys/bus/pci/rescan", "1"));
+	ASSERT_EQ(chan_wait(TAG_UNPLUG, 10000), 0);
+	assert_alive();
+}
