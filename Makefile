@@ -25,14 +25,14 @@ GUEST_PROGS = $(addprefix $(BUILD)/guest/,$(GUEST_SUITES))
 PATTERN = $(BUILD)/host/pattern
 NINEPLS = $(BUILD)/guest/9pls
 
-.PHONY: all module module-clean deps lib check check-all lint guest-tests \
+.PHONY: all module module-path module-clean deps lib check check-all lint guest-tests \
 	demo demo-run clean
 
 all: module
 
 # The module is built in a copy under build/, one per kernel, so that the
 # source folder stays clean and several kernels can be built side by side.
-MODDIR = $(CURDIR)/$(BUILD)/module/$(notdir $(KDIR))
+MODDIR = $(CURDIR)/$(BUILD)/module/$(subst /,_,$(patsubst /%,%,$(KDIR)))
 
 module:
 	mkdir -p $(MODDIR)/include
@@ -40,6 +40,11 @@ module:
 	cp include/vio9p.h $(MODDIR)/include/
 	$(MAKE) -C $(KDIR) M=$(MODDIR) W=$(W) KCFLAGS=$(KCFLAGS) modules
 	cp $(MODDIR)/vio9p.ko driver/vio9p.ko
+
+# Where `make module` leaves vio9p.ko for this KDIR (driver/vio9p.ko is
+# the latest build, whichever kernel it was for).
+module-path:
+	@echo $(MODDIR)/vio9p.ko
 
 module-clean:
 	rm -rf $(BUILD)/module driver/vio9p.ko

@@ -8,7 +8,8 @@ GUEST_KERNEL=${GUEST_KERNEL:-/boot/vmlinuz-$GUEST_KVER}
 GUEST_MODDIR=${GUEST_MODDIR:-/lib/modules/$GUEST_KVER}
 QEMU=${QEMU:-qemu-system-x86_64}
 VIRTIO_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci"
-# The kernel's own 9P stack, in load order; copied but not loaded.
+# The kernel's own 9P stack, in load order; copied (those that are
+# modules) but not loaded.
 V9FS_MODULES="netfs fscache 9pnet 9pnet_virtio 9p"
 
 # vm_module NAME DEST: copy module NAME of the guest kernel, uncompressed.
@@ -39,9 +40,10 @@ vm_root() {
 		echo "$m" >>"$root/lib/modules/order"
 	done
 	: >"$root/lib/modules/v9fs/order"
+	# A kernel may build some of these in, or not need them.
 	for m in $V9FS_MODULES; do
-		vm_module "$m" "$root/lib/modules/v9fs/$m.ko" || return 1
-		echo "$m" >>"$root/lib/modules/v9fs/order"
+		vm_module "$m" "$root/lib/modules/v9fs/$m.ko" 2>/dev/null &&
+			echo "$m" >>"$root/lib/modules/v9fs/order"
 	done
 	cp "$VIO9P_KO" "$root/lib/vio9p/vio9p.ko"
 }
@@ -80,7 +82,7 @@ vm_boot() {
 	shift 2
 	[ -w /dev/kvm ] && accel="-accel kvm $accel"
 	# shellcheck disable=SC2086
-	timeout "$timeout" "$QEMU" $accel -m 512 -smp 2 \
+	timeout "$timeout" "$QEMU" $accel -m "${VM_MEM:-512}" -smp 2 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$GUEST_KERNEL" -initrd "$initrd" "$@"
 }

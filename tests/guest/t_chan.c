@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -332,6 +333,57 @@ TEST(poll_reports_readable_and_writable)
 	pfd.events = POLLIN | POLLOUT;
 	ASSERT_EQ(poll(&pfd, 1, 0), 1);
 	ASSERT_EQ(pfd.revents, POLLIN);
+	close(fd);
+}
+
+/*
+ * A non-blocking client in one epoll loop: write while EPOLLOUT, read while
+ * EPOLLIN, until 200 requests have been answered, with every slot busy.
+ */
+TEST(epoll_loop_keeps_every_slot_busy)
+{
+	int fd = chan_open(TAG_MAIN, O_NONBLOCK), ep;
+	static unsigned char seen[200];
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT };
+	unsigned int sent = 0, got = 0, most = 0, slots;
+	struct vio9p_limits lim;
+	struct p9msg req, rep;
+
+	TEST_TIMEOUT(120);
+	chan_limits(fd, &lim);
+	slots = lim.requests;
+	ep = epoll_create1(0);
+	ASSERT_GE(ep, 0);
+	ASSERT_OK(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	while (got < sizeof(seen)) {
+		ASSERT_EQ(epoll_wait(ep, &ev, 1, 10000), 1);
+		while ((ev.events & EPOLLOUT) && sent < sizeof(seen)) {
+			p9_tclunk(&req, sent, 0xdeadbeef);
+			if (write(fd, req.buf, req.len) < 0) {
+				ASSERT_EQ(errno, EAGAIN);
+				ASSERT_EQ(sent - got, slots);
+				break;
+			}
+			sent++;
+			if (sent - got > most)
+				most = sent - got;
+		}
+		while (ev.events & EPOLLIN) {
+			ssize_t n = read(fd, rep.buf, sizeof(rep.buf));
+
+			if (n < 0) {
+				ASSERT_EQ(errno, EAGAIN);
+				break;
+			}
+			rep.len = n;
+			ASSERT_EQ(p9_type(&rep), P9_RLERROR);
+			ASSERT_LT(p9_tag(&rep), sizeof(seen));
+			ASSERT_EQ(seen[p9_tag(&rep)]++, 0);
+			got++;
+		}
+	}
+	ASSERT_EQ(most, slots);
+	close(ep);
 	close(fd);
 }
 
