@@ -41,9 +41,25 @@ if [ "$lib_rc" != 0 ] && ! grep -q '^not ok' "$results/lib.tap"; then
 fi
 
 # The driver in a guest of the Debian kernel it was built for.
-GUEST_KVER=$KVER VIO9P_KO=driver/vio9p.ko GUEST_BIN=build/guest \
+ko=$($MAKE -s module-path)
+GUEST_KVER=$KVER VIO9P_KO=$ko GUEST_BIN=build/guest \
 	PATTERN=build/host/pattern tests/run-guest "debian-$KVER" |
 	tee "$results/guest-debian.tap"
+
+# The same suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN),
+# built once and cached.
+stage "debug kernel builds (cached in ~/.cache/vio9p)" \
+	scripts/build-debug-kernel.sh
+dbg=$(tail -n 1 "$results/debug kernel builds (cached in ~/.cache/vio9p).log")
+if [ -f "$dbg/done" ]; then
+	stage "vio9p.ko builds for the debug kernel with W=1" \
+		$MAKE module KDIR="$dbg/src" W=1 KCFLAGS=-Werror
+	ko=$($MAKE -s module-path KDIR="$dbg/src")
+	GUEST_KVER=$(cat "$dbg/release") GUEST_KERNEL=$dbg/vmlinuz \
+		GUEST_MODDIR=$dbg/modules VIO9P_KO=$ko VM_MEM=1536 \
+		GUEST_BIN=build/guest PATTERN=build/host/pattern \
+		tests/run-guest debug-6.1 | tee "$results/guest-debug.tap"
+fi
 
 echo
 tests/tap-summary "$results"/*.tap
