@@ -16,6 +16,7 @@
 #include "cmd.h"
 
 #define QTDIR 0x80
+#define QTSYMLINK 0x02
 
 /* Clunk @f keeping errno. */
 static void drop(struct v9p_fid *f)
@@ -167,14 +168,16 @@ static int stat_one(struct vctx *c, const char *path)
 	char mode[11], t[3][80], *target = NULL;
 	struct v9p_attr a;
 
+	/* Read a link before its attributes: reading it sets its atime. */
+	if (f && (v9p_fid_qid(f)->type & QTSYMLINK))
+		target = v9p_readlink(f);
 	if (!f || v9p_getattr(f, V9P_GETATTR_BASIC, &a) < 0) {
 		xwarn("stat %s", path);
 		if (f)
 			drop(f);
+		free(target);
 		return 1;
 	}
-	if (S_ISLNK(a.mode))
-		target = v9p_readlink(f);
 	v9p_clunk(f);
 	mode_string(a.mode, mode);
 	time_string(a.atime_sec, &a.atime_nsec, t[0], sizeof(t[0]));

@@ -335,7 +335,8 @@ ssize_t read_names(struct vctx *c, struct v9p_fid *dir, char ***out)
 	}
 	v9p_clunk(d);
 	free(buf);
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
 	*out = names;
 	return (ssize_t)n;
 

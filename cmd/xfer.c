@@ -201,8 +201,12 @@ fail:
 	return -1;
 }
 
-/* Copy @fd to the open server file @f, keeping the window full of
- * Twrites; a short Rwrite is EIO.  As copy_from(). */
+/*
+ * Copy @fd to the open server file @f, keeping the window full of
+ * Twrites; each slot keeps its data so that the rest of a short Rwrite
+ * can be sent again, which gives the server's real error (ENOSPC...).
+ * As copy_from().
+ */
 static int copy_to(struct vctx *c, int fd, struct v9p_fid *f,
 		   struct progress *p, enum side *who)
 {
@@ -210,33 +214,37 @@ static int copy_to(struct vctx *c, int fd, struct v9p_fid *f,
 	uint32_t head = 0, n = 0;
 	struct v9p_op **ring = calloc(win, sizeof(*ring));
 	uint32_t *sizes = calloc(win, sizeof(*sizes));
-	uint8_t *buf = malloc(chunk);
+	uint64_t *offs = calloc(win, sizeof(*offs));
+	uint8_t *bufs = malloc((size_t)win * chunk);
 	uint64_t next = 0;
 	bool eof = false;
+	int rc = -1;
 
-	if (!ring || !sizes || !buf)
+	if (!ring || !sizes || !offs || !bufs)
 		xerr("out of memory");
 	for (;;) {
 		ssize_t got;
 
 		while (!eof && n < win) {
-			struct v9p_op *op;
+			uint32_t slot = (head + n) % win;
+			uint8_t *buf = bufs + (size_t)slot * chunk;
 			ssize_t len = read_full(fd, buf, chunk);
 
 			if (len < 0) {
 				*who = SRC;
-				goto fail;
+				goto out;
 			}
 			if (len == 0) {
 				eof = true;
 				break;
 			}
 			*who = DST;
-			op = v9p_write_start(f, next, buf, (uint32_t)len);
-			if (!op)
-				goto fail;
-			sizes[(head + n) % win] = (uint32_t)len;
-			ring[(head + n++) % win] = op;
+			ring[slot] = v9p_write_start(f, next, buf, (uint32_t)len);
+			if (!ring[slot])
+				goto out;
+			sizes[slot] = (uint32_t)len;
+			offs[slot] = next;
+			n++;
 			next += (uint64_t)len;
 			if ((uint32_t)len < chunk)
 				eof = true;
@@ -245,27 +253,29 @@ static int copy_to(struct vctx *c, int fd, struct v9p_fid *f,
 			break;
 		*who = DST;
 		got = v9p_op_wait(ring[head], NULL, 0);
-		if (got >= 0 && (uint32_t)got != sizes[head]) {
-			got = -1;
-			errno = EIO; /* short write: the server is out of room */
+		if (got >= 0 && (uint32_t)got < sizes[head]) {
+			size_t rest = sizes[head] - (size_t)got;
+			ssize_t w = v9p_pwrite(f, bufs + (size_t)head * chunk + got,
+					       rest, offs[head] + (uint64_t)got);
+
+			if (w >= 0 && (size_t)w != rest)
+				errno = ENOSPC; /* short again, and no reason */
+			got = w >= 0 && (size_t)w == rest ? (ssize_t)sizes[head] : -1;
 		}
 		head = (head + 1) % win;
 		n--;
 		if (got < 0)
-			goto fail;
+			goto out;
 		progress(p, (uint64_t)got, false);
 	}
-	free(ring);
-	free(sizes);
-	free(buf);
-	return 0;
-
-fail:
+	rc = 0;
+out:
 	drain(ring, win, head, n, NULL, 0);
 	free(ring);
 	free(sizes);
-	free(buf);
-	return -1;
+	free(offs);
+	free(bufs);
+	return rc;
 }
 
 /* Report a failure of @src -> @dst on @who's side; returns 1. */
