@@ -20,7 +20,7 @@ umask 022
 # ASan: no leak report noise from the exit of a failing verb.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 
-# shellcheck source=tests/cmd/tap.sh
+# shellcheck source=SCRIPTDIR/tap.sh
 . "$here/tap.sh"
 
 cleanup() {
@@ -658,6 +658,16 @@ f5
 f6"
 }
 
+guest_script_passes_under_busybox() {
+	command -v busybox >/dev/null || tap_skip "busybox not installed"
+	run busybox sh "$here/guest.sh" "$VIO9P" notag "unix:$T/sock" "$EXP"
+	expect_rc 0
+	expect_eq "$(grep -c '^ok ' "$T/out")" 17 "guest.sh cases passed"
+	[ "$rc" -eq 0 ] || tap_diag "$(grep -A3 '^not ok' "$T/out")"
+	expect_true "manifest does not match" \
+		sh -c "cd '$EXP/tree' && sha256sum -c --quiet ../tree.sha256"
+}
+
 for t in help_lists_every_verb every_verb_has_help bad_usage_exits_1 \
 	msize_is_parsed_with_bounds list_shows_channels_tags_and_state \
 	channel_is_chosen_by_tag_or_device ls_lists_sorted_names \
@@ -669,7 +679,8 @@ for t in help_lists_every_verb every_verb_has_help bad_usage_exits_1 \
 	df_reports_export_file_system get_copies_file_and_mode \
 	put_copies_file_and_mode preserve_keeps_mode_and_times \
 	tree_round_trips_with_checksums get_never_leaves_a_partial_file \
-	put_never_leaves_a_partial_file concurrent_commands_share_the_server; do
+	put_never_leaves_a_partial_file concurrent_commands_share_the_server \
+	guest_script_passes_under_busybox; do
 	fresh
 	tap_run "$t"
 done
