@@ -25,21 +25,21 @@
 static const struct verb verbs[] = {
 	{ "list", cmd_list, "", false },
 	{ "tag", cmd_tag, "", false },
-	{ "ls", cmd_ls, "[-lR] [PATH ...]", true },
-	{ "stat", cmd_stat, "PATH ...", true },
-	{ "cat", cmd_cat, "PATH ...", true },
-	{ "get", cmd_get, "[-pr] SRC [DST]", true },
-	{ "put", cmd_put, "[-pr] SRC [DST]", true },
-	{ "mkdir", cmd_mkdir, "[-p] PATH ...", true },
-	{ "rm", cmd_rm, "[-r] PATH ...", true },
-	{ "mv", cmd_mv, "SRC DST", true },
-	{ "ln", cmd_ln, "-s TARGET LINK", true },
+	{ "ls", cmd_ls, "[-lR] [path ...]", true },
+	{ "stat", cmd_stat, "path ...", true },
+	{ "cat", cmd_cat, "path ...", true },
+	{ "get", cmd_get, "[-pr] src [dst]", true },
+	{ "put", cmd_put, "[-pr] src [dst]", true },
+	{ "mkdir", cmd_mkdir, "[-p] path ...", true },
+	{ "rm", cmd_rm, "[-r] path ...", true },
+	{ "mv", cmd_mv, "src dst", true },
+	{ "ln", cmd_ln, "-s target link", true },
 	{ "df", cmd_df, "", true },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 #define GLOBAL_USAGE \
-	"[-d DEVICE | -t TAG | -a ADDRESS] [-A ANAME] [-m MSIZE] VERB [ARG ...]"
+	"[-d device | -t tag | -a address] [-A aname] [-m msize] verb [arg ...]"
 
 /* Largest msize -m accepts: the library allocates it per request. */
 #define MSIZE_MAX (16u << 20)

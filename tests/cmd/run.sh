@@ -123,19 +123,19 @@ help_lists_every_verb() {
 	run "$VIO9P" --help
 	expect_rc 0
 	expect_err ""
-	expect_out "usage: vio9p [-d DEVICE | -t TAG | -a ADDRESS] [-A ANAME] [-m MSIZE] VERB [ARG ...]
+	expect_out "usage: vio9p [-d device | -t tag | -a address] [-A aname] [-m msize] verb [arg ...]
 verbs:
     list
     tag
-    ls [-lR] [PATH ...]
-    stat PATH ...
-    cat PATH ...
-    get [-pr] SRC [DST]
-    put [-pr] SRC [DST]
-    mkdir [-p] PATH ...
-    rm [-r] PATH ...
-    mv SRC DST
-    ln -s TARGET LINK
+    ls [-lR] [path ...]
+    stat path ...
+    cat path ...
+    get [-pr] src [dst]
+    put [-pr] src [dst]
+    mkdir [-p] path ...
+    rm [-r] path ...
+    mv src dst
+    ln -s target link
     df"
 }
 
@@ -155,13 +155,13 @@ bad_usage_exits_1() {
 	run v ls -x
 	expect_rc 1
 	expect_out ""
-	expect_err "usage: vio9p ls [-lR] [PATH ...]"
+	expect_err "usage: vio9p ls [-lR] [path ...]"
 	run v ln a b
 	expect_rc 1
-	expect_err "usage: vio9p ln -s TARGET LINK"
+	expect_err "usage: vio9p ln -s target link"
 	run v mv a
 	expect_rc 1
-	expect_err "usage: vio9p mv SRC DST"
+	expect_err "usage: vio9p mv src dst"
 	run "$VIO9P" frobnicate
 	expect_rc 1
 	expect_eq "$(head -n 1 "$T/err")" "vio9p: frobnicate: unknown verb" \
