@@ -21,6 +21,10 @@ TAG=$2
 ADDR=${3:-${VIO9P_ADDR:-}}
 ANAME=${4:-${VIO9P_ANAME:-}}
 PLAN=17
+case $VIO9P in
+/*) ;;
+*/*) VIO9P=$(pwd)/$VIO9P ;; # the checks run in a scratch directory
+esac
 
 W=$(mktemp -d /tmp/vio9p-guest.XXXXXX)
 trap 'cd /; rm -rf "$W"' EXIT
