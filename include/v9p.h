@@ -172,8 +172,11 @@ struct v9p_op;
  * v9p_connect() - open a channel and negotiate 9P2000.L with Tversion.
  * @addr: "unix:PATH", "tcp:HOST:PORT", or a device path ("dev:PATH" or
  *        any path starting with '/'), opened O_RDWR|O_EXCL|O_CLOEXEC.
- * @msize: proposed msize; 0 picks V9P_DEV_MSIZE or V9P_SOCK_MSIZE.  The
- *         server may lower it; v9p_msize() tells the result.
+ * @msize: proposed msize; 0 picks the default: on a device the driver's
+ *         limit from VIO9P_IOC_LIMITS (V9P_DEV_MSIZE if the driver has no
+ *         such ioctl), on a socket V9P_SOCK_MSIZE.  On a device a larger
+ *         @msize is lowered to the driver's limit.  The server may lower
+ *         it; v9p_msize() tells the result.
  * Sends Tversion (tag NOTAG).  Returns a session the caller frees with
  * v9p_close(), or NULL with errno (EPROTO if the server does not speak
  * 9P2000.L or its reply is malformed, EINVAL for a bad @addr).
@@ -189,8 +192,9 @@ enum v9p_trans_kind {
 /*
  * v9p_session_new() - like v9p_connect() on an already open @fd, which the
  * session then owns (closed by v9p_close(), also when this fails).
- * @window: most requests in flight; 0 picks V9P_DEV_WINDOW or
- *          V9P_SOCK_WINDOW.  The fd may be O_NONBLOCK: the library
+ * @window: most requests in flight; 0 picks the default (on a device the
+ *          driver's request slots, else V9P_DEV_WINDOW; on a socket
+ *          V9P_SOCK_WINDOW).  On a device it is lowered to the slots.  The fd may be O_NONBLOCK: the library
  *          poll(2)s when it would block.
  */
 V9P_API struct v9p_session *v9p_session_new(int fd, enum v9p_trans_kind kind,
@@ -248,6 +252,14 @@ V9P_API struct v9p_fid *v9p_walkv(struct v9p_fid *from, size_t n,
  * Returns 0 or -1 with errno from the server.  NULL is a no-op.
  */
 V9P_API int v9p_clunk(struct v9p_fid *f);
+
+/*
+ * v9p_remove() - send Tremove: remove the file @f names and free @f
+ * (always: the server clunks it even when the remove fails).  For servers
+ * without Tunlinkat (diod 1.0.24 answers EOPNOTSUPP).  Returns 0 or -1
+ * with errno from the server (ENOTEMPTY for a full directory).
+ */
+V9P_API int v9p_remove(struct v9p_fid *f);
 
 /* v9p_fid_free() - free @f without sending anything (after v9p_restart()
  * or when the channel is dead). */

@@ -54,6 +54,7 @@ enum {
 	V9P_TREAD = 116, V9P_RREAD,
 	V9P_TWRITE = 118, V9P_RWRITE,
 	V9P_TCLUNK = 120, V9P_RCLUNK,
+	V9P_TREMOVE = 122, V9P_RREMOVE,
 };
 
 /* size[4] type[1] tag[2] */

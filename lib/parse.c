@@ -128,6 +128,7 @@ static int get_body(struct v9p_buf *b, const struct v9p_expect *want,
 	case V9P_TUNLINKAT:
 	case V9P_TFLUSH:
 	case V9P_TCLUNK:
+	case V9P_TREMOVE:
 		break; /* empty body */
 	default:
 		return proto_error();

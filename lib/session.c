@@ -63,6 +63,11 @@ V9P_API struct v9p_session *v9p_session_new(int fd, enum v9p_trans_kind kind,
 		msize = s->t.msize;
 	if (window == 0)
 		window = s->t.window;
+	/* A device carries no larger message and no more requests. */
+	if (s->t.max_msize && msize > s->t.max_msize)
+		msize = s->t.max_msize;
+	if (s->t.max_window && window > s->t.max_window)
+		window = s->t.max_window;
 	if (msize < V9P_MIN_MSIZE || window > V9P_TAGS_MAX) {
 		e = EINVAL;
 		goto out_close;

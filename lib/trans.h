@@ -32,9 +32,19 @@ struct v9p_transport {
 	int fd;
 	uint32_t window; /* default requests in flight */
 	uint32_t msize;	 /* default msize */
+	uint32_t max_window; /* most requests in flight; 0: no limit */
+	uint32_t max_msize;  /* largest msize; 0: no limit */
 };
 
 extern const struct v9p_trans_ops v9p__dev_ops;
+
+/*
+ * Ask a vio9p device for its limits (VIO9P_IOC_LIMITS) and store them in
+ * @t as defaults and ceilings.  A driver without the ioctl (ENOTTY, e.g.
+ * the illumos-compatible one) leaves V9P_DEV_MSIZE / V9P_DEV_WINDOW.
+ * 0, or -1 with the ioctl's errno.
+ */
+int v9p__dev_limits(struct v9p_transport *t);
 
 /* Fill @t for @fd of @kind; EINVAL for an unknown kind. */
 int v9p__trans_init(struct v9p_transport *t, int fd, enum v9p_trans_kind kind);

@@ -4,12 +4,43 @@
  * request and one read(2) returns one whole reply.  The read buffer is the
  * session's msize, so EOVERFLOW means the device handed us a reply larger
  * than negotiated: a protocol error.
+ *
+ * The driver tells its limits with VIO9P_IOC_LIMITS: the largest message
+ * (the msize ceiling) and its request slots (the window).
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "tags.h"
 #include "trans.h"
+#include "vio9p.h"
+
+/* Smallest msize a device may report and still be useful. */
+#define DEV_MIN_MSIZE 512
+
+int v9p__dev_limits(struct v9p_transport *t)
+{
+	struct vio9p_limits lim = { 0 };
+
+	t->msize = t->max_msize = V9P_DEV_MSIZE;
+	t->window = t->max_window = V9P_DEV_WINDOW;
+	if (ioctl(t->fd, VIO9P_IOC_LIMITS, &lim) < 0) {
+		/* No such ioctl (illumos-compatible driver, or not a
+		 * device at all, as in tests): keep the defaults. */
+		if (errno == ENOTTY || errno == EINVAL)
+			return 0;
+		return -1;
+	}
+	if (lim.msize >= DEV_MIN_MSIZE)
+		t->msize = t->max_msize = lim.msize;
+	if (lim.requests > 0)
+		t->window = t->max_window = lim.requests < V9P_TAGS_MAX ?
+						    lim.requests :
+						    V9P_TAGS_MAX;
+	return 0;
+}
 
 int v9p__trans_wait(int fd, short events)
 {

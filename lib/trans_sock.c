@@ -101,12 +101,12 @@ static const struct v9p_trans_ops sock_ops = {
 int v9p__trans_init(struct v9p_transport *t, int fd, enum v9p_trans_kind kind)
 {
 	t->fd = fd;
+	t->max_window = 0;
+	t->max_msize = 0;
 	switch (kind) {
 	case V9P_TRANS_DEV:
 		t->ops = &v9p__dev_ops;
-		t->window = V9P_DEV_WINDOW;
-		t->msize = V9P_DEV_MSIZE;
-		return 0;
+		return v9p__dev_limits(t);
 	case V9P_TRANS_STREAM:
 		t->ops = &sock_ops;
 		t->window = V9P_SOCK_WINDOW;

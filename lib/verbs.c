@@ -163,6 +163,22 @@ V9P_API int v9p_clunk(struct v9p_fid *f)
 	return rc;
 }
 
+V9P_API int v9p_remove(struct v9p_fid *f)
+{
+	int rc, e;
+
+	if (!f)
+		return 0;
+	if (v9p__fid_check(f) < 0)
+		rc = -1;
+	else
+		rc = v9p__rpc_free(v9p__req_fid(f, V9P_TREMOVE));
+	e = errno;
+	v9p__fid_release(f); /* the server clunks it, also on error */
+	errno = e;
+	return rc;
+}
+
 V9P_API int v9p_getattr(struct v9p_fid *f, uint64_t mask, struct v9p_attr *out)
 {
 	struct v9p_reply rep;

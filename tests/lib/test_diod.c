@@ -275,6 +275,26 @@ TEST_F(diod, renameat_moves_host_file)
 	ASSERT_EQ(v9p_clunk(d), 0);
 }
 
+TEST_F(diod, remove_deletes_file_and_frees_fid_on_error)
+{
+	char pathbuf[256];
+	struct v9p_fid *f;
+
+	ASSERT_EQ(mkdir(P("d"), 0755), 0);
+	ASSERT_EQ(host_write(P("d/f"), "x", 1), 0);
+	f = v9p_walk(self->root, "d");
+	ASSERT_NONNULL(f);
+	ASSERT_ERRNO(v9p_remove(f), ENOTEMPTY); /* f is freed all the same */
+	f = v9p_walk(self->root, "d/f");
+	ASSERT_NONNULL(f);
+	ASSERT_EQ(v9p_remove(f), 0);
+	ASSERT_EQ(access(P("d/f"), F_OK), -1);
+	f = v9p_walk(self->root, "d");
+	ASSERT_NONNULL(f);
+	ASSERT_EQ(v9p_remove(f), 0);
+	ASSERT_EQ(access(P("d"), F_OK), -1);
+}
+
 TEST_F(diod, unlinkat_removes_files_and_directories)
 {
 	char pathbuf[256];
