@@ -58,7 +58,8 @@ lint:
 	scripts/checkpatch.sh driver/*.c driver/*.h include/vio9p.h
 	mandoc -Tlint -Wwarning docs/*.[0-9]
 
-guest-tests: $(GUEST_PROGS) $(PATTERN)
+guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS)
+	$(MAKE) -C cmd vio9p-static
 
 $(BUILD)/guest/%: tests/guest/%.c $(GUEST_COMMON) $(GUEST_HDRS)
 	@mkdir -p $(@D)

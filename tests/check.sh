@@ -28,17 +28,24 @@ stage "vio9p.ko builds with W=1 and no warnings" \
 stage "checkpatch --strict and mandoc -Tlint are clean" $MAKE lint
 stage "guest test programs build" $MAKE guest-tests
 
-# The library: every case of every test program, under ASan and UBSan.
-$MAKE -C lib check >"$results/lib.log" 2>&1
-lib_rc=$?
-sed -n 's/^    \(\(not \)\{0,1\}ok\) [0-9]* \(.*\)/\1 - lib: \3/p' \
-	"$results/lib.log" | tee "$results/lib.tap"
-grep '^not ok [0-9]* ' "$results/lib.log" | sed 's/^not ok [0-9]* /not ok - lib: program /' |
-	tee -a "$results/lib.tap"
-if [ "$lib_rc" != 0 ] && ! grep -q '^not ok' "$results/lib.tap"; then
-	echo "not ok - lib: make -C lib check exited $lib_rc" | tee -a "$results/lib.tap"
-	tail -n 30 "$results/lib.log" | sed 's/^/# /'
-fi
+# suite NAME INDENT COMMAND...: a command that writes TAP of its own; each
+# of its cases (lines indented by INDENT) becomes "ok - NAME: case".
+suite() {
+	local name=$1 indent=$2 rc=0
+	shift 2
+	"$@" >"$results/$name.log" 2>&1 || rc=$?
+	sed -n "s/^$indent\(\(not \)\{0,1\}ok\) [0-9]* \(.*\)/\1 - $name: \3/p" \
+		"$results/$name.log" | tee "$results/$name.tap"
+	if [ "$rc" != 0 ] && ! grep -q '^not ok' "$results/$name.tap"; then
+		echo "not ok - $name: exited with status $rc" |
+			tee -a "$results/$name.tap"
+		tail -n 30 "$results/$name.log" | sed 's/^/# /'
+	fi
+}
+
+# The library and the command, under ASan and UBSan, against a real diod.
+suite lib "    " $MAKE -C lib check
+suite cmd "" $MAKE -C cmd check
 
 # The driver in a guest of the Debian kernel it was built for.
 ko=$($MAKE -s module-path)
