@@ -56,8 +56,8 @@ static void vio9p_put_slot(struct vio9p_dev *vd, struct vio9p_req *req)
  * @vd: the device
  * @nonblock: fail with -EAGAIN instead of sleeping
  *
- * Return: a slot on no list, or ERR_PTR(-EAGAIN, -ERESTARTSYS, -ENODEV or
- * -ENOMEM).
+ * Return: a slot on no list, or ERR_PTR(-EAGAIN, -ERESTARTSYS, -ENODEV,
+ * -EIO or -ENOMEM).
  */
 static struct vio9p_req *vio9p_get_slot(struct vio9p_dev *vd, bool nonblock)
 {
@@ -66,8 +66,8 @@ static struct vio9p_req *vio9p_get_slot(struct vio9p_dev *vd, bool nonblock)
 
 	spin_lock_irq(&vd->lock);
 	for (;;) {
-		if (vd->gone) {
-			ret = -ENODEV;
+		if (vd->gone || vd->broken) {
+			ret = vd->gone ? -ENODEV : -EIO;
 			goto out_unlock;
 		}
 		req = list_first_entry_or_null(&vd->free, struct vio9p_req,
@@ -85,7 +85,7 @@ static struct vio9p_req *vio9p_get_slot(struct vio9p_dev *vd, bool nonblock)
 			goto out_unlock;
 		}
 		ret = wait_event_interruptible_lock_irq(vd->wq,
-							vd->gone ||
+							vd->gone || vd->broken ||
 							vio9p_can_write(vd),
 							vd->lock);
 		if (ret)
@@ -120,7 +120,8 @@ out_unlock:
  * The kick happens under the lock so that it cannot race with remove()
  * deleting the virtqueue.
  *
- * Return: 0, or -ENODEV if the device is gone, or the virtqueue's error.
+ * Return: 0, or -ENODEV if the device is gone, -EIO if it is broken, or
+ * the virtqueue's error.
  */
 static int vio9p_submit(struct vio9p_dev *vd, struct vio9p_req *req, u32 len)
 {
@@ -131,8 +132,8 @@ static int vio9p_submit(struct vio9p_dev *vd, struct vio9p_req *req, u32 len)
 	sg_init_one(&in, req->rx, VIO9P_MAX_MSG_SIZE);
 
 	spin_lock_irq(&vd->lock);
-	if (vd->gone) {
-		ret = -ENODEV;
+	if (vd->gone || vd->broken) {
+		ret = vd->gone ? -ENODEV : -EIO;
 		goto out_unlock;
 	}
 	req->gen = vd->gen;
@@ -167,7 +168,7 @@ static void vio9p_clamp_msize(u8 *msg, size_t len)
  * The whole request is sent or nothing is.
  *
  * Return: @count, or -EINVAL, -EMSGSIZE, -EFAULT, -EAGAIN, -ERESTARTSYS,
- * -ENODEV or -ENOMEM.
+ * -ENODEV, -EIO or -ENOMEM.
  */
 static ssize_t vio9p_write(struct file *file, const char __user *ubuf,
 			   size_t count, loff_t *ppos)
@@ -224,8 +225,11 @@ static u32 vio9p_reply_len(const struct vio9p_req *req)
  * @count: its size; too small gets -EOVERFLOW and the reply stays queued
  * @ppos: unused: the channel is a stream
  *
+ * Replies that arrived before the device broke are still delivered; then
+ * a broken device gives -EIO.
+ *
  * Return: the reply's length, or -EOVERFLOW, -EFAULT, -EAGAIN,
- * -ERESTARTSYS or -ENODEV.
+ * -ERESTARTSYS, -EIO or -ENODEV.
  */
 static ssize_t vio9p_read(struct file *file, char __user *ubuf, size_t count,
 			  loff_t *ppos)
@@ -245,12 +249,16 @@ static ssize_t vio9p_read(struct file *file, char __user *ubuf, size_t count,
 					       node);
 		if (req)
 			break;
+		if (vd->broken) {
+			ret = -EIO;
+			goto out_unlock;
+		}
 		if (file->f_flags & O_NONBLOCK) {
 			ret = -EAGAIN;
 			goto out_unlock;
 		}
 		ret = wait_event_interruptible_lock_irq(vd->wq,
-							vd->gone ||
+							vd->gone || vd->broken ||
 							!list_empty(&vd->done),
 							vd->lock);
 		if (ret)
@@ -296,7 +304,9 @@ static __poll_t vio9p_poll(struct file *file, poll_table *wait)
 	} else {
 		if (!list_empty(&vd->done))
 			mask |= EPOLLIN | EPOLLRDNORM;
-		if (vio9p_can_write(vd))
+		if (vd->broken)
+			mask |= EPOLLERR;
+		else if (vio9p_can_write(vd))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 	}
 	spin_unlock_irq(&vd->lock);
@@ -337,8 +347,11 @@ static long vio9p_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
  * @inode: the /dev/9p/<minor> inode
  * @file: the new file
  *
+ * A device that asked for a reset is reset here, before the file gets it.
+ *
  * Return: 0, or -EINVAL without O_RDWR and O_EXCL, -EBUSY if another file
- * has the channel, -ENODEV if the device is gone.
+ * has the channel, -ENODEV if the device is gone, -EIO if it is broken and
+ * a reset did not mend it.
  */
 static int vio9p_open(struct inode *inode, struct file *file)
 {
@@ -363,9 +376,17 @@ static int vio9p_open(struct inode *inode, struct file *file)
 	if (ret)
 		goto out_put_dev;
 
+	ret = vio9p_reset(vd);
+	if (ret)
+		goto out_unclaim;
+
 	file->private_data = vd;
 	return stream_open(inode, file);
 
+out_unclaim:
+	spin_lock_irq(&vd->lock);
+	vd->open = false;
+	spin_unlock_irq(&vd->lock);
 out_put_dev:
 	vio9p_dev_put(vd);
 	return ret;

@@ -47,6 +47,9 @@
  * dropped, and sleepers use wait_event_interruptible_lock_irq() so that the
  * condition is tested under it.  poll() also reads readiness under it.
  *
+ * vio9p_dev.reset_lock, a mutex, keeps remove() out while open() resets
+ * the device, since both take the virtqueue down.
+ *
  * vio9p_minor_lock, a mutex, guards vio9p_minors, the idr from minor number
  * to device, so that open() cannot race with probe or remove.
  *
@@ -64,6 +67,19 @@
  * open nor close resets the 9P session: that is the client's Tversion.
  * close() frees unread replies and advances the generation, so a reply to
  * a request written before a close is never seen after the next open.
+ *
+ * A DEVICE THAT ASKS FOR A RESET
+ *
+ * A device that cannot go on, such as QEMU's after a request it cannot
+ * decode, sets NEEDS_RESET and raises a configuration interrupt, and then
+ * answers nothing more.  vio9p_config_changed() marks the channel broken and
+ * wakes every sleeper: replies already received can still be read, then
+ * reads and writes fail with -EIO and poll() reports EPOLLERR, so nothing
+ * waits forever.  The next open() resets the device and sets it up again
+ * (vio9p_reset()): the slots the device held come back, and the server
+ * starts from a new session.  Legacy devices have no NEEDS_RESET; a device
+ * that just stops answering keeps the slots it holds until it answers or is
+ * unbound.
  *
  * UNPLUG
  *
@@ -206,6 +222,113 @@ static void vio9p_vq_done(struct virtqueue *vq)
 	wake_up_interruptible(&vd->wq);
 }
 
+/**
+ * vio9p_config_changed() - configuration interrupt: did the device break?
+ * @vdev: the device
+ *
+ * Runs in interrupt context; the reset itself waits for the next open().
+ */
+static void vio9p_config_changed(struct virtio_device *vdev)
+{
+	struct vio9p_dev *vd = vdev->priv;
+	unsigned long flags;
+
+	if (!(vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_NEEDS_RESET))
+		return;
+	spin_lock_irqsave(&vd->lock, flags);
+	if (!vd->broken)
+		dev_warn(&vdev->dev, "device needs a reset; /dev/9p/%d fails with EIO until reopened\n",
+			 vd->minor);
+	vd->broken = true;
+	spin_unlock_irqrestore(&vd->lock, flags);
+	wake_up_interruptible_all(&vd->wq);
+}
+
+/*
+ * Reset the device and take back every buffer it held.  The slots return
+ * to the free list; their replies will never come.
+ */
+static void vio9p_stop(struct vio9p_dev *vd)
+{
+	struct vio9p_req *req;
+
+	virtio_reset_device(vd->vdev);
+	spin_lock_irq(&vd->lock);
+	while ((req = virtqueue_detach_unused_buf(vd->vq))) {
+		list_add(&req->node, &vd->free);
+		vd->nr_free++;
+		vd->nr_busy--;
+		vd->stats.stale++;
+	}
+	vd->gen++;
+	spin_unlock_irq(&vd->lock);
+	vd->vdev->config->del_vqs(vd->vdev);
+	vd->vq = NULL;
+}
+
+/**
+ * vio9p_reset() - reset a broken device and set it up again
+ * @vd: the device; the caller has claimed the channel, so no file uses it
+ *
+ * Repeats the steps of the virtio core's probe: status ACKNOWLEDGE and
+ * DRIVER, the features already negotiated, FEATURES_OK, a new virtqueue,
+ * DRIVER_OK.
+ *
+ * Return: 0, -ENODEV if the device is gone, or -EIO if it will not come
+ * back (it stays broken).
+ */
+int vio9p_reset(struct vio9p_dev *vd)
+{
+	struct virtio_device *vdev;
+	struct virtqueue *vq;
+	bool broken;
+	int ret = 0;
+
+	mutex_lock(&vd->reset_lock);
+	spin_lock_irq(&vd->lock);
+	if (vd->gone)
+		ret = -ENODEV;
+	broken = vd->broken;
+	spin_unlock_irq(&vd->lock);
+	if (ret || !broken)
+		goto out_unlock;
+
+	vdev = vd->vdev;
+	if (vd->vq)
+		vio9p_stop(vd);
+	virtio_add_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	virtio_add_status(vdev, VIRTIO_CONFIG_S_DRIVER);
+	if (vdev->config->finalize_features(vdev))
+		goto out_failed;
+	if (virtio_has_feature(vdev, VIRTIO_F_VERSION_1)) {
+		virtio_add_status(vdev, VIRTIO_CONFIG_S_FEATURES_OK);
+		if (!(vdev->config->get_status(vdev) &
+		      VIRTIO_CONFIG_S_FEATURES_OK))
+			goto out_failed;
+	}
+	vq = virtio_find_single_vq(vdev, vio9p_vq_done, "requests");
+	if (IS_ERR(vq))
+		goto out_failed;
+
+	spin_lock_irq(&vd->lock);
+	vd->vq = vq;
+	vd->broken = false;
+	vd->stats.resets++;
+	spin_unlock_irq(&vd->lock);
+	virtio_device_ready(vdev);
+	dev_info(&vdev->dev, "device reset; /dev/9p/%d works again\n",
+		 vd->minor);
+	goto out_unlock;
+
+out_failed:
+	virtio_add_status(vdev, VIRTIO_CONFIG_S_FAILED);
+	dev_err(&vdev->dev, "device did not come back from a reset\n");
+	ret = -EIO;
+out_unlock:
+	mutex_unlock(&vd->reset_lock);
+	return ret;
+}
+
 static char *vio9p_devnode(vio9p_devnode_dev *dev, umode_t *mode)
 {
 	if (mode)
@@ -221,6 +344,16 @@ static ssize_t mount_tag_show(struct device *dev, struct device_attribute *attr,
 	return sysfs_emit(buf, "%s\n", vd->tag);
 }
 static DEVICE_ATTR_RO(mount_tag);
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct vio9p_dev *vd = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n",
+			  READ_ONCE(vd->broken) ? "needs-reset" : "ready");
+}
+static DEVICE_ATTR_RO(state);
 
 static ssize_t max_requests_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
@@ -265,15 +398,16 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 
 	return sysfs_emit(buf,
 			  "submitted %llu\ncompleted %llu\nstale %llu\n"
-			  "bytes_out %llu\nbytes_in %llu\n"
+			  "bytes_out %llu\nbytes_in %llu\nresets %llu\n"
 			  "slots %u\nslots_in_use %u\nin_flight %u\n",
 			  st.submitted, st.completed, st.stale, st.bytes_out,
-			  st.bytes_in, slots, in_use, busy);
+			  st.bytes_in, st.resets, slots, in_use, busy);
 }
 static DEVICE_ATTR_RO(stats);
 
 static struct attribute *vio9p_attrs[] = {
 	&dev_attr_mount_tag.attr,
+	&dev_attr_state.attr,
 	&dev_attr_max_requests.attr,
 	&dev_attr_max_msize.attr,
 	&dev_attr_stats.attr,
@@ -349,6 +483,7 @@ static int vio9p_probe(struct virtio_device *vdev)
 	if (!vd)
 		return -ENOMEM;
 	kref_init(&vd->kref);
+	mutex_init(&vd->reset_lock);
 	spin_lock_init(&vd->lock);
 	init_waitqueue_head(&vd->wq);
 	INIT_LIST_HEAD(&vd->free);
@@ -444,21 +579,19 @@ static void vio9p_remove(struct virtio_device *vdev)
 	mutex_unlock(&vio9p_minor_lock);
 	device_destroy(&vio9p_class, MKDEV(MAJOR(vio9p_devt), vd->minor));
 
+	mutex_lock(&vd->reset_lock);
 	spin_lock_irq(&vd->lock);
 	vd->gone = true;
 	spin_unlock_irq(&vd->lock);
 	wake_up_interruptible_all(&vd->wq);
 
-	/*
-	 * After the reset the device raises no interrupt and owns no buffer.
-	 * The slots it held are still on all_reqs and are freed with vd.
-	 */
-	virtio_reset_device(vdev);
-	while (virtqueue_detach_unused_buf(vd->vq))
-		;
-	vdev->config->del_vqs(vdev);
-	vd->vq = NULL;
+	/* A failed reset may have left no virtqueue to take down. */
+	if (vd->vq)
+		vio9p_stop(vd);
+	else
+		virtio_reset_device(vdev);
 	vd->vdev = NULL;
+	mutex_unlock(&vd->reset_lock);
 	vio9p_dev_put(vd);
 }
 
@@ -480,6 +613,7 @@ static struct virtio_driver vio9p_driver = {
 	.feature_table_size = ARRAY_SIZE(vio9p_features),
 	.probe = vio9p_probe,
 	.remove = vio9p_remove,
+	.config_changed = vio9p_config_changed,
 };
 
 static int __init vio9p_init(void)

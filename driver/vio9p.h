@@ -11,6 +11,7 @@
 #include <linux/cdev.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -45,6 +46,7 @@ struct vio9p_req {
  * @stale: replies dropped because the file that sent the request was closed
  * @bytes_out: bytes of requests handed to the device
  * @bytes_in: bytes of replies delivered to read(2)
+ * @resets: device resets after the device asked for one
  */
 struct vio9p_stats {
 	u64 submitted;
@@ -52,11 +54,13 @@ struct vio9p_stats {
 	u64 stale;
 	u64 bytes_out;
 	u64 bytes_in;
+	u64 resets;
 };
 
 /**
  * struct vio9p_dev - one virtio-9p device and its /dev/9p/<minor> channel
  * @kref: held by the device from probe to remove, and by each open file
+ * @reset_lock: serialises a device reset with remove()
  * @lock: guards every field below it; taken from the virtqueue interrupt
  * @wq: readers wait here for a reply, writers for a free slot
  * @free: idle slots
@@ -70,6 +74,8 @@ struct vio9p_stats {
  *	earlier generation is dropped
  * @open: a file has the channel open
  * @gone: the device was removed; every call returns -ENODEV
+ * @broken: the device asked to be reset (NEEDS_RESET); calls fail with
+ *	-EIO until the next open resets it
  * @stats: counters
  * @vdev: the virtio device, valid until remove
  * @vq: the request virtqueue, valid while !@gone
@@ -79,6 +85,7 @@ struct vio9p_stats {
  */
 struct vio9p_dev {
 	struct kref kref;
+	struct mutex reset_lock;	/* see the kernel-doc above */
 	spinlock_t lock;		/* see the kernel-doc above */
 	wait_queue_head_t wq;
 	struct list_head free;
@@ -91,6 +98,7 @@ struct vio9p_dev {
 	u64 gen;
 	bool open;
 	bool gone;
+	bool broken;
 	struct vio9p_stats stats;
 	struct virtio_device *vdev;
 	struct virtqueue *vq;
@@ -105,5 +113,6 @@ struct vio9p_dev *vio9p_dev_get(unsigned int minor);
 void vio9p_dev_put(struct vio9p_dev *vd);
 struct vio9p_req *vio9p_req_alloc(void);
 void vio9p_req_free(struct vio9p_req *req);
+int vio9p_reset(struct vio9p_dev *vd);
 
 #endif /* VIO9P_INTERNAL_H */

@@ -77,6 +77,22 @@ uint64_t chan_stat(const char *tag, const char *name)
 	harness_abort();
 }
 
+int chan_state(const char *tag)
+{
+	char dev[64], path[128];
+	int c;
+	FILE *f;
+
+	ASSERT_EQ(chan_path(tag, dev, sizeof(dev)), 0);
+	snprintf(path, sizeof(path), "/sys/class/vio9p/vio9p%s/state",
+		 dev + strlen("/dev/9p/"));
+	f = fopen(path, "r");
+	ASSERT_TRUE(f != NULL);
+	c = fgetc(f);
+	fclose(f);
+	return c;
+}
+
 void chan_limits(int fd, struct vio9p_limits *lim)
 {
 	memset(lim, 0xa5, sizeof(*lim));

@@ -16,6 +16,8 @@ void *bad_address(void);
 void msleep(unsigned int ms);
 /* Read counter @name from /sys/class/vio9p/vio9p<N>/stats of @tag. */
 uint64_t chan_stat(const char *tag, const char *name);
+/* First letter of the state attribute of @tag: 'r'eady, 'n'eeds-reset. */
+int chan_state(const char *tag);
 /* The channel's limits, checked for zeroed reserved fields. */
 void chan_limits(int fd, struct vio9p_limits *lim);
 /* Fill every request slot with a request nobody reads; returns how many. */
