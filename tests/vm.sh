@@ -7,7 +7,7 @@
 GUEST_KERNEL=${GUEST_KERNEL:-/boot/vmlinuz-$GUEST_KVER}
 GUEST_MODDIR=${GUEST_MODDIR:-/lib/modules/$GUEST_KVER}
 QEMU=${QEMU:-qemu-system-x86_64}
-VIRTIO_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci"
+VIRTIO_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio"
 # The kernel's own 9P stack, in load order; copied (those that are
 # modules) but not loaded.
 V9FS_MODULES="netfs fscache 9pnet 9pnet_virtio 9p"
@@ -69,20 +69,31 @@ vm_pack() {
 	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"
 }
 
-# vm_fsdev ID PATH TAG [EXTRA]: QEMU arguments for one virtio-9p-pci device.
+# vm_fsdev ID PATH TAG [EXTRA]: QEMU arguments for one virtio-9p device, on
+# PCI, or on MMIO when VM_TRANSPORT=mmio (where EXTRA is dropped: it holds
+# PCI properties).
 vm_fsdev() {
-	printf -- '-fsdev local,id=%s,path=%s,security_model=none -device virtio-9p-pci,fsdev=%s,mount_tag=%s%s\n' \
-		"$1" "$2" "$1" "$3" "${4:-}"
+	local dev=virtio-9p-pci extra=${4:-}
+	if [ "${VM_TRANSPORT:-pci}" = mmio ]; then
+		dev=virtio-9p-device
+		extra=
+	fi
+	printf -- '-fsdev local,id=%s,path=%s,security_model=none -device %s,fsdev=%s,mount_tag=%s%s\n' \
+		"$1" "$2" "$dev" "$1" "$3" "$extra"
 }
 
 # vm_boot TIMEOUT INITRAMFS QEMU-ARGS...: boot the guest kernel; KVM where it
 # works, else TCG (QEMU tries the accelerators in order).
+# VM_TRANSPORT=mmio boots a microvm, whose virtio-mmio devices the kernel
+# finds through ACPI, with the modern (version 2) interface.
 vm_boot() {
-	local timeout=$1 initrd=$2 accel="-accel tcg"
+	local timeout=$1 initrd=$2 accel="-accel tcg" machine=""
 	shift 2
 	[ -w /dev/kvm ] && accel="-accel kvm $accel"
+	[ "${VM_TRANSPORT:-pci}" = mmio ] &&
+		machine="-M microvm,acpi=on,pit=on,pic=on,rtc=on -global virtio-mmio.force-legacy=false"
 	# shellcheck disable=SC2086
-	timeout "$timeout" "$QEMU" $accel -m "${VM_MEM:-512}" -smp 2 \
+	timeout "$timeout" "$QEMU" $machine $accel -m "${VM_MEM:-512}" -smp 2 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$GUEST_KERNEL" -initrd "$initrd" "$@"
 }
