@@ -10,11 +10,10 @@ else
 KDIR ?= /lib/modules/$(shell uname -r)/build
 endif
 
+include mk/flags.mk
 CC = gcc
 BUILD = build
-WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
-	-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
-HOST_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -g $(WARN)
+HOST_CFLAGS = $(STD) -O2 -g $(WARN)
 GUEST_CFLAGS = $(HOST_CFLAGS) -static -pthread -Iinclude -Itests/common \
 	-Itests/guest
 

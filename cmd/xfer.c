@@ -3,10 +3,10 @@
  * xfer.c - get and put: copy files and trees between the export and the
  * local file system.
  *
- * A file is copied with up to v9p_window() Treads or Twrites in flight,
- * completed oldest first, under a temporary name in the destination
- * directory (".NAME.vio9p.PID.N"); only a complete copy is renamed to
- * its final name, and a failed one is removed, locally for get and on
+ * A file is copied with the library's pipelined v9p_get_fd2() and
+ * v9p_put_fd2(), whose progress callback draws the bar, under a temporary
+ * name in the destination directory (".NAME.vio9p.PID.N"); only a
+ * complete copy is renamed to its final name, and a failed one is removed, locally for get and on
  * the server for put.  Directories are created (or merged into) directly
  * and get their mode and times after their contents, so that -p works
  * on read-only directories too.  Errors name the source when reading
@@ -53,21 +53,18 @@ static void human(uint64_t n, char *buf, size_t len)
 	snprintf(buf, len, u ? "%.1f%c" : "%.0f%c", v, units[u]);
 }
 
-/* Redraw at most ten times a second, and always when @done reaches the
- * total; @end erases the line. */
-static void progress(struct progress *p, uint64_t add, bool end)
+/* v9p_copy progress callback: @done of the file's bytes are copied.
+ * Redraws at most ten times a second, and always at the total. */
+static void progress(uint64_t done, void *arg)
 {
+	struct progress *p = arg;
 	struct timespec now;
 	char a[16], b[16], bar[21];
 	unsigned int pct;
 
 	if (!p->on)
 		return;
-	p->done += add;
-	if (end) {
-		fputs("\r\033[K", stderr);
-		return;
-	}
+	p->done = done;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if ((now.tv_sec - p->last.tv_sec) * 1000000000L +
 		    (now.tv_nsec - p->last.tv_nsec) < 100000000L &&
@@ -85,198 +82,15 @@ static void progress(struct progress *p, uint64_t add, bool end)
 	fprintf(stderr, "\r%-24.24s [%s] %3u%% %s/%s", p->name, bar, pct, a, b);
 }
 
-/* ---- pipelined copies -------------------------------------------------- */
-
-/* Bytes per Tread/Twrite on @f: msize less the header, or the iounit. */
-static uint32_t chunk_of(struct vctx *c, struct v9p_fid *f)
+/* Erase the progress line. */
+static void progress_end(const struct progress *p)
 {
-	uint32_t chunk = v9p_msize(c->s) - V9P_IOHDRSZ;
-	uint32_t iounit = v9p_fid_iounit(f);
-
-	return iounit && iounit < chunk ? iounit : chunk;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static ssize_t read_full(int fd, uint8_t *p, size_t n)
-{
-	size_t done = 0;
-
-	while (done < n) {
-		ssize_t r = read(fd, p + done, n - done);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
+	if (p->on)
+		fputs("\r\033[K", stderr);
 }
 
 /* Which side failed, for the diagnostic. */
 enum side { SRC, DST };
-
-/* Wait for the ops left in the ring after an error, keeping errno. */
-static void drain(struct v9p_op **ring, uint32_t win, uint32_t head,
-		  uint32_t n, void *buf, size_t len)
-{
-	int e = errno;
-
-	for (uint32_t i = 0; i < n; i++)
-		(void)v9p_op_wait(ring[(head + i) % win], buf, len);
-	errno = e;
-}
-
-/*
- * Copy the open server file @f to @fd, keeping the window full of Treads.
- * A short Rread marks the end of the file.  0, or -1 with errno and *@who
- * telling which side failed.
- */
-static int copy_from(struct vctx *c, struct v9p_fid *f, int fd,
-		     struct progress *p, enum side *who)
-{
-	uint32_t win = v9p_window(c->s), chunk = chunk_of(c, f);
-	uint32_t head = 0, n = 0;
-	struct v9p_op **ring = calloc(win, sizeof(*ring));
-	uint8_t *buf = malloc(chunk);
-	uint64_t next = 0;
-	bool eof = false;
-
-	if (!ring || !buf)
-		xerr("out of memory");
-	*who = SRC;
-	for (;;) {
-		ssize_t got;
-
-		while (!eof && n < win) {
-			struct v9p_op *op = v9p_read_start(f, next, chunk);
-
-			if (!op)
-				goto fail;
-			ring[(head + n++) % win] = op;
-			next += chunk;
-		}
-		if (n == 0)
-			break;
-		got = v9p_op_wait(ring[head], buf, chunk);
-		head = (head + 1) % win;
-		n--;
-		if (got < 0)
-			goto fail;
-		if (write_all(fd, buf, (size_t)got) < 0) {
-			*who = DST;
-			goto fail;
-		}
-		progress(p, (uint64_t)got, false);
-		if ((uint32_t)got < chunk && !eof) {
-			eof = true; /* later reads are past the end */
-			drain(ring, win, head, n, buf, chunk);
-			n = 0;
-		}
-	}
-	free(ring);
-	free(buf);
-	return 0;
-
-fail:
-	drain(ring, win, head, n, buf, chunk);
-	free(ring);
-	free(buf);
-	return -1;
-}
-
-/*
- * Copy @fd to the open server file @f, keeping the window full of
- * Twrites; each slot keeps its data so that the rest of a short Rwrite
- * can be sent again, which gives the server's real error (ENOSPC...).
- * As copy_from().
- */
-static int copy_to(struct vctx *c, int fd, struct v9p_fid *f,
-		   struct progress *p, enum side *who)
-{
-	uint32_t win = v9p_window(c->s), chunk = chunk_of(c, f);
-	uint32_t head = 0, n = 0;
-	struct v9p_op **ring = calloc(win, sizeof(*ring));
-	uint32_t *sizes = calloc(win, sizeof(*sizes));
-	uint64_t *offs = calloc(win, sizeof(*offs));
-	uint8_t *bufs = malloc((size_t)win * chunk);
-	uint64_t next = 0;
-	bool eof = false;
-	int rc = -1;
-
-	if (!ring || !sizes || !offs || !bufs)
-		xerr("out of memory");
-	for (;;) {
-		ssize_t got;
-
-		while (!eof && n < win) {
-			uint32_t slot = (head + n) % win;
-			uint8_t *buf = bufs + (size_t)slot * chunk;
-			ssize_t len = read_full(fd, buf, chunk);
-
-			if (len < 0) {
-				*who = SRC;
-				goto out;
-			}
-			if (len == 0) {
-				eof = true;
-				break;
-			}
-			*who = DST;
-			ring[slot] = v9p_write_start(f, next, buf, (uint32_t)len);
-			if (!ring[slot])
-				goto out;
-			sizes[slot] = (uint32_t)len;
-			offs[slot] = next;
-			n++;
-			next += (uint64_t)len;
-			if ((uint32_t)len < chunk)
-				eof = true;
-		}
-		if (n == 0)
-			break;
-		*who = DST;
-		got = v9p_op_wait(ring[head], NULL, 0);
-		if (got >= 0 && (uint32_t)got < sizes[head]) {
-			size_t rest = sizes[head] - (size_t)got;
-			ssize_t w = v9p_pwrite(f, bufs + (size_t)head * chunk + got,
-					       rest, offs[head] + (uint64_t)got);
-
-			if (w >= 0 && (size_t)w != rest)
-				errno = ENOSPC; /* short again, and no reason */
-			got = w >= 0 && (size_t)w == rest ? (ssize_t)sizes[head] : -1;
-		}
-		head = (head + 1) % win;
-		n--;
-		if (got < 0)
-			goto out;
-		progress(p, (uint64_t)got, false);
-	}
-	rc = 0;
-out:
-	drain(ring, win, head, n, NULL, 0);
-	free(ring);
-	free(sizes);
-	free(offs);
-	free(bufs);
-	return rc;
-}
 
 /* Report a failure of @src -> @dst on @who's side; returns 1. */
 static int fail(const char *verb, enum side who, const char *src,
@@ -321,6 +135,7 @@ static int get_file(struct xfer *x, struct v9p_fid *f,
 		    const struct v9p_attr *a, const char *src, const char *dst)
 {
 	struct progress p = { .on = x->bar, .name = src, .total = a->size };
+	struct v9p_copy cp = { .progress = progress, .arg = &p };
 	char *tmp = local_temp(dst);
 	struct timespec ts[2];
 	enum side who = SRC;
@@ -332,10 +147,11 @@ static int get_file(struct xfer *x, struct v9p_fid *f,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto out_fail;
-	if (copy_from(x->c, f, fd, &p, &who) < 0)
+	if (v9p_get_fd2(f, fd, &cp) < 0) {
+		who = cp.fd_error ? DST : SRC;
 		goto out_unlink;
-	progress(&p, 0, true);
-	who = DST;
+	}
+	progress_end(&p);
 	attr_times(a, ts);
 	if (fchmod(fd, local_mode(x, a->mode)) < 0 ||
 	    (x->preserve && futimens(fd, ts) < 0))
@@ -351,7 +167,7 @@ static int get_file(struct xfer *x, struct v9p_fid *f,
 	return 0;
 
 out_unlink:
-	progress(&p, 0, true);
+	progress_end(&p);
 	{
 		int e = errno;
 
@@ -528,6 +344,7 @@ static int put_file(struct xfer *x, const char *src, const struct stat *st,
 		    struct v9p_fid *dir, const char *name, const char *dst)
 {
 	struct progress p = { .on = x->bar, .name = src, .total = 0 };
+	struct v9p_copy cp = { .progress = progress, .arg = &p };
 	struct v9p_fid *f = NULL;
 	char *tmp = temp_name(name);
 	enum side who = SRC;
@@ -542,10 +359,11 @@ static int put_file(struct xfer *x, const char *src, const struct stat *st,
 	if (!f || v9p_lcreate(f, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600,
 			      x->c->gid) < 0)
 		goto out_fail;
-	if (copy_to(x->c, fd, f, &p, &who) < 0)
+	if (v9p_put_fd2(f, fd, &cp) < 0) {
+		who = cp.fd_error ? SRC : DST;
 		goto out_remove;
-	progress(&p, 0, true);
-	who = DST;
+	}
+	progress_end(&p);
 	if (put_attr(x, f, st, true) < 0 ||
 	    rename_at(dir, tmp, dir, name) < 0)
 		goto out_remove;
@@ -554,7 +372,7 @@ static int put_file(struct xfer *x, const char *src, const struct stat *st,
 	return v9p_clunk(f) < 0 ? fail("put", DST, src, dst) : 0;
 
 out_remove:
-	progress(&p, 0, true);
+	progress_end(&p);
 	e = errno;
 	v9p_clunk(f);
 	f = NULL;

@@ -403,16 +403,44 @@ V9P_API int v9p_op_done(struct v9p_op *op);
 V9P_API int v9p_op_flush(struct v9p_op *op);
 
 /*
- * v9p_get_fd() - copy the open file @f from offset 0 to its end into @fd,
- * keeping up to v9p_window() Treads in flight.  Returns bytes copied or -1.
+ * struct v9p_copy - optional arguments and result of v9p_get_fd2() and
+ * v9p_put_fd2().  Zero-initialise it and set what you need.
+ * @progress: called, unless NULL, after each reply that adds bytes to the
+ *            copy, with the bytes copied so far (increasing; the last call
+ *            has the whole count).  It runs in the copying thread and must
+ *            not call into the library on the same file.
+ * @arg:      passed to @progress.
+ * @fd_error: set by the copy: 1 if it failed reading or writing @fd (errno
+ *            from read(2)/write(2)), 0 if it succeeded or failed on the
+ *            server side (or for lack of memory).
  */
-V9P_API int64_t v9p_get_fd(struct v9p_fid *f, int fd);
+struct v9p_copy {
+	void (*progress)(uint64_t done, void *arg);
+	void *arg;
+	int fd_error;
+};
 
 /*
- * v9p_put_fd() - copy @fd from its current offset until EOF into the open
- * file @f from offset 0, keeping up to v9p_window() Twrites in flight.
- * Returns bytes copied or -1 (EIO on a short Rwrite).
+ * v9p_get_fd2() - copy the open file @f from offset 0 to its end into @fd,
+ * keeping up to v9p_window() Treads in flight (each msize - V9P_IOHDRSZ
+ * bytes, or the iounit); a short Rread marks the end.  @c may be NULL.
+ * Returns bytes copied or -1 with errno (see @c->fd_error for the side).
  */
+V9P_API int64_t v9p_get_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c);
+
+/*
+ * v9p_put_fd2() - copy @fd from its current offset until EOF into the open
+ * file @f from offset 0, keeping up to v9p_window() Twrites in flight.  The
+ * rest of a short Rwrite is sent again, so that the server's own error
+ * comes back (ENOSPC, EDQUOT...); ENOSPC if it is short again.  @c may be
+ * NULL.  Returns bytes copied or -1 with errno.
+ */
+V9P_API int64_t v9p_put_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c);
+
+/* v9p_get_fd() - v9p_get_fd2() without progress. */
+V9P_API int64_t v9p_get_fd(struct v9p_fid *f, int fd);
+
+/* v9p_put_fd() - v9p_put_fd2() without progress. */
 V9P_API int64_t v9p_put_fd(struct v9p_fid *f, int fd);
 
 #ifdef __cplusplus

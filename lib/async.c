@@ -3,9 +3,11 @@
  * async.c - requests the caller does not wait for at once, and the
  * pipelined whole-file copies built on them.
  *
- * v9p_get_fd()/v9p_put_fd() keep a ring of up to v9p_window() ops in
+ * v9p_get_fd2()/v9p_put_fd2() keep a ring of up to v9p_window() ops in
  * flight and complete them oldest first; replies may arrive in any order,
  * the rpc engine parks each one with its request until it is collected.
+ * After each completed op they report the bytes copied so far to the
+ * caller's progress callback.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,35 +41,29 @@ static struct v9p_op *op_start(struct v9p_req *r)
 V9P_API struct v9p_op *v9p_read_start(struct v9p_fid *f, uint64_t off,
 				      uint32_t count)
 {
-	struct v9p_req *r = v9p__req_fid(f, V9P_TREAD);
+	struct v9p_req *r;
 
-	if (!r)
+	if (v9p__fid_check(f) < 0)
 		return NULL;
 	if (count > v9p__io_max(f))
 		count = v9p__io_max(f);
-	v9p__put_u64(&r->b, off);
-	v9p__put_u32(&r->b, count);
-	r->want.count = count;
-	return op_start(r);
+	r = v9p__req_io(f, V9P_TREAD, off, count, NULL);
+	return r ? op_start(r) : NULL;
 }
 
 V9P_API struct v9p_op *v9p_write_start(struct v9p_fid *f, uint64_t off,
 				       const void *buf, uint32_t count)
 {
-	struct v9p_req *r = v9p__req_fid(f, V9P_TWRITE);
+	struct v9p_req *r;
 
-	if (!r)
+	if (v9p__fid_check(f) < 0)
 		return NULL;
 	if (count > v9p__io_max(f)) {
 		errno = EMSGSIZE;
-		v9p__req_fail(r);
 		return NULL;
 	}
-	v9p__put_u64(&r->b, off);
-	v9p__put_u32(&r->b, count);
-	v9p__put_bytes(&r->b, buf, count);
-	r->want.count = count;
-	return op_start(r);
+	r = v9p__req_io(f, V9P_TWRITE, off, count, buf);
+	return r ? op_start(r) : NULL;
 }
 
 V9P_API ssize_t v9p_op_wait(struct v9p_op *op, void *buf, size_t len)
@@ -109,6 +105,8 @@ V9P_API int v9p_op_flush(struct v9p_op *op)
 	return rc;
 }
 
+/* ---- pipelined copies ---------------------------------------------------- */
+
 /* Write all of @p to @fd. */
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
@@ -123,77 +121,6 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
-}
-
-/* Wait for and discard every op in the ring (after an error or EOF). */
-static void drain(struct v9p_op **ring, uint32_t win, uint32_t head,
-		  uint32_t n, uint8_t *buf, size_t len)
-{
-	int e = errno;
-
-	for (uint32_t i = 0; i < n; i++)
-		(void)v9p_op_wait(ring[(head + i) % win], buf, len);
-	errno = e;
-}
-
-V9P_API int64_t v9p_get_fd(struct v9p_fid *f, int fd)
-{
-	uint32_t win, chunk, head = 0, n = 0;
-	struct v9p_op **ring;
-	uint64_t next = 0;
-	int64_t total = 0;
-	bool eof = false;
-	uint8_t *buf;
-
-	if (v9p__fid_check(f) < 0)
-		return -1;
-	win = f->s->window;
-	chunk = v9p__io_max(f);
-	ring = calloc(win, sizeof(*ring));
-	buf = malloc(chunk);
-	if (!ring || !buf) {
-		free(ring);
-		free(buf);
-		errno = ENOMEM;
-		return -1;
-	}
-	for (;;) {
-		ssize_t got;
-
-		while (!eof && n < win) {
-			struct v9p_op *op = v9p_read_start(f, next, chunk);
-
-			if (!op)
-				goto out_err;
-			ring[(head + n++) % win] = op;
-			next += chunk;
-		}
-		if (n == 0)
-			break;
-		got = v9p_op_wait(ring[head], buf, chunk);
-		head = (head + 1) % win;
-		n--;
-		if (got < 0)
-			goto out_err;
-		if (write_all(fd, buf, (size_t)got) < 0)
-			goto out_err;
-		total += got;
-		if ((uint32_t)got < chunk && !eof) {
-			/* End of file: later reads are past it. */
-			eof = true;
-			drain(ring, win, head, n, buf, chunk);
-			n = 0;
-		}
-	}
-	free(ring);
-	free(buf);
-	return total;
-
-out_err:
-	drain(ring, win, head, n, buf, chunk);
-	free(ring);
-	free(buf);
-	return -1;
 }
 
 /* Read up to @n bytes from @fd, short only at EOF. */
@@ -215,72 +142,221 @@ static ssize_t read_full(int fd, uint8_t *p, size_t n)
 	return (ssize_t)done;
 }
 
-V9P_API int64_t v9p_put_fd(struct v9p_fid *f, int fd)
-{
-	uint32_t win, chunk, head = 0, n = 0;
-	uint32_t *sizes;
-	struct v9p_op **ring;
-	uint64_t next = 0;
-	int64_t total = 0;
-	bool eof = false;
-	uint8_t *buf;
+/* One op in flight and the bytes it asked for. */
+struct slot {
+	struct v9p_op *op;
+	uint32_t len;
+};
 
+/*
+ * A copy in progress: a ring of up to @win ops, the oldest at @head.
+ * Each op starts at the offset where the one before it ends, and ops
+ * complete oldest first, so the oldest one starts at @done.
+ */
+struct pipe {
+	struct v9p_fid *f;
+	struct v9p_copy *c;	/* may be NULL */
+	struct slot *ring;
+	uint8_t *bufs;		/* get: one chunk; put: one per slot */
+	uint32_t win, chunk;	/* most ops in flight; bytes per op */
+	uint32_t head, n;	/* oldest op, ops in flight */
+	uint64_t next;		/* offset of the next op */
+	uint64_t done;		/* bytes copied */
+};
+
+static int pipe_init(struct pipe *p, struct v9p_fid *f, struct v9p_copy *c,
+		     bool buf_per_slot)
+{
+	memset(p, 0, sizeof(*p));
+	if (c)
+		c->fd_error = 0;
 	if (v9p__fid_check(f) < 0)
 		return -1;
-	win = f->s->window;
-	chunk = v9p__io_max(f);
-	ring = calloc(win, sizeof(*ring));
-	sizes = calloc(win, sizeof(*sizes));
-	buf = malloc(chunk);
-	if (!ring || !sizes || !buf) {
+	p->f = f;
+	p->c = c;
+	p->win = f->s->window;
+	p->chunk = v9p__io_max(f);
+	p->ring = calloc(p->win, sizeof(*p->ring));
+	p->bufs = malloc((size_t)(buf_per_slot ? p->win : 1) * p->chunk);
+	if (!p->ring || !p->bufs) {
+		free(p->ring);
+		free(p->bufs);
 		errno = ENOMEM;
-		goto out_free;
+		return -1;
 	}
+	return 0;
+}
+
+/* Index of the first free slot. */
+static uint32_t pipe_tail(const struct pipe *p)
+{
+	return (p->head + p->n) % p->win;
+}
+
+/* Data buffer of slot @i (put: one per slot). */
+static uint8_t *slot_buf(const struct pipe *p, uint32_t i)
+{
+	return p->bufs + (size_t)i * p->chunk;
+}
+
+/* Put @op (NULL if it failed to start) for @len bytes in the first free
+ * slot.  0 or -1. */
+static int pipe_push(struct pipe *p, struct v9p_op *op, uint32_t len)
+{
+	struct slot *sl = &p->ring[pipe_tail(p)];
+
+	if (!op)
+		return -1;
+	sl->op = op;
+	sl->len = len;
+	p->n++;
+	p->next += len;
+	return 0;
+}
+
+/* Wait for the oldest op (a read lands in bufs[0]) and take it off the
+ * ring; its count or -1. */
+static ssize_t pipe_pop(struct pipe *p)
+{
+	struct v9p_op *op = p->ring[p->head].op;
+
+	p->head = (p->head + 1) % p->win;
+	p->n--;
+	return v9p_op_wait(op, p->bufs, p->chunk);
+}
+
+/* Count @got more bytes copied and tell the caller. */
+static void pipe_advance(struct pipe *p, size_t got)
+{
+	p->done += got;
+	if (got && p->c && p->c->progress)
+		p->c->progress(p->done, p->c->arg);
+}
+
+/* Wait for and discard every op in the ring, keeping errno. */
+static void pipe_drain(struct pipe *p)
+{
+	int e = errno;
+
+	while (p->n)
+		(void)pipe_pop(p);
+	errno = e;
+}
+
+/* Finish: drain after an error, free, and return the bytes or -1. */
+static int64_t pipe_end(struct pipe *p, int rc)
+{
+	if (rc < 0)
+		pipe_drain(p);
+	free(p->ring);
+	free(p->bufs);
+	return rc < 0 ? -1 : (int64_t)p->done;
+}
+
+/* pipe_end() for a failed read(2) or write(2) on the caller's fd. */
+static int64_t pipe_fd_fail(struct pipe *p)
+{
+	if (p->c)
+		p->c->fd_error = 1;
+	return pipe_end(p, -1);
+}
+
+V9P_API int64_t v9p_get_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c)
+{
+	struct pipe p;
+	bool eof = false;
+
+	if (pipe_init(&p, f, c, false) < 0)
+		return -1;
 	for (;;) {
 		ssize_t got;
 
-		while (!eof && n < win) {
-			struct v9p_op *op;
-			ssize_t len = read_full(fd, buf, chunk);
+		while (!eof && p.n < p.win)
+			if (pipe_push(&p, v9p_read_start(f, p.next, p.chunk),
+				      p.chunk) < 0)
+				return pipe_end(&p, -1);
+		if (p.n == 0)
+			break;
+		got = pipe_pop(&p);
+		if (got < 0)
+			return pipe_end(&p, -1);
+		if (write_all(fd, p.bufs, (size_t)got) < 0)
+			return pipe_fd_fail(&p);
+		pipe_advance(&p, (size_t)got);
+		if ((uint32_t)got < p.chunk && !eof) {
+			/* End of file: later reads are past it. */
+			eof = true;
+			pipe_drain(&p);
+		}
+	}
+	return pipe_end(&p, 0);
+}
+
+/*
+ * The oldest Twrite, in slot @i, wrote only @got bytes: send the rest
+ * again, so that a server out of room answers with its error rather than
+ * another short count.  The slot's length, or -1.
+ */
+static ssize_t write_rest(struct pipe *p, uint32_t i, size_t got)
+{
+	size_t rest = p->ring[i].len - got;
+	ssize_t w = v9p_pwrite(p->f, slot_buf(p, i) + got, rest, p->done + got);
+
+	if (w < 0)
+		return -1;
+	if ((size_t)w != rest) {
+		errno = ENOSPC; /* short again, and no reason */
+		return -1;
+	}
+	return p->ring[i].len;
+}
+
+V9P_API int64_t v9p_put_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c)
+{
+	struct pipe p;
+	bool eof = false;
+
+	if (pipe_init(&p, f, c, true) < 0)
+		return -1;
+	for (;;) {
+		uint32_t i;
+		ssize_t got;
+
+		while (!eof && p.n < p.win) {
+			uint8_t *buf = slot_buf(&p, pipe_tail(&p));
+			ssize_t len = read_full(fd, buf, p.chunk);
 
 			if (len < 0)
-				goto out_err;
+				return pipe_fd_fail(&p);
 			if (len == 0) {
 				eof = true;
 				break;
 			}
-			op = v9p_write_start(f, next, buf, (uint32_t)len);
-			if (!op)
-				goto out_err;
-			sizes[(head + n) % win] = (uint32_t)len;
-			ring[(head + n++) % win] = op;
-			next += (uint64_t)len;
-			if ((uint32_t)len < chunk)
-				eof = true;
+			if (pipe_push(&p, v9p_write_start(f, p.next, buf,
+							  (uint32_t)len),
+				      (uint32_t)len) < 0)
+				return pipe_end(&p, -1);
+			eof = (uint32_t)len < p.chunk;
 		}
-		if (n == 0)
+		if (p.n == 0)
 			break;
-		got = v9p_op_wait(ring[head], NULL, 0);
-		if (got >= 0 && (uint32_t)got != sizes[head]) {
-			got = -1;
-			errno = EIO; /* short write: the server is out of room */
-		}
-		head = (head + 1) % win;
-		n--;
+		i = p.head;
+		got = pipe_pop(&p);
+		if (got >= 0 && (uint32_t)got < p.ring[i].len)
+			got = write_rest(&p, i, (size_t)got);
 		if (got < 0)
-			goto out_err;
-		total += got;
+			return pipe_end(&p, -1);
+		pipe_advance(&p, (size_t)got);
 	}
-	free(ring);
-	free(sizes);
-	free(buf);
-	return total;
+	return pipe_end(&p, 0);
+}
 
-out_err:
-	drain(ring, win, head, n, NULL, 0);
-out_free:
-	free(ring);
-	free(sizes);
-	free(buf);
-	return -1;
+V9P_API int64_t v9p_get_fd(struct v9p_fid *f, int fd)
+{
+	return v9p_get_fd2(f, fd, NULL);
+}
+
+V9P_API int64_t v9p_put_fd(struct v9p_fid *f, int fd)
+{
+	return v9p_put_fd2(f, fd, NULL);
 }

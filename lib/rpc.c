@@ -319,18 +319,19 @@ struct v9p_req *v9p__req_fid(struct v9p_fid *f, uint8_t ttype)
 	return r;
 }
 
-int v9p__rpc_free(struct v9p_req *r)
+int v9p__rpc_take(struct v9p_req *r, struct v9p_reply *rep)
 {
-	struct v9p_reply rep;
-	int rc;
-
-	if (!r)
-		return -1;
-	rc = v9p__rpc(r, &rep);
-	if (rc < 0)
+	if (v9p__rpc(r, rep) < 0)
 		return v9p__req_fail(r);
 	v9p__req_free(r);
 	return 0;
+}
+
+int v9p__rpc_free(struct v9p_req *r)
+{
+	struct v9p_reply rep;
+
+	return r ? v9p__rpc_take(r, &rep) : -1;
 }
 
 uint32_t v9p__io_max(const struct v9p_fid *f)
@@ -340,4 +341,19 @@ uint32_t v9p__io_max(const struct v9p_fid *f)
 	if (f->iounit && f->iounit < max)
 		max = f->iounit;
 	return max;
+}
+
+struct v9p_req *v9p__req_io(struct v9p_fid *f, uint8_t ttype, uint64_t off,
+			    uint32_t count, const void *data)
+{
+	struct v9p_req *r = v9p__req_fid(f, ttype);
+
+	if (!r)
+		return NULL;
+	v9p__put_u64(&r->b, off);
+	v9p__put_u32(&r->b, count);
+	if (ttype == V9P_TWRITE)
+		v9p__put_bytes(&r->b, data, count);
+	r->want.count = count;
+	return r;
 }

@@ -105,11 +105,20 @@ void v9p__req_free(struct v9p_req *r);
 struct v9p_req *v9p__req_fid(struct v9p_fid *f, uint8_t ttype);
 /* Free @r keeping errno; returns -1. */
 int v9p__req_fail(struct v9p_req *r);
-/* v9p__rpc() for a reply with nothing to keep, then free @r; 0 or -1. */
+/* v9p__rpc(), then free @r; @rep keeps the reply's fixed-size fields
+ * (qids, counts, attrs), not its data or strings, which pointed into @r.
+ * 0 or -1. */
+int v9p__rpc_take(struct v9p_req *r, struct v9p_reply *rep);
+/* v9p__rpc_take() for a reply with nothing to keep; @r may be NULL. */
 int v9p__rpc_free(struct v9p_req *r);
 
 /* Most data bytes one Tread/Twrite on @f may carry. */
 uint32_t v9p__io_max(const struct v9p_fid *f);
+/* New Tread (@ttype V9P_TREAD) of @count bytes at @off on @f, or Twrite
+ * of @count bytes of @data; the reply's count is checked against @count.
+ * NULL with errno. */
+struct v9p_req *v9p__req_io(struct v9p_fid *f, uint8_t ttype, uint64_t off,
+			    uint32_t count, const void *data);
 
 /* Allocate a fid number and object; NULL (ENOMEM). */
 struct v9p_fid *v9p__fid_new(struct v9p_session *s);

@@ -63,12 +63,11 @@ static int walk_once(struct v9p_session *s, uint32_t from, uint32_t to,
 	for (size_t i = 0; i < n; i++)
 		v9p__put_str(&r->b, names[i]);
 	r->want.nwname = (uint16_t)n;
-	if (v9p__rpc(r, &rep) < 0)
-		return v9p__req_fail(r);
+	if (v9p__rpc_take(r, &rep) < 0)
+		return -1;
 	got = rep.u.walk.nwqid;
 	if (got > 0)
 		*qid = rep.u.walk.wqid[got - 1];
-	v9p__req_free(r);
 	return got;
 }
 
@@ -187,10 +186,9 @@ V9P_API int v9p_getattr(struct v9p_fid *f, uint64_t mask, struct v9p_attr *out)
 	if (!r)
 		return -1;
 	v9p__put_u64(&r->b, mask);
-	if (v9p__rpc(r, &rep) < 0)
-		return v9p__req_fail(r);
+	if (v9p__rpc_take(r, &rep) < 0)
+		return -1;
 	*out = rep.u.attr;
-	v9p__req_free(r);
 	return 0;
 }
 
@@ -217,11 +215,8 @@ V9P_API int v9p_statfs(struct v9p_fid *f, struct v9p_statfs *out)
 	struct v9p_reply rep;
 	struct v9p_req *r = v9p__req_fid(f, V9P_TSTATFS);
 
-	if (!r)
+	if (!r || v9p__rpc_take(r, &rep) < 0)
 		return -1;
-	if (v9p__rpc(r, &rep) < 0)
-		return v9p__req_fail(r);
 	*out = rep.u.statfs;
-	v9p__req_free(r);
 	return 0;
 }

@@ -52,71 +52,70 @@ V9P_API int v9p_dirent_next(const void *buf, size_t len, size_t *pos,
 	return 1;
 }
 
+/* Put gid[4], the last field of @r (a Tmkdir or Tsymlink), run it and
+ * store the new entry's qid in @qid unless NULL.  0 or -1. */
+static int make_rpc(struct v9p_req *r, uint32_t gid, struct v9p_qid *qid)
+{
+	struct v9p_reply rep;
+
+	v9p__put_u32(&r->b, gid);
+	if (v9p__rpc_take(r, &rep) < 0)
+		return -1;
+	if (qid)
+		*qid = rep.u.qid;
+	return 0;
+}
+
 V9P_API int v9p_mkdir(struct v9p_fid *dir, const char *name, uint32_t mode,
 		      uint32_t gid, struct v9p_qid *qid)
 {
-	struct v9p_reply rep;
 	struct v9p_req *r = v9p__req_fid(dir, V9P_TMKDIR);
 
 	if (!r)
 		return -1;
 	v9p__put_str(&r->b, name);
 	v9p__put_u32(&r->b, mode);
-	v9p__put_u32(&r->b, gid);
-	if (v9p__rpc(r, &rep) < 0)
-		return v9p__req_fail(r);
-	if (qid)
-		*qid = rep.u.qid;
-	v9p__req_free(r);
-	return 0;
+	return make_rpc(r, gid, qid);
 }
 
 V9P_API int v9p_symlink(struct v9p_fid *dir, const char *name,
 			const char *target, uint32_t gid, struct v9p_qid *qid)
 {
-	struct v9p_reply rep;
 	struct v9p_req *r = v9p__req_fid(dir, V9P_TSYMLINK);
 
 	if (!r)
 		return -1;
 	v9p__put_str(&r->b, name);
 	v9p__put_str(&r->b, target);
-	v9p__put_u32(&r->b, gid);
-	if (v9p__rpc(r, &rep) < 0)
-		return v9p__req_fail(r);
-	if (qid)
-		*qid = rep.u.qid;
-	v9p__req_free(r);
-	return 0;
+	return make_rpc(r, gid, qid);
+}
+
+/* Send @ttype (Tlink or Trename): fid[4] of @f, fid[4] of @other,
+ * name[s].  0 or -1. */
+static int fid_fid_name(struct v9p_fid *f, uint8_t ttype,
+			const struct v9p_fid *other, const char *name)
+{
+	struct v9p_req *r;
+
+	if (v9p__fid_check(other) < 0)
+		return -1;
+	r = v9p__req_fid(f, ttype);
+	if (!r)
+		return -1;
+	v9p__put_u32(&r->b, other->fid);
+	v9p__put_str(&r->b, name);
+	return v9p__rpc_free(r);
 }
 
 V9P_API int v9p_link(struct v9p_fid *dir, struct v9p_fid *f, const char *name)
 {
-	struct v9p_req *r;
-
-	if (v9p__fid_check(f) < 0)
-		return -1;
-	r = v9p__req_fid(dir, V9P_TLINK);
-	if (!r)
-		return -1;
-	v9p__put_u32(&r->b, f->fid);
-	v9p__put_str(&r->b, name);
-	return v9p__rpc_free(r);
+	return fid_fid_name(dir, V9P_TLINK, f, name);
 }
 
 V9P_API int v9p_rename(struct v9p_fid *f, struct v9p_fid *dir,
 		       const char *name)
 {
-	struct v9p_req *r;
-
-	if (v9p__fid_check(dir) < 0)
-		return -1;
-	r = v9p__req_fid(f, V9P_TRENAME);
-	if (!r)
-		return -1;
-	v9p__put_u32(&r->b, dir->fid);
-	v9p__put_str(&r->b, name);
-	return v9p__rpc_free(r);
+	return fid_fid_name(f, V9P_TRENAME, dir, name);
 }
 
 V9P_API int v9p_renameat(struct v9p_fid *olddir, const char *oldname,

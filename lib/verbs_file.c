@@ -9,26 +9,32 @@
 
 #include "rpc.h"
 
-V9P_API int v9p_lopen(struct v9p_fid *f, uint32_t flags)
+/* Run @r, a Tlopen or Tlcreate on @f, and keep the opened file's qid and
+ * iounit in @f.  0 or -1. */
+static int open_rpc(struct v9p_fid *f, struct v9p_req *r)
 {
 	struct v9p_reply rep;
+
+	if (v9p__rpc_take(r, &rep) < 0)
+		return -1;
+	f->qid = rep.u.open.qid;
+	f->iounit = rep.u.open.iounit;
+	return 0;
+}
+
+V9P_API int v9p_lopen(struct v9p_fid *f, uint32_t flags)
+{
 	struct v9p_req *r = v9p__req_fid(f, V9P_TLOPEN);
 
 	if (!r)
 		return -1;
 	v9p__put_u32(&r->b, flags);
-	if (v9p__rpc(r, &rep) < 0)
-		return v9p__req_fail(r);
-	f->qid = rep.u.open.qid;
-	f->iounit = rep.u.open.iounit;
-	v9p__req_free(r);
-	return 0;
+	return open_rpc(f, r);
 }
 
 V9P_API int v9p_lcreate(struct v9p_fid *dir, const char *name, uint32_t flags,
 			uint32_t mode, uint32_t gid)
 {
-	struct v9p_reply rep;
 	struct v9p_req *r = v9p__req_fid(dir, V9P_TLCREATE);
 
 	if (!r)
@@ -37,52 +43,20 @@ V9P_API int v9p_lcreate(struct v9p_fid *dir, const char *name, uint32_t flags,
 	v9p__put_u32(&r->b, flags);
 	v9p__put_u32(&r->b, mode);
 	v9p__put_u32(&r->b, gid);
-	if (v9p__rpc(r, &rep) < 0)
-		return v9p__req_fail(r);
-	dir->qid = rep.u.open.qid;
-	dir->iounit = rep.u.open.iounit;
-	v9p__req_free(r);
-	return 0;
+	return open_rpc(dir, r);
 }
 
-V9P_API ssize_t v9p_pread(struct v9p_fid *f, void *buf, size_t n,
-			  uint64_t off)
+/*
+ * Read into @rbuf, or write from @wbuf, @n bytes at @off in Treads or
+ * Twrites of at most v9p__io_max() bytes, one at a time; a short reply
+ * (end of file, or a server out of room) ends the loop.  Writes send at
+ * least one Twrite, even of 0 bytes.  Bytes done or -1.
+ */
+static ssize_t io_loop(struct v9p_fid *f, void *rbuf, const void *wbuf,
+		       size_t n, uint64_t off)
 {
-	uint8_t *p = buf;
-	size_t done = 0;
-
-	if (v9p__fid_check(f) < 0)
-		return -1;
-	if (n > SSIZE_MAX)
-		n = SSIZE_MAX;
-	while (done < n) {
-		size_t want = n - done;
-		struct v9p_reply rep;
-		struct v9p_req *r;
-
-		if (want > v9p__io_max(f))
-			want = v9p__io_max(f);
-		r = v9p__req_fid(f, V9P_TREAD);
-		if (!r)
-			return -1;
-		v9p__put_u64(&r->b, off + done);
-		v9p__put_u32(&r->b, (uint32_t)want);
-		r->want.count = (uint32_t)want;
-		if (v9p__rpc(r, &rep) < 0)
-			return v9p__req_fail(r);
-		memcpy(p + done, rep.u.io.data, rep.u.io.count);
-		done += rep.u.io.count;
-		v9p__req_free(r);
-		if (rep.u.io.count < want)
-			break; /* end of file */
-	}
-	return (ssize_t)done;
-}
-
-V9P_API ssize_t v9p_pwrite(struct v9p_fid *f, const void *buf, size_t n,
-			   uint64_t off)
-{
-	const uint8_t *p = buf;
+	uint8_t *rp = rbuf;
+	const uint8_t *wp = wbuf;
 	size_t done = 0;
 
 	if (v9p__fid_check(f) < 0)
@@ -90,27 +64,39 @@ V9P_API ssize_t v9p_pwrite(struct v9p_fid *f, const void *buf, size_t n,
 	if (n > SSIZE_MAX)
 		n = SSIZE_MAX;
 	do {
-		size_t want = n - done;
+		uint32_t want = n - done < v9p__io_max(f) ?
+					(uint32_t)(n - done) : v9p__io_max(f);
 		struct v9p_reply rep;
-		struct v9p_req *r;
+		struct v9p_req *r = rp ?
+			v9p__req_io(f, V9P_TREAD, off + done, want, NULL) :
+			v9p__req_io(f, V9P_TWRITE, off + done, want, wp + done);
 
-		if (want > v9p__io_max(f))
-			want = v9p__io_max(f);
-		r = v9p__req_fid(f, V9P_TWRITE);
 		if (!r)
 			return -1;
-		v9p__put_u64(&r->b, off + done);
-		v9p__put_u32(&r->b, (uint32_t)want);
-		v9p__put_bytes(&r->b, p + done, want);
-		r->want.count = (uint32_t)want;
 		if (v9p__rpc(r, &rep) < 0)
 			return v9p__req_fail(r);
+		if (rp)
+			memcpy(rp + done, rep.u.io.data, rep.u.io.count);
 		done += rep.u.io.count;
 		v9p__req_free(r);
 		if (rep.u.io.count < want)
 			break;
 	} while (done < n);
 	return (ssize_t)done;
+}
+
+V9P_API ssize_t v9p_pread(struct v9p_fid *f, void *buf, size_t n,
+			  uint64_t off)
+{
+	if (n == 0)
+		return v9p__fid_check(f); /* no Tread for nothing */
+	return io_loop(f, buf, NULL, n, off);
+}
+
+V9P_API ssize_t v9p_pwrite(struct v9p_fid *f, const void *buf, size_t n,
+			   uint64_t off)
+{
+	return io_loop(f, NULL, buf, n, off);
 }
 
 V9P_API int v9p_fsync(struct v9p_fid *f, int datasync)
@@ -123,41 +109,44 @@ V9P_API int v9p_fsync(struct v9p_fid *f, int datasync)
 	return v9p__rpc_free(r);
 }
 
-V9P_API int v9p_lock(struct v9p_fid *f, const struct v9p_flock *fl,
-		     uint8_t *status)
+/* New Tlock (with @fl's flags) or Tgetlock on @f carrying @fl. */
+static struct v9p_req *lock_req(struct v9p_fid *f, uint8_t ttype,
+				const struct v9p_flock *fl)
 {
-	struct v9p_reply rep;
-	struct v9p_req *r = v9p__req_fid(f, V9P_TLOCK);
+	struct v9p_req *r = v9p__req_fid(f, ttype);
 
 	if (!r)
-		return -1;
+		return NULL;
 	v9p__put_u8(&r->b, fl->type);
-	v9p__put_u32(&r->b, fl->flags);
+	if (ttype == V9P_TLOCK)
+		v9p__put_u32(&r->b, fl->flags);
 	v9p__put_u64(&r->b, fl->start);
 	v9p__put_u64(&r->b, fl->length);
 	v9p__put_u32(&r->b, fl->proc_id);
 	v9p__put_strn(&r->b, fl->client_id,
 		      strnlen(fl->client_id, sizeof(fl->client_id)));
-	if (v9p__rpc(r, &rep) < 0)
-		return v9p__req_fail(r);
+	return r;
+}
+
+V9P_API int v9p_lock(struct v9p_fid *f, const struct v9p_flock *fl,
+		     uint8_t *status)
+{
+	struct v9p_reply rep;
+	struct v9p_req *r = lock_req(f, V9P_TLOCK, fl);
+
+	if (!r || v9p__rpc_take(r, &rep) < 0)
+		return -1;
 	*status = rep.u.lock_status;
-	v9p__req_free(r);
 	return 0;
 }
 
 V9P_API int v9p_getlock(struct v9p_fid *f, struct v9p_flock *fl)
 {
 	struct v9p_reply rep;
-	struct v9p_req *r = v9p__req_fid(f, V9P_TGETLOCK);
+	struct v9p_req *r = lock_req(f, V9P_TGETLOCK, fl);
 
 	if (!r)
 		return -1;
-	v9p__put_u8(&r->b, fl->type);
-	v9p__put_u64(&r->b, fl->start);
-	v9p__put_u64(&r->b, fl->length);
-	v9p__put_u32(&r->b, fl->proc_id);
-	v9p__put_strn(&r->b, fl->client_id,
-		      strnlen(fl->client_id, sizeof(fl->client_id)));
 	if (v9p__rpc(r, &rep) < 0)
 		return v9p__req_fail(r);
 	if (v9p__str_copy(fl->client_id, sizeof(fl->client_id),

@@ -448,6 +448,116 @@ TEST_F(diod, pipelined_5mib_get_put_socket_sized)
 	pipelined_copy(self, V9P_SOCK_MSIZE, V9P_SOCK_WINDOW);
 }
 
+/* What a struct v9p_copy progress callback was given. */
+struct progress_log {
+	uint64_t done[64];
+	size_t n;
+};
+
+static void log_progress(uint64_t done, void *arg)
+{
+	struct progress_log *log = arg;
+
+	if (log->n < 64)
+		log->done[log->n] = done;
+	log->n++;
+}
+
+/* One call per @chunk bytes, each counting one chunk more, the last the
+ * whole @size. */
+static void check_progress(const struct progress_log *log, uint64_t size,
+			   uint64_t chunk)
+{
+	ASSERT_EQ(log->n, (size + chunk - 1) / chunk);
+	for (size_t i = 0; i < log->n; i++) {
+		uint64_t want = (i + 1) * chunk < size ? (i + 1) * chunk : size;
+
+		ASSERT_EQ(log->done[i], want);
+	}
+}
+
+TEST_F(diod, pipelined_copies_report_increasing_progress_up_to_the_size)
+{
+	const size_t size = 1024 * 1024 + 777;
+	uint8_t *data = malloc(size), *back = malloc(size + 1);
+	struct progress_log log = { .n = 0 };
+	struct v9p_copy cp = { .progress = log_progress, .arg = &log,
+			       .fd_error = 99 };
+	uint64_t chunk = V9P_SOCK_MSIZE - V9P_IOHDRSZ;
+	struct v9p_fid *f;
+	int in, out;
+
+	ASSERT_NONNULL(data);
+	ASSERT_NONNULL(back);
+	fill_pattern(data, size, 11);
+	in = memfd_create("in", 0);
+	ASSERT_EQ(write(in, data, size), (ssize_t)size);
+	ASSERT_EQ(lseek(in, 0, SEEK_SET), 0);
+	f = v9p_walk(self->root, NULL);
+	ASSERT_NONNULL(f);
+	ASSERT_EQ(v9p_lcreate(f, "p", O_WRONLY | O_CREAT, 0644, 0), 0);
+	if (v9p_fid_iounit(f) && v9p_fid_iounit(f) < chunk)
+		chunk = v9p_fid_iounit(f);
+	ASSERT_EQ(v9p_put_fd2(f, in, &cp), (int64_t)size);
+	ASSERT_EQ(cp.fd_error, 0);
+	check_progress(&log, size, chunk);
+	ASSERT_EQ(v9p_clunk(f), 0);
+
+	log.n = 0;
+	cp.fd_error = 99;
+	chunk = V9P_SOCK_MSIZE - V9P_IOHDRSZ;
+	f = v9p_walk(self->root, "p");
+	ASSERT_NONNULL(f);
+	ASSERT_EQ(v9p_lopen(f, O_RDONLY), 0);
+	if (v9p_fid_iounit(f) && v9p_fid_iounit(f) < chunk)
+		chunk = v9p_fid_iounit(f);
+	out = memfd_create("out", 0);
+	ASSERT_EQ(v9p_get_fd2(f, out, &cp), (int64_t)size);
+	ASSERT_EQ(cp.fd_error, 0);
+	check_progress(&log, size, chunk);
+	ASSERT_EQ(pread(out, back, size + 1, 0), (ssize_t)size);
+	ASSERT_MEMEQ(back, data, size);
+	ASSERT_EQ(v9p_clunk(f), 0);
+	close(in);
+	close(out);
+	free(data);
+	free(back);
+}
+
+TEST_F(diod, pipelined_copies_tell_which_side_failed)
+{
+	char pathbuf[256];
+	uint8_t data[5000];
+	struct v9p_copy cp = { .fd_error = 99 };
+	struct v9p_fid *f;
+	int rd = open("/dev/null", O_RDONLY), wr = open("/dev/null", O_WRONLY);
+	int in;
+
+	ASSERT_GE(rd, 0);
+	ASSERT_GE(wr, 0);
+	fill_pattern(data, sizeof(data), 3);
+	ASSERT_EQ(host_write(P("f"), data, sizeof(data)), 0);
+	f = v9p_walk(self->root, "f");
+	ASSERT_NONNULL(f);
+	ASSERT_EQ(v9p_lopen(f, O_RDONLY), 0);
+	/* get into an fd that cannot be written: our side. */
+	ASSERT_ERRNO(v9p_get_fd2(f, rd, &cp), EBADF);
+	ASSERT_EQ(cp.fd_error, 1);
+	/* put from an fd that cannot be read: our side. */
+	ASSERT_ERRNO(v9p_put_fd2(f, wr, &cp), EBADF);
+	ASSERT_EQ(cp.fd_error, 1);
+	/* put into a file opened read-only: the server's side. */
+	in = memfd_create("in", 0);
+	ASSERT_EQ(write(in, data, sizeof(data)), (ssize_t)sizeof(data));
+	ASSERT_EQ(lseek(in, 0, SEEK_SET), 0);
+	ASSERT_ERRNO(v9p_put_fd2(f, in, &cp), EBADF);
+	ASSERT_EQ(cp.fd_error, 0);
+	ASSERT_EQ(v9p_clunk(f), 0);
+	close(in);
+	close(rd);
+	close(wr);
+}
+
 TEST_F(diod, async_reads_complete_in_any_order)
 {
 	char pathbuf[256];
