@@ -52,6 +52,9 @@ ko=$($MAKE -s module-path)
 GUEST_KVER=$KVER VIO9P_KO=$ko GUEST_BIN=build/guest \
 	PATTERN=build/host/pattern tests/run-guest "debian-$KVER" |
 	tee "$results/guest-debian.tap"
+VM_TRANSPORT=mmio GUEST_KVER=$KVER VIO9P_KO=$ko GUEST_BIN=build/guest \
+	PATTERN=build/host/pattern tests/run-guest "debian-$KVER-mmio" |
+	tee "$results/guest-debian-mmio.tap"
 
 # The same suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN),
 # built once and cached.
