@@ -78,12 +78,50 @@ vm_fsdev() {
 		dev=virtio-9p-device
 		extra=
 	fi
-	printf -- '-fsdev local,id=%s,path=%s,security_model=none -device %s,fsdev=%s,mount_tag=%s%s\n' \
-		"$1" "$2" "$dev" "$1" "$3" "$extra"
+	printf -- '-fsdev local,id=%s,path=%s,security_model=none -device %s,id=dev-%s,fsdev=%s,mount_tag=%s%s\n' \
+		"$1" "$2" "$dev" "$1" "$1" "$3" "$extra"
 }
 
 # vm_boot TIMEOUT INITRAMFS QEMU-ARGS...: boot the guest kernel; KVM where it
 # works, else TCG (QEMU tries the accelerators in order).
+# vm_qmp SOCKET COMMAND-JSON...: send QMP commands to a running guest.
+vm_qmp() {
+	local sock=$1
+	shift
+	{
+		echo '{"execute":"qmp_capabilities"}'
+		printf '%s\n' "$@"
+		sleep 1
+	} | socat - "UNIX-CONNECT:$sock"
+}
+
+# vm_hotplug_agent TAPLOG SOCKET PID: while process PID (the guest) runs,
+# act on the requests that guest tests write on their TAP port, and log
+# QEMU's answers in SOCKET.log:
+#   # qmp device_del ID
+#   # qmp device_add DRIVER ID FSDEV TAG
+vm_hotplug_agent() {
+	local log=$1 sock=$2 pid=$3 seen=0 n line
+	while kill -0 "$pid" 2>/dev/null; do
+		n=$(wc -l <"$log")
+		if [ "$n" -gt "$seen" ]; then
+			sed -n "$((seen + 1)),${n}p" "$log" | tr -d '\r' |
+				grep '^# qmp ' | while read -r line; do
+				# shellcheck disable=SC2086
+				set -- $line
+				case $3 in
+				device_del)
+					vm_qmp "$sock" "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"$4\"}}" ;;
+				device_add)
+					vm_qmp "$sock" "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"$4\",\"id\":\"$5\",\"fsdev\":\"$6\",\"mount_tag\":\"$7\"}}" ;;
+				esac >>"$sock.log" 2>&1
+			done
+			seen=$n
+		fi
+		sleep 0.5
+	done
+}
+
 # VM_TRANSPORT=mmio boots a microvm, whose virtio-mmio devices the kernel
 # finds through ACPI, with the modern (version 2) interface.
 vm_boot() {

@@ -195,3 +195,37 @@ TEST(pci_removal_and_rescan_with_a_blocked_reader)
 	ASSERT_EQ(chan_wait(TAG_UNPLUG, 10000), 0);
 	assert_alive();
 }
+
+/*
+ * A real hot-unplug: the host's QEMU removes the device (QMP device_del,
+ * which the guest acknowledges through ACPI), then plugs it in again.
+ * The runner (tests/vm.sh, vm_hotplug_agent) acts on the "# qmp" lines.
+ */
+TEST(qmp_device_del_with_a_blocked_reader_then_device_add)
+{
+	char virtio[64], link[128], pci[PATH_MAX];
+	pid_t pid;
+	int fd;
+
+	TEST_TIMEOUT(120);
+	chan_virtio(TAG_UNPLUG, virtio, sizeof(virtio));
+	snprintf(link, sizeof(link), "/sys/bus/virtio/devices/%s/..", virtio);
+	ASSERT_TRUE(realpath(link, pci) != NULL);
+	if (!strstr(pci, "/pci"))
+		SKIP("the device is not on PCI");
+
+	fd = chan_open(TAG_UNPLUG, 0);
+	pid = blocked_child(fd, 0);
+	msleep(300);
+	TH_LOG("qmp device_del dev-fs3");
+	assert_child_saw_enodev(pid);
+	assert_dead(fd);
+	for (int i = 0; i < 200 && chan_wait(TAG_UNPLUG, 0) == 0; i++)
+		msleep(50);
+	ASSERT_NE(chan_wait(TAG_UNPLUG, 0), 0);
+	ASSERT_OK(close(fd));
+
+	TH_LOG("qmp device_add virtio-9p-pci dev-fs3 fs3 " TAG_UNPLUG);
+	ASSERT_EQ(chan_wait(TAG_UNPLUG, 30000), 0);
+	assert_alive();
+}
