@@ -51,11 +51,14 @@ module-clean:
 deps:
 	scripts/install-deps.sh
 
-# checkpatch covers the kernel side: the driver and its ABI header.  The
+# shellcheck covers the scripts; checkpatch covers the kernel side: the driver and its ABI header.  The
 # library's header (include/v9p.h) is userspace C11 with stdint types.
 lint:
 	scripts/checkpatch.sh driver/*.c driver/*.h include/vio9p.h
 	mandoc -Tlint -Wwarning docs/*.[0-9]
+	shellcheck -x tests/run-guest tests/vm.sh tests/check.sh \
+		tests/tap-summary tests/cmd/*.sh tests/lib/run.sh scripts/*.sh \
+		.ci/run
 
 guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS)
 	$(MAKE) -C cmd vio9p-static

@@ -4,7 +4,10 @@
 # package lacks it), unpacked once under ~/.cache/vio9p.
 set -eu
 
-tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+tarball=
+for t in /usr/src/linux-source-*.tar.xz; do
+	[ -f "$t" ] && tarball=$t
+done
 [ -n "$tarball" ] || { echo "checkpatch: no /usr/src/linux-source-*.tar.xz" >&2; exit 1; }
 ver=$(basename "$tarball" .tar.xz)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/vio9p/$ver

@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="gcc make libc6-dev cpio gzip xz-utils busybox-static qemu-system-x86
-linux-image-amd64 linux-headers-amd64 linux-source-6.1 mandoc perl socat"
+linux-image-amd64 linux-headers-amd64 linux-source-6.1 mandoc perl socat shellcheck"
 here=$(dirname "$0")
 for f in "$here"/*-deps.txt; do
 	[ -f "$f" ] && pkgs="$pkgs $(grep -v '^#' "$f")"

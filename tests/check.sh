@@ -24,9 +24,9 @@ stage() {
 }
 
 stage "vio9p.ko builds with W=1 and no warnings" \
-	$MAKE module W=1 KCFLAGS=-Werror
-stage "checkpatch --strict and mandoc -Tlint are clean" $MAKE lint
-stage "guest test programs build" $MAKE guest-tests
+	"$MAKE" module W=1 KCFLAGS=-Werror
+stage "checkpatch --strict, mandoc -Tlint and shellcheck are clean" "$MAKE" lint
+stage "guest test programs build" "$MAKE" guest-tests
 
 # suite NAME INDENT COMMAND...: a command that writes TAP of its own; each
 # of its cases (lines indented by INDENT) becomes "ok - NAME: case".
@@ -44,11 +44,11 @@ suite() {
 }
 
 # The library and the command, under ASan and UBSan, against a real diod.
-suite lib "    " $MAKE -C lib check
-suite cmd "" $MAKE -C cmd check
+suite lib "    " "$MAKE" -C lib check
+suite cmd "" "$MAKE" -C cmd check
 
 # The driver in a guest of the Debian kernel it was built for.
-ko=$($MAKE -s module-path)
+ko=$("$MAKE" -s module-path)
 GUEST_KVER=$KVER VIO9P_KO=$ko GUEST_BIN=build/guest \
 	PATTERN=build/host/pattern tests/run-guest "debian-$KVER" |
 	tee "$results/guest-debian.tap"
@@ -63,8 +63,8 @@ stage "debug kernel builds (cached in ~/.cache/vio9p)" \
 dbg=$(tail -n 1 "$results/debug kernel builds (cached in ~/.cache/vio9p).log")
 if [ -f "$dbg/done" ]; then
 	stage "vio9p.ko builds for the debug kernel with W=1" \
-		$MAKE module KDIR="$dbg/src" W=1 KCFLAGS=-Werror
-	ko=$($MAKE -s module-path KDIR="$dbg/src")
+		"$MAKE" module KDIR="$dbg/src" W=1 KCFLAGS=-Werror
+	ko=$("$MAKE" -s module-path KDIR="$dbg/src")
 	GUEST_KVER=$(cat "$dbg/release") GUEST_KERNEL=$dbg/vmlinuz \
 		GUEST_MODDIR=$dbg/modules VIO9P_KO=$ko VM_MEM=1536 \
 		GUEST_BIN=build/guest PATTERN=build/host/pattern \
