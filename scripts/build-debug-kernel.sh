@@ -10,7 +10,10 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+tarball=
+for t in /usr/src/linux-source-*.tar.xz; do
+	[ -f "$t" ] && tarball=$t
+done
 [ -n "$tarball" ] || { echo "build-debug-kernel: no linux-source package" >&2; exit 1; }
 pkg=$(basename "$tarball" .tar.xz)
 pkgver=$(dpkg-query -W -f='${Version}' "$pkg")
@@ -27,8 +30,9 @@ echo "build-debug-kernel: building $pkg $pkgver into $out" >&2
 tar -xJf "$tarball" -C "$out/src" --strip-components=1
 cd "$out/src"
 # The build's output goes to build.log; its tail is shown if a step fails.
-exec 3>&2 >"$out/build.log" 2>&1
-trap 'st=$?; [ $st = 0 ] || tail -n 40 "$out/build.log" >&3' EXIT
+exec 3>&1 4>&2 >"$out/build.log" 2>&1
+# shellcheck disable=SC2154 # st is set inside the trap
+trap 'st=$?; [ "$st" = 0 ] || tail -n 40 "$out/build.log" >&4' EXIT
 make -s defconfig
 scripts/kconfig/merge_config.sh -m .config "$here/debug-kernel.config"
 make -s olddefconfig
@@ -51,5 +55,9 @@ cp arch/x86/boot/bzImage "$out/vmlinuz"
 mv "$out/modroot/lib/modules/$release" "$out/modules"
 rm -rf "$out/modroot"
 touch "$out/done"
-exec >&3 2>&3
+exec >&3 2>&4
+# Builds of other configurations or versions are of no more use.
+for old in "${out%/*}"/*; do
+	[ "$old" = "$out" ] || rm -rf "$old"
+done
 echo "$out"
