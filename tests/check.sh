@@ -1,75 +1,103 @@
 #!/bin/bash
 # Everything `make check` runs, stage by stage, as one TAP stream: each
-# stage's results are kept under build/results, a failing stage does not
-# stop the others, and the run ends with "N passed, N failed".
+# stage's output is kept under build/results/<id>.log, a failing stage does
+# not stop the others, and the run ends with "N passed, N failed".  A stage
+# that fails without reporting a failing case counts as one.
 #
 # Environment (the Makefile sets these): KVER, MAKE.
 set -u
 : "${KVER:?}" "${MAKE:=make}"
 results=build/results
+all=$results/all.tap
 rm -rf "$results"
 mkdir -p "$results"
+: >"$all"
 
-# stage NAME COMMAND...: one TAP line for a command that passes or fails
-# as a whole; its output goes to $results/NAME.log.
+# emit: copy TAP lines from stdin to the terminal and to the run's record.
+emit() {
+	tee -a "$all"
+}
+
+# failed ID WHAT STATUS: report a stage that failed, with its log's tail.
+failed() {
+	echo "not ok - $2: exited with status $3" | emit
+	tail -n 30 "$results/$1.log" | sed 's/^/# /'
+}
+
+# stage ID WHAT COMMAND...: one case for a command that passes or fails as
+# a whole.
 stage() {
-	local name=$1
-	shift
-	if "$@" >"$results/$name.log" 2>&1; then
-		echo "ok - build: $name" | tee "$results/$name.tap"
-	else
-		echo "not ok - build: $name" | tee "$results/$name.tap"
-		tail -n 30 "$results/$name.log" | sed 's/^/# /'
-	fi
-}
-
-stage "vio9p.ko builds with W=1 and no warnings" \
-	"$MAKE" module W=1 KCFLAGS=-Werror
-stage "checkpatch --strict, mandoc -Tlint and shellcheck are clean" "$MAKE" lint
-stage "guest test programs build" "$MAKE" guest-tests
-
-# suite NAME INDENT COMMAND...: a command that writes TAP of its own; each
-# of its cases (lines indented by INDENT) becomes "ok - NAME: case".
-suite() {
-	local name=$1 indent=$2 rc=0
+	local id=$1 what=$2 rc=0
 	shift 2
-	"$@" >"$results/$name.log" 2>&1 || rc=$?
-	sed -n "s/^$indent\(\(not \)\{0,1\}ok\) [0-9]* \(.*\)/\1 - $name: \3/p" \
-		"$results/$name.log" | tee "$results/$name.tap"
-	if [ "$rc" != 0 ] && ! grep -q '^not ok' "$results/$name.tap"; then
-		echo "not ok - $name: exited with status $rc" |
-			tee -a "$results/$name.tap"
-		tail -n 30 "$results/$name.log" | sed 's/^/# /'
+	"$@" >"$results/$id.log" 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
+		echo "ok - build: $what" | emit
+	else
+		failed "$id" "build: $what" "$rc"
+	fi
+	return "$rc"
+}
+
+# suite ID INDENT COMMAND...: a command that writes TAP of its own; each of
+# its cases (lines indented by INDENT) becomes "ok - ID: case".
+suite() {
+	local id=$1 indent=$2 rc=0
+	shift 2
+	"$@" >"$results/$id.log" 2>&1 || rc=$?
+	sed -n "s/^$indent\\(\\(not \\)\\{0,1\\}ok\\) [0-9]* \\(.*\\)/\\1 - $id: \\3/p" \
+		"$results/$id.log" | emit
+	if [ "$rc" != 0 ] && ! grep -q "^not ok - $id:" "$all"; then
+		failed "$id" "$id" "$rc"
 	fi
 }
+
+# guest ID ENV...: the guest suites in one QEMU guest (tests/run-guest),
+# with the given environment.
+guest() {
+	local id=$1 rc=0
+	shift
+	env "$@" GUEST_BIN=build/guest PATTERN=build/host/pattern \
+		tests/run-guest "$id" >"$results/$id.log" 2>&1 || rc=$?
+	grep -E '^(not )?ok - ' "$results/$id.log" | emit
+	grep '^# ' "$results/$id.log" | head -n 40
+	if [ "$rc" != 0 ] && ! grep -q "^not ok - $id:" "$all"; then
+		failed "$id" "$id" "$rc"
+	fi
+}
+
+modpath() {
+	"$MAKE" -s --no-print-directory module-path "$@"
+}
+
+stage module "vio9p.ko builds with W=1 and no warnings" \
+	"$MAKE" module W=1 KCFLAGS=-Werror
+stage lint "checkpatch --strict, mandoc -Tlint and shellcheck are clean" \
+	"$MAKE" lint
+stage guest-build "guest test programs build" "$MAKE" guest-tests
 
 # The library and the command, under ASan and UBSan, against a real diod.
 suite lib "    " "$MAKE" -C lib check
 suite cmd "" "$MAKE" -C cmd check
 
-# The driver in a guest of the Debian kernel it was built for.
-ko=$("$MAKE" -s module-path)
-GUEST_KVER=$KVER VIO9P_KO=$ko GUEST_BIN=build/guest \
-	PATTERN=build/host/pattern tests/run-guest "debian-$KVER" |
-	tee "$results/guest-debian.tap"
-VM_TRANSPORT=mmio GUEST_KVER=$KVER VIO9P_KO=$ko GUEST_BIN=build/guest \
-	PATTERN=build/host/pattern tests/run-guest "debian-$KVER-mmio" |
-	tee "$results/guest-debian-mmio.tap"
+# The driver in guests of the Debian kernel it was built for: virtio-pci,
+# then virtio-mmio (a microvm).
+ko=$(modpath)
+guest "debian-$KVER" GUEST_KVER="$KVER" VIO9P_KO="$ko"
+guest "debian-$KVER-mmio" GUEST_KVER="$KVER" VIO9P_KO="$ko" VM_TRANSPORT=mmio
 
 # The same suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN),
 # built once and cached.
-stage "debug kernel builds (cached in ~/.cache/vio9p)" \
-	scripts/build-debug-kernel.sh
-dbg=$(tail -n 1 "$results/debug kernel builds (cached in ~/.cache/vio9p).log")
-if [ -f "$dbg/done" ]; then
-	stage "vio9p.ko builds for the debug kernel with W=1" \
-		"$MAKE" module KDIR="$dbg/src" W=1 KCFLAGS=-Werror
-	ko=$("$MAKE" -s module-path KDIR="$dbg/src")
-	GUEST_KVER=$(cat "$dbg/release") GUEST_KERNEL=$dbg/vmlinuz \
-		GUEST_MODDIR=$dbg/modules VIO9P_KO=$ko VM_MEM=1536 \
-		GUEST_BIN=build/guest PATTERN=build/host/pattern \
-		tests/run-guest debug-6.1 | tee "$results/guest-debug.tap"
+if stage debug-kernel "debug kernel builds (cached under ~/.cache/vio9p)" \
+	scripts/build-debug-kernel.sh; then
+	dbg=$(tail -n 1 "$results/debug-kernel.log")
+	if stage debug-module "vio9p.ko builds for the debug kernel with W=1" \
+		"$MAKE" module KDIR="$dbg/src" W=1 KCFLAGS=-Werror; then
+		guest "debug-$(cat "$dbg/release")" \
+			GUEST_KVER="$(cat "$dbg/release")" \
+			GUEST_KERNEL="$dbg/vmlinuz" GUEST_MODDIR="$dbg/modules" \
+			VIO9P_KO="$(modpath KDIR="$dbg/src")" VM_MEM=1536
+	fi
 fi
 
 echo
-tests/tap-summary "$results"/*.tap
+tests/tap-summary "$all"
