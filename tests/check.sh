@@ -95,7 +95,8 @@ if stage debug-kernel "debug kernel builds (cached under ~/.cache/vio9p)" \
 		guest "debug-$(cat "$dbg/release")" \
 			GUEST_KVER="$(cat "$dbg/release")" \
 			GUEST_KERNEL="$dbg/vmlinuz" GUEST_MODDIR="$dbg/modules" \
-			VIO9P_KO="$(modpath KDIR="$dbg/src")" VM_MEM=1536
+			VIO9P_KO="$(modpath KDIR="$dbg/src")" VM_MEM=1536 \
+			VM_APPEND=VIO9P_TEST_CYCLES=2000
 	fi
 fi
 
