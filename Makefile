@@ -25,7 +25,7 @@ PATTERN = $(BUILD)/host/pattern
 NINEPLS = $(BUILD)/guest/9pls
 
 .PHONY: all module module-path module-clean deps lib check check-all lint guest-tests \
-	demo demo-run clean
+	demo demo-run bench bench-run clean
 
 all: module
 
@@ -58,7 +58,7 @@ lint:
 	mandoc -Tlint -Wwarning docs/*.[0-9]
 	shellcheck -x tests/run-guest tests/vm.sh tests/check.sh \
 		tests/tap-summary tests/cmd/*.sh tests/lib/run.sh scripts/*.sh \
-		.ci/run
+		bench/run.sh .ci/run
 
 guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS)
 	$(MAKE) -C cmd vio9p-static
@@ -93,6 +93,22 @@ demo: deps
 demo-run: module $(NINEPLS)
 	GUEST_KVER=$(KVER) VIO9P_KO=driver/vio9p.ko NINEPLS=$(NINEPLS) \
 		scripts/demo.sh
+
+# `make bench` times vio9p(1) against the kernel's v9fs in one guest and
+# writes bench/results/latest.md; not part of `make check`.
+ELAPSED = $(BUILD)/bench/elapsed
+
+bench: deps
+	$(MAKE) bench-run
+
+bench-run: module $(ELAPSED)
+	$(MAKE) -C cmd vio9p-static
+	GUEST_KVER=$(KVER) VIO9P_KO=$(MODDIR)/vio9p.ko ELAPSED=$(ELAPSED) \
+		VIO9P_CMD=cmd/vio9p-static bench/run.sh
+
+$(ELAPSED): bench/elapsed.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -static -o $@ $<
 
 clean: module-clean
 	$(MAKE) -C lib clean

@@ -48,10 +48,11 @@ vm_root() {
 	cp "$VIO9P_KO" "$root/lib/vio9p/vio9p.ko"
 }
 
-# vm_init_head OUT: the start of every guest's /init: mounts, then the
-# modules; OUT is the guest device that failures are reported on.
+# vm_init_head OUT [VIO9P-PARAMS]: the start of every guest's /init: mounts,
+# then the modules; OUT is the guest device that failures are reported on,
+# VIO9P-PARAMS the module parameters vio9p is loaded with (e.g. tags=a,b).
 vm_init_head() {
-	printf '#!/bin/busybox sh\nout=%s\n' "$1"
+	printf '#!/bin/busybox sh\nout=%s\nvio9p_params="%s"\n' "$1" "${2:-}"
 	cat <<'EOF_INIT'
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -60,7 +61,7 @@ mount -t devtmpfs devtmpfs /dev
 for m in $(cat /lib/modules/order); do
 	insmod /lib/modules/$m.ko || echo "# insmod $m failed" >$out
 done
-insmod /lib/vio9p/vio9p.ko || echo "# insmod vio9p failed" >$out
+insmod /lib/vio9p/vio9p.ko $vio9p_params || echo "# insmod vio9p failed" >$out
 EOF_INIT
 }
 
