@@ -36,8 +36,10 @@ trap 'exit 1' INT TERM
 
 # start_diod SOCK EXPORT - start diod in the background and wait for it
 start_diod() {
-	"$DIOD" -f -n -c /dev/null -l "$1" -e "$2" -L "$T/diod.log" \
-		>>"$T/diod.out" 2>&1 &
+	# diod 1.0.24 has been seen to crash at shutdown, and it turns core
+	# dumps on: run it in the scratch dir, so that a core goes with it.
+	(cd "$T" && exec "$DIOD" -f -n -c /dev/null -l "$1" -e "$2" \
+		-L "$T/diod.log") >>"$T/diod.out" 2>&1 &
 	echo "$!" >>"$T/diod.pids"
 	i=0
 	while [ ! -S "$1" ] && [ "$i" -lt 250 ]; do

@@ -62,6 +62,12 @@ static pid_t diod_start(const char *dir, const char *sock, const char *exp)
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/*
+		 * diod 1.0.24 has been seen to crash at shutdown, and it
+		 * turns core dumps on: let a core land in the scratch dir.
+		 */
+		if (chdir(dir) != 0)
+			_exit(127);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
