@@ -670,6 +670,25 @@ guest_script_passes_under_busybox() {
 		sh -c "cd '$EXP/tree' && sha256sum -c --quiet ../tree.sha256"
 }
 
+# A progress bar on stderr only when it is a terminal: script(1) gives the
+# command a pseudo-terminal and keeps what it wrote there.
+progress_bar_only_on_a_terminal() {
+	head -c 2097152 /dev/urandom >"$EXP/big"
+	rc=0
+	script -qec "timeout 60 '$VIO9P' -a 'unix:$T/sock' -A '$EXP' get big '$W/big'" \
+		"$T/typescript" </dev/null >/dev/null 2>&1 || rc=$?
+	expect_rc 0
+	expect_true "get under a terminal differs" cmp -s "$EXP/big" "$W/big"
+	expect_true "no progress bar reached 100% on the terminal" \
+		grep -q 'big  *\[####################\] 100% 2.0M/2.0M' \
+		"$T/typescript"
+	rm -f "$W/big"
+	run v get big "$W/big"
+	expect_rc 0
+	expect_err ""
+	expect_true "get differs" cmp -s "$EXP/big" "$W/big"
+}
+
 for t in help_lists_every_verb every_verb_has_help bad_usage_exits_1 \
 	msize_is_parsed_with_bounds list_shows_channels_tags_and_state \
 	channel_is_chosen_by_tag_or_device ls_lists_sorted_names \
@@ -682,7 +701,7 @@ for t in help_lists_every_verb every_verb_has_help bad_usage_exits_1 \
 	put_copies_file_and_mode preserve_keeps_mode_and_times \
 	tree_round_trips_with_checksums get_never_leaves_a_partial_file \
 	put_never_leaves_a_partial_file concurrent_commands_share_the_server \
-	guest_script_passes_under_busybox; do
+	guest_script_passes_under_busybox progress_bar_only_on_a_terminal; do
 	fresh
 	tap_run "$t"
 done
