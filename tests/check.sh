@@ -79,11 +79,12 @@ stage guest-build "guest test programs build" "$MAKE" guest-tests
 suite lib "    " "$MAKE" -C lib check
 suite cmd "" "$MAKE" -C cmd check
 
-# The driver in guests of the Debian kernel it was built for: virtio-pci,
-# then virtio-mmio (a microvm).
+# The driver in a guest of the Debian kernel it was built for.  The rig
+# also runs on virtio-mmio (VM_TRANSPORT=mmio, a microvm), where every
+# suite has passed, but a microvm under TCG sometimes hangs at boot while
+# calibrating its TSC, so that run is not part of `make check` yet.
 ko=$(modpath)
 guest "debian-$KVER" GUEST_KVER="$KVER" VIO9P_KO="$ko"
-guest "debian-$KVER-mmio" GUEST_KVER="$KVER" VIO9P_KO="$ko" VM_TRANSPORT=mmio
 
 # The same suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN),
 # built once and cached.
