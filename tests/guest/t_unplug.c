@@ -165,19 +165,31 @@ TEST(unbind_with_requests_in_flight_then_new_device_reuses_the_minor)
 	ASSERT_OK(close(fd));
 }
 
+/*
+ * The sysfs folder of the PCI device under TAG_UNPLUG's virtio device, in
+ * @pci (PATH_MAX bytes), and the virtio device's name; skips the test when
+ * the device is not on PCI.
+ */
+static void unplug_pci_path(char *pci, char *virtio, size_t size)
+{
+	char link[128];
+
+	chan_virtio(TAG_UNPLUG, virtio, size);
+	snprintf(link, sizeof(link), "/sys/bus/virtio/devices/%s/..", virtio);
+	ASSERT_TRUE(realpath(link, pci) != NULL);
+	if (!strstr(pci, "/pci"))
+		SKIP("the device is not on PCI");
+}
+
 TEST(pci_removal_and_rescan_with_a_blocked_reader)
 {
-	char virtio[64], link[128], pci[PATH_MAX], node[64];
+	char virtio[64], pci[PATH_MAX], node[64];
 	struct stat st;
 	pid_t pid;
 	int fd;
 
 	TEST_TIMEOUT(60);
-	chan_virtio(TAG_UNPLUG, virtio, sizeof(virtio));
-	snprintf(link, sizeof(link), "/sys/bus/virtio/devices/%s/..", virtio);
-	ASSERT_TRUE(realpath(link, pci) != NULL);
-	if (!strstr(pci, "/pci"))
-		SKIP("the device is not on PCI");
+	unplug_pci_path(pci, virtio, sizeof(virtio));
 	ASSERT_EQ(chan_path(TAG_UNPLUG, node, sizeof(node)), 0);
 	TH_LOG("removing %s (%s)", pci, virtio);
 
@@ -219,16 +231,12 @@ static int has_hotplug_slots(void)
  */
 TEST(qmp_device_del_with_a_blocked_reader_then_device_add)
 {
-	char virtio[64], link[128], pci[PATH_MAX];
+	char virtio[64], pci[PATH_MAX];
 	pid_t pid;
 	int fd;
 
 	TEST_TIMEOUT(120);
-	chan_virtio(TAG_UNPLUG, virtio, sizeof(virtio));
-	snprintf(link, sizeof(link), "/sys/bus/virtio/devices/%s/..", virtio);
-	ASSERT_TRUE(realpath(link, pci) != NULL);
-	if (!strstr(pci, "/pci"))
-		SKIP("the device is not on PCI");
+	unplug_pci_path(pci, virtio, sizeof(virtio));
 	/* QEMU's i440fx hotplug needs the kernel's ACPI PCI hotplug driver. */
 	if (!has_hotplug_slots())
 		SKIP("no ACPI PCI hotplug slots (CONFIG_HOTPLUG_PCI_ACPI)");
