@@ -48,6 +48,37 @@ vm_root() {
 	cp "$VIO9P_KO" "$root/lib/vio9p/vio9p.ko"
 }
 
+# vm_bin ROOT PROGRAM...: copy dynamically linked PROGRAMs (full paths) into
+# ROOT at the same paths, with the shared libraries ldd names for them.
+vm_bin() {
+	local root=$1 p f
+	shift
+	for p in "$@"; do
+		if [ ! -e "$p" ]; then
+			echo "vm: no $p" >&2
+			return 1
+		fi
+		for f in "$p" $(ldd "$p" 2>/dev/null | grep -o '/[^ ]*'); do
+			mkdir -p "$root$(dirname "$f")"
+			cp -L "$f" "$root$f"
+		done
+	done
+}
+
+# vm_kmods ROOT NAME...: copy the guest kernel's modules NAME (those that are
+# modules: a kernel may build some in) to ROOT/lib/modules/extra/, in order,
+# listed in its order file; `vm_load_extra` in /init loads them.
+vm_kmods() {
+	local root=$1 m
+	shift
+	mkdir -p "$root/lib/modules/extra"
+	for m in "$@"; do
+		vm_module "$m" "$root/lib/modules/extra/$m.ko" 2>/dev/null &&
+			echo "$m" >>"$root/lib/modules/extra/order"
+	done
+	return 0
+}
+
 # vm_init_head OUT [VIO9P-PARAMS]: the start of every guest's /init: mounts,
 # then the modules; OUT is the guest device that failures are reported on,
 # VIO9P-PARAMS the module parameters vio9p is loaded with (e.g. tags=a,b).
@@ -62,6 +93,12 @@ for m in $(cat /lib/modules/order); do
 	insmod /lib/modules/$m.ko || echo "# insmod $m failed" >$out
 done
 insmod /lib/vio9p/vio9p.ko $vio9p_params || echo "# insmod vio9p failed" >$out
+# vm_load_extra: the modules vm_kmods copied, in order.
+vm_load_extra() {
+	for m in $(cat /lib/modules/extra/order 2>/dev/null); do
+		insmod /lib/modules/extra/$m.ko || echo "# insmod $m failed" >$out
+	done
+}
 EOF_INIT
 }
 
