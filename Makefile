@@ -58,7 +58,7 @@ lint:
 	mandoc -Tlint -Wwarning docs/*.[0-9]
 	shellcheck -x tests/run-guest tests/vm.sh tests/check.sh \
 		tests/tap-summary tests/cmd/*.sh tests/lib/run.sh scripts/*.sh \
-		bench/run.sh .ci/run
+		bench/run.sh .ci/run tests/debian-guest/run tests/debian-guest/*.sh
 
 guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS)
 	$(MAKE) -C cmd vio9p-static

@@ -65,6 +65,22 @@ guest() {
 	fi
 }
 
+# debian_guest: the packages on a real Debian 12 guest with systemd
+# (tests/debian-guest/run); its image is built (or found cached) in the
+# background from the start of the run.
+debian_guest() {
+	local rc=0
+	wait "$dg_image" || true
+	tests/debian-guest/run >"$results/debian-guest.log" 2>&1 || rc=$?
+	grep -E '^(not )?ok - ' "$results/debian-guest.log" | emit
+	grep '^# ' "$results/debian-guest.log" | head -n 40
+	if [ "$rc" != 0 ] && ! grep -q "^not ok - debian-guest:" "$all"; then
+		failed debian-guest debian-guest "$rc"
+	fi
+}
+scripts/build-debian-guest.sh >"$results/debian-guest-image.log" 2>&1 &
+dg_image=$!
+
 modpath() {
 	"$MAKE" -s --no-print-directory module-path "$@"
 }
@@ -100,6 +116,8 @@ if stage debug-kernel "debug kernel builds (cached under ~/.cache/vio9p)" \
 			VM_APPEND=VIO9P_TEST_CYCLES=2000
 	fi
 fi
+
+debian_guest
 
 echo
 tests/tap-summary "$all"
