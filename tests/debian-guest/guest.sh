@@ -40,15 +40,17 @@ skip() {
 }
 
 # timed NAME COMMAND...: run COMMAND, print "# time NAME SECONDS", keep its
-# status.
+# status.  Its output goes to the console too (the host's console log), to
+# follow long steps.
 timed() {
 	name=$1
 	shift
 	t0=$(date +%s)
-	"$@"
-	rc=$?
+	echo "vio9p-test: $name: $*" >/dev/ttyS0
+	{ "$@"; echo $? >/tmp/timed.rc; } 2>&1 | tee -a /dev/ttyS0
+	rc=$(cat /tmp/timed.rc)
 	echo "# time $name $(($(date +%s) - t0))" >&3
-	return $rc
+	return "$rc"
 }
 
 # The packages under test, from the files the host put in ctl/debs.
@@ -88,7 +90,7 @@ boot_checks() {
 		expect "$tag" bound_tags vio9p
 	check "9pnet_virtio took the device tagged ctl" expect ctl bound_tags 9pnet_virtio
 	check "ctl is mounted with v9fs meanwhile" \
-		expect "ctl 9p" findmnt -n -o SOURCE,FSTYPE $ctl
+		expect "ctl 9p" findmnt -n -r -o SOURCE,FSTYPE $ctl
 	dev=$(cat /sys/class/vio9p/vio9p*/dev 2>/dev/null)
 	check "udev made /dev/9p/by-tag/$tag, the node of the channel ($dev)" \
 		expect "$dev" sh -c "stat -L -c '%t:%T' /dev/9p/by-tag/$tag |
