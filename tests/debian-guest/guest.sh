@@ -136,9 +136,16 @@ EOF
 			head -n 1 | grep -q /vio9p"
 	getent group $group >/dev/null || groupadd --system $group
 	usermod -a -G $group $user
-	cat >/etc/udev/rules.d/61-vio9p-local.rules <<EOF
-SUBSYSTEM=="vio9p", ATTR{mount_tag}=="$tag", GROUP="$group", MODE="0660"
-EOF
+	# The packages' example rule (every channel to the group), else a
+	# line of the test's own for the share.
+	example=/usr/share/doc/vio9p-utils/examples/61-vio9p-local.rules
+	if [ -f $example ]; then
+		cp $example /etc/udev/rules.d/61-vio9p-local.rules
+	else
+		echo "# no $example: a rule of the test's own"
+		echo "SUBSYSTEM==\"vio9p\", ACTION!=\"remove\", ATTR{mount_tag}==\"$tag\", GROUP=\"$group\", MODE=\"0660\"" \
+			>/etc/udev/rules.d/61-vio9p-local.rules
+	fi
 	check "$user is in group $group" sh -c "id -nG $user | grep -qw $group"
 	;;
 boot)
@@ -153,10 +160,12 @@ boot)
 	if systemctl cat vio9p-relay@.service >/dev/null 2>&1; then
 		check "vio9p-relay@$tag starts" systemctl start vio9p-relay@$tag.service
 		check "it is active" systemctl is-active vio9p-relay@$tag.service
-		check "/run/vio9p/$tag.sock is a socket" test -S /run/vio9p/$tag.sock
+		# Type=exec: the socket comes a moment after the start.
+		check "/run/vio9p/$tag.sock is a socket" sh -c "for i in \$(seq 30); do
+			test -S /run/vio9p/$tag.sock && exit 0; sleep 1; done; exit 1"
 		mkdir -p /mnt/relay
 		check "v9fs mounts the relay: mount -t 9p -o trans=unix /run/vio9p/$tag.sock" \
-			mount -t 9p -o trans=unix,version=9p2000.L \
+			mount -t 9p -o trans=unix,version=9p2000.L,msize=8192 \
 			/run/vio9p/$tag.sock /mnt/relay
 		check "data.bin read through the relay is the host's" \
 			sh -c "cd /mnt/relay && sha256sum -c $ctl/data.sha256"
