@@ -116,6 +116,7 @@ mmdebstrap --mode=root --variant=apt --format=directory \
 	--dpkgopt='force-unsafe-io' \
 	--dpkgopt='path-exclude=/usr/share/man/*' \
 	--dpkgopt='path-exclude=/usr/share/doc/*' \
+	--dpkgopt='path-include=/usr/share/doc/vio9p*' \
 	--dpkgopt='path-exclude=/usr/share/locale/*' \
 	--include="$pkgs" \
 	--customize-hook='echo debian-guest >"$1/etc/hostname"' \
