@@ -11,7 +11,8 @@
 #             the relay, then the upgrade to the backports kernel
 #   upgraded  backports kernel: the module again, then purge
 # The other device, mount tag "share", is the one vio9p is told to take.
-# Host files: share/data.bin and ctl/data.sha256, share/dir/a.txt.
+# Host files: share/data.bin and ctl/data.sha256, share/dir/a.txt;
+# ctl/listing, what vio9p ls should show.
 set -u
 ctl=/mnt/ctl
 stage=$(cat $ctl/stage)
@@ -19,7 +20,7 @@ tag=share
 user=tester
 group=vio9p
 upgrade=$(cat $ctl/upgrade-kver)
-export DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 exec 3>&1 # the TAP stream, for timed inside check
 
 # check WHAT COMMAND...: one TAP line; the command's output after a failure.
@@ -98,7 +99,7 @@ boot_checks() {
 	check "the node is group $group, mode 0660 (the documented rule)" \
 		expect "$group 660" stat -L -c '%G %a' /dev/9p/by-tag/$tag
 	check "$user (in group $group) lists the share: vio9p ls" \
-		expect "data.bin dir" sh -c "runuser -u $user -- vio9p -t $tag ls | sort | tr '\n' ' '"
+		expect "$(cat $ctl/listing)" sh -c "runuser -u $user -- vio9p -t $tag ls | sort | tr '\n' ' '"
 	rm -f /home/$user/data.bin
 	check "$user copies data.bin out: vio9p get, sha256 as on the host" \
 		sh -c "runuser -u $user -- sh -c 'cd /home/$user && vio9p -t $tag get data.bin' &&
@@ -205,14 +206,14 @@ upgraded)
 		sh -c "! dpkg-query -W -f '\${db:Status-Abbrev} \${Package}\n' $pkgs 2>/dev/null | grep -v '^[up]n'"
 	check "none of their files is left" \
 		sh -c "cat /tmp/files.* | while read -r f; do
-			[ -d \"\$f\" ] && [ ! -L \"\$f\" ] && continue
+			[ -d \"\$f\" ] && continue
 			if [ -e \"\$f\" ] || [ -L \"\$f\" ]; then echo \"left: \$f\"; fi
 		done | grep . && exit 1 || exit 0"
 	check "DKMS has forgotten vio9p, no vio9p.ko in /lib/modules" \
 		sh -c "! dkms status vio9p | grep . && ! find /lib/modules /var/lib/dkms /usr/src -name 'vio9p*' | grep ."
 	# Back to the kernel's own 9P for the device: unload, reprobe, mount.
 	rm -f /etc/modprobe.d/vio9p.conf /etc/udev/rules.d/61-vio9p-local.rules
-	check "the loaded vio9p unloads" modprobe -r vio9p
+	check "the loaded vio9p unloads (rmmod: its file is gone)" rmmod vio9p
 	for d in /sys/bus/virtio/devices/virtio*; do
 		[ -e "$d/driver" ] || echo "${d##*/}" >/sys/bus/virtio/drivers_probe
 	done
