@@ -35,6 +35,8 @@ static const struct verb verbs[] = {
 	{ "mv", cmd_mv, "src dst", true },
 	{ "ln", cmd_ln, "-s target link", true },
 	{ "df", cmd_df, "", true },
+	{ "relay", cmd_relay, "[-v] [-l path [-m mode]] [--fd n] [-u user]",
+	  false },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -374,6 +376,7 @@ int main(int argc, char **argv)
 		chan = pick_channel(dev, tag, &c.is_dev);
 	}
 	c.addr = chan;
+	c.msize = msize;
 	if (v->session)
 		open_session(&c, msize, aname);
 	optind = 0; /* each verb parses its own options from argv[0] */
