@@ -739,14 +739,16 @@ static void accept_clients(struct relay *r)
 
 static void log_state(struct relay *r)
 {
-	unsigned queued = 0;
+	unsigned queued = 0, stalled = 0;
 
-	for (struct client *c = r->clients; c; c = c->next)
+	for (struct client *c = r->clients; c; c = c->next) {
 		queued += c->nreq;
-	relay_warnx("state: %u clients, %u fids, %u requests in flight, "
-		    "%u tags used, %u client requests outstanding, "
+		stalled += c->stalled;
+	}
+	relay_warnx("state: %u clients, %u stalled, %u fids, %u requests in "
+		    "flight, %u tags used, %u client requests outstanding, "
 		    "%llu forwarded",
-		    r->nclients, r->nfids, r->inflight,
+		    r->nclients, stalled, r->nfids, r->inflight,
 		    (unsigned)(r->ntags - r->nfreetags), queued,
 		    (unsigned long long)r->nrequests);
 }
