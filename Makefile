@@ -23,9 +23,11 @@ GUEST_HDRS = $(wildcard tests/guest/*.h tests/common/*.h) include/vio9p.h
 GUEST_PROGS = $(addprefix $(BUILD)/guest/,$(GUEST_SUITES))
 PATTERN = $(BUILD)/host/pattern
 NINEPLS = $(BUILD)/guest/9pls
+# The relay's guest helper: v9fs mounted with trans=fd on a socketpair.
+FDMOUNT = $(BUILD)/guest/fdmount
 
 .PHONY: all module module-path module-clean deps lib check check-all lint guest-tests \
-	demo demo-run bench bench-run clean
+	demo demo-run bench bench-run soak soak-run clean
 
 all: module
 
@@ -58,10 +60,23 @@ lint:
 	mandoc -Tlint -Wwarning docs/*.[0-9]
 	shellcheck -x tests/run-guest tests/vm.sh tests/check.sh \
 		tests/tap-summary tests/cmd/*.sh tests/lib/run.sh scripts/*.sh \
-		bench/run.sh .ci/run
+		bench/run.sh .ci/run tests/relay/run-guest tests/relay/guest.sh
 
-guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS)
+guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS) $(FDMOUNT)
 	$(MAKE) -C cmd vio9p-static
+
+$(FDMOUNT): tests/relay/fdmount.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -static -o $@ $<
+
+# `make soak`: the relay's guest run with a 10-minute soak (make check
+# runs it for 60 s); not part of `make check`.
+soak: deps
+	$(MAKE) soak-run
+
+soak-run: module guest-tests
+	GUEST_KVER=$(KVER) VIO9P_KO=$(MODDIR)/vio9p.ko RELAY_SOAK=600 \
+		tests/relay/run-guest relay-soak
 
 $(BUILD)/guest/%: tests/guest/%.c $(GUEST_COMMON) $(GUEST_HDRS)
 	@mkdir -p $(@D)

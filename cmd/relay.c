@@ -92,6 +92,11 @@
  *
  * UNTRUSTED INPUT
  *
+ *   On a device, Tauth gets Rlerror ENOENT from the relay, which is how
+ *   a 9P2000.L server says that it needs no authentication: virtio-9p
+ *   servers have none (QEMU answers EOPNOTSUPP, which diod's clients take
+ *   for a failure).  On a socket it goes to the server.
+ *
  *   A malformed request never reaches the channel: QEMU gives up on a
  *   whole device (NEEDS_RESET) when it cannot decode one.  It gets
  *   Rlerror: EPROTO (malformed), EOPNOTSUPP (unknown type), EBADF
@@ -688,7 +693,7 @@ static void client_input(struct relay *r, struct client *c, bool readable)
 		c->stalled = client_full(c);
 		if (c->stalled || !readable)
 			break;
-		rbuf_room(b, b->cap ? 1 : CLIENT_INBUF);
+		rbuf_room(b, b->cap ? CLIENT_INBUF / 4 : CLIENT_INBUF);
 		room = b->cap - b->len;
 		n = read(c->fd, b->p + b->len, room);
 		if (n < 0 && errno == EINTR)

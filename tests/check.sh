@@ -86,6 +86,17 @@ suite cmd "" "$MAKE" -C cmd check
 ko=$(modpath)
 guest "debian-$KVER" GUEST_KVER="$KVER" VIO9P_KO="$ko"
 
+# vio9p relay: on the host against diod (ASan, UBSan), then in a guest
+# where v9fs mounts through it (trans=unix, trans=fd) with a 60 s soak.
+suite relay "" "$MAKE" -C cmd check-relay
+rc=0
+GUEST_KVER="$KVER" VIO9P_KO="$ko" tests/relay/run-guest "relay-$KVER" \
+	>"$results/relay-guest.log" 2>&1 || rc=$?
+grep -E '^(not )?ok - ' "$results/relay-guest.log" | emit
+if [ "$rc" != 0 ] && ! grep -q "^not ok - relay-$KVER:" "$all"; then
+	failed relay-guest "relay-$KVER" "$rc"
+fi
+
 # The same suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN),
 # built once and cached.
 if stage debug-kernel "debug kernel builds (cached under ~/.cache/vio9p)" \
