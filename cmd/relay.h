@@ -6,7 +6,8 @@
  * relay.c owns the event loop and every file descriptor: the channel, the
  * listening socket, the clients, the signal fd.  relay_msg.c owns the 9P
  * side: checking and remapping client requests, matching channel replies,
- * the fid maps and the relay's own Tflush/Tclunk.  They meet here.
+ * the fid maps and the relay's own Tflush/Tclunk.  relay_setup.c opens
+ * the channel and the socket before the loop.  They meet here.
  */
 #ifndef VIO9P_RELAY_H
 #define VIO9P_RELAY_H
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* 9P constants the relay needs (9P2000.L). */
 #define R_NOTAG 0xffffu
@@ -168,6 +170,23 @@ void client_drop(struct relay *r, struct client *c, const char *why);
 void relay_enqueue(struct relay *r, struct req *q, bool prio);
 /* Take @q (not a priority one) off its client's send queue. */
 void relay_unqueue(struct relay *r, struct req *q);
+
+/* ---- relay_setup.c ---------------------------------------------------- */
+
+struct vctx;
+
+/* Open the channel @c names and learn its limits into @r; exits on
+ * error. */
+void relay_open_channel(struct relay *r, const struct vctx *c);
+/* Tversion on the channel, synchronously; sets r->msize; exits on
+ * error. */
+void relay_version(struct relay *r);
+/* The listening unix socket at @path with @mode; exits on error. */
+int relay_listen(const char *path, mode_t mode);
+/* Become @user and its groups; exits on error. */
+void relay_drop_privileges(const char *user);
+/* An octal mode up to 0777 into *@out: 0, or -1. */
+int relay_parse_mode(const char *s, mode_t *out);
 
 /* ---- relay_msg.c ------------------------------------------------------ */
 

@@ -620,13 +620,18 @@ TEST_F(diod, relay_socket_mode_and_user)
 	relay_start(self, "-m", "0666", "-u", "nobody");
 	ASSERT_EQ(stat(R.sock, &sb), 0);
 	EXPECT_EQ(sb.st_mode & 0777, 0666u);
+	/* It listens before it drops privileges: wait for the drop. */
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)R.pid);
-	fp = fopen(path, "r");
-	ASSERT_NONNULL(fp);
-	while (fgets(line, sizeof(line), fp))
-		if (sscanf(line, "Uid: %u", &uid) == 1)
-			break;
-	fclose(fp);
+	for (int i = 0; i < 250 && uid != (unsigned)nobody->pw_uid; i++) {
+		if (i)
+			sleep_ms(20);
+		fp = fopen(path, "r");
+		ASSERT_NONNULL(fp);
+		while (fgets(line, sizeof(line), fp))
+			if (sscanf(line, "Uid: %u", &uid) == 1)
+				break;
+		fclose(fp);
+	}
 	EXPECT_EQ(uid, (unsigned)nobody->pw_uid);
 	/* Still relaying, as nobody, to the server it opened as root. */
 	EXPECT_EQ(client_roundtrip(self, "asnobody", 100000, 5), 0);
