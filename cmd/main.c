@@ -35,6 +35,7 @@ static const struct verb verbs[] = {
 	{ "mv", cmd_mv, "src dst", true },
 	{ "ln", cmd_ln, "-s target link", true },
 	{ "df", cmd_df, "", true },
+	{ "mount", cmd_mount, "[-f] [-o options] mountpoint", true },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
