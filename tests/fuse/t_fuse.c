@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,20 +26,36 @@
 #include "harness.h"
 #include "pattern.h"
 
-/* An absolute path under the mount, in one of four rotating buffers. */
+/* statfs(2)'s f_type of a FUSE mount (linux/magic.h has no name for it). */
+#define FUSE_MAGIC 0x65735546
+
+/*
+ * An absolute path under the mount, in one of four rotating buffers.  The
+ * first call in each test checks that $VIO9P_MNT is a FUSE mount, so that
+ * a failed mount does not let the workload pass on a plain folder.
+ */
 static const char *P(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static const char *P(const char *fmt, ...)
 {
 	static char bufs[4][4096];
 	static int next;
+	static pid_t checked;
 	const char *mnt = getenv("VIO9P_MNT");
 	char *b = bufs[next++ % 4];
+	struct statfs sf;
 	va_list ap;
 	int n;
 
 	if (!mnt || !*mnt) {
 		printf("# VIO9P_MNT is not set\n");
 		exit(1);
+	}
+	if (checked != getpid()) {
+		if (statfs(mnt, &sf) != 0 || sf.f_type != FUSE_MAGIC) {
+			printf("# %s is not a FUSE mount\n", mnt);
+			exit(1);
+		}
+		checked = getpid();
 	}
 	n = snprintf(b, sizeof(bufs[0]), "%s/", mnt);
 	va_start(ap, fmt);
