@@ -86,6 +86,9 @@ suite cmd "" "$MAKE" -C cmd check
 ko=$(modpath)
 guest "debian-$KVER" GUEST_KVER="$KVER" VIO9P_KO="$ko"
 
+# vio9p mount (FUSE): against diod here, then as a non-root user in a guest.
+suite fuse "" "$MAKE" check-fuse KVER="$KVER"
+
 # The same suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN),
 # built once and cached.
 if stage debug-kernel "debug kernel builds (cached under ~/.cache/vio9p)" \

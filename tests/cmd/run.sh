@@ -138,11 +138,12 @@ verbs:
     rm [-r] path ...
     mv src dst
     ln -s target link
-    df"
+    df
+    mount [-f] [-o options] mountpoint"
 }
 
 every_verb_has_help() {
-	for verb in list tag ls stat cat get put mkdir rm mv ln df; do
+	for verb in list tag ls stat cat get put mkdir rm mv ln df mount; do
 		want=$("$VIO9P" --help | sed -n "s/^    \($verb\)\( \|\$\)/\1\2/p")
 		for flag in -h --help; do
 			run "$VIO9P" "$verb" "$flag"
