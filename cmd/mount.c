@@ -73,8 +73,9 @@
  *
  * WHEN THE CHANNEL DIES
  *	The library fails every pending and later request with ECONNABORTED.
- *	Each operation that sees it answers EIO (never blocks), the first
- *	one prints "vio9p: mount ADDR: channel died" and stops the loop;
+ *	Each operation that sees it (and finds that a clone of the root
+ *	fails the same way, so it was not the server's own errno) answers
+ *	EIO without blocking; the first one prints "vio9p: mount ADDR: channel died" and stops the loop;
  *	the file system is then unmounted (lazily: processes inside keep
  *	their working directories, and their calls fail with ENOTCONN) and
  *	vio9p exits with status 1.  A session cannot come back: every fid

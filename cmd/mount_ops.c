@@ -34,11 +34,30 @@ static void channel_died(struct mnt *m)
 	}
 }
 
+/*
+ * After ECONNABORTED: whether the channel died (the library's meaning),
+ * or the server answered a request with that errno, when a clone of the
+ * root still works.
+ */
+static bool channel_dead(struct mnt *m)
+{
+	struct v9p_fid *f;
+
+	if (atomic_load(&m->dead))
+		return true;
+	f = v9p_walk(m->c->root, NULL);
+	if (f) {
+		v9p_clunk(f);
+		return false;
+	}
+	return errno == ECONNABORTED;
+}
+
 /* errno of a failed library call as a FUSE reply: -errno, or -EIO for a
  * dead channel and for values the kernel would refuse. */
 static int fail(struct mnt *m, int e)
 {
-	if (e == ECONNABORTED) {
+	if (e == ECONNABORTED && channel_dead(m)) {
 		channel_died(m);
 		return -EIO;
 	}
