@@ -130,6 +130,7 @@ out_unlock:
  * @vd: the device
  * @req: the slot, on no list
  * @len: bytes of request in @req->tx
+ * @room: bytes of @req->rx the reply may use
  *
  * The kick happens under the lock so that it cannot race with remove()
  * deleting the virtqueue.
@@ -137,12 +138,15 @@ out_unlock:
  * Return: 0, or -ENODEV if the device is gone, -EIO if it is broken, or
  * the virtqueue's error.
  */
-static int vio9p_submit(struct vio9p_dev *vd, struct vio9p_req *req, u32 len)
+static int vio9p_submit(struct vio9p_dev *vd, struct vio9p_req *req, u32 len,
+			u32 room)
 {
 	struct scatterlist *sgs[2] = { req->tx.sgt.sgl, req->rx.sgt.sgl };
 	int ret;
 
 	vio9p_buf_trim(&req->tx, len);
+	vio9p_buf_trim(&req->rx, room);
+	req->room = room;
 
 	spin_lock_irq(&vd->lock);
 	if (vd->gone || vd->broken) {
@@ -166,27 +170,36 @@ out_unlock:
  * Lower the requests whose replies could outgrow the reply buffer: a
  * Tversion's msize, and the count of a Tread or Treaddir, which QEMU
  * honours even past the session's msize and then gives up on the device.
+ *
+ * Return: the room the reply needs.  A Tread's or Treaddir's is its count
+ * and header; every other 9P2000, .u or .L reply fits the 8192 bytes of
+ * the illumos contract.  The device maps only this much of the buffer, so
+ * a small request costs it two pages, not a whole large msize.
  */
-static void vio9p_clamp_request(u8 *msg, size_t len, u32 msize)
+static u32 vio9p_clamp_request(u8 *msg, size_t len, u32 msize)
 {
-	unsigned int at;
-	u32 max;
+	u32 room = min_t(u32, msize, VIO9P_MAX_MSG_SIZE);
+	u32 count;
 
 	switch (msg[4]) {
 	case P9_TVERSION:
-		at = P9_TVERSION_MSIZE;
-		max = msize;
-		break;
+		if (len >= P9_TVERSION_MSIZE + 4 &&
+		    get_unaligned_le32(msg + P9_TVERSION_MSIZE) > msize)
+			put_unaligned_le32(msize, msg + P9_TVERSION_MSIZE);
+		return msize;
 	case P9_TREAD:
 	case P9_TREADDIR:
-		at = P9_TREAD_COUNT;
-		max = msize - P9_RREAD_HDR;
-		break;
+		if (len < P9_TREAD_COUNT + 4)
+			return msize;
+		count = get_unaligned_le32(msg + P9_TREAD_COUNT);
+		if (count > msize - P9_RREAD_HDR) {
+			count = msize - P9_RREAD_HDR;
+			put_unaligned_le32(count, msg + P9_TREAD_COUNT);
+		}
+		return max(room, count + P9_RREAD_HDR);
 	default:
-		return;
+		return room;
 	}
-	if (len >= at + 4 && get_unaligned_le32(msg + at) > max)
-		put_unaligned_le32(max, msg + at);
 }
 
 /**
@@ -206,6 +219,7 @@ static ssize_t vio9p_write(struct file *file, const char __user *ubuf,
 {
 	struct vio9p_dev *vd = file->private_data;
 	struct vio9p_req *req;
+	u32 room;
 	u8 *head;
 	int ret;
 
@@ -226,9 +240,9 @@ static ssize_t vio9p_write(struct file *file, const char __user *ubuf,
 		ret = -EINVAL;
 		goto out_put_slot;
 	}
-	vio9p_clamp_request(head, count, vd->msize);
+	room = vio9p_clamp_request(head, count, vd->msize);
 
-	ret = vio9p_submit(vd, req, count);
+	ret = vio9p_submit(vd, req, count, room);
 	if (ret)
 		goto out_put_slot;
 	return count;

@@ -16,11 +16,12 @@
  *		lock, stamped with the current generation and added to the
  *		virtqueue as two scatter-gather lists of pages: tx
  *		(device-readable, cut to the request's length) and rx
- *		(device-writable, vio9p_dev.msize bytes).  The slot is on
+ *		(device-writable, cut to the room the reply may need: see
+ *		vio9p_clamp_request() in chan.c).  The slot is on
  *		no list while the device owns it.
  *
  *   interrupt	vio9p_vq_done() takes every used buffer off the virtqueue,
- *		clamps the used length to the buffer, and appends the slot
+ *		clamps the used length to the reply's room, appends the slot
  *		to vio9p_dev.done, in the order the device completed them,
  *		or puts it straight back on vio9p_dev.free when its
  *		generation is not the current one (the file that sent it was
@@ -193,7 +194,7 @@ out_free:
 
 /**
  * vio9p_buf_trim() - make a buffer's table cover its first @len bytes
- * @buf: a request buffer, on no list and not on the device
+ * @buf: a buffer of a slot on no list, not on the device
  * @len: bytes of message in it, at least 1 and at most its room
  *
  * The device is handed exactly the request, not the whole room.
@@ -345,7 +346,7 @@ static void vio9p_vq_done(struct virtqueue *vq)
 	while ((req = virtqueue_get_buf(vq, &len))) {
 		vd->nr_busy--;
 		vd->stats.completed++;
-		req->len = min_t(unsigned int, len, vd->msize);
+		req->len = min(len, req->room);
 		if (req->gen == vd->gen) {
 			list_add_tail(&req->node, &vd->done);
 		} else {

@@ -43,7 +43,8 @@ struct vio9p_buf {
  *	request is on the device or being copied to or from userspace
  * @all: link on vio9p_dev.all_reqs from allocation to the final free
  * @gen: vio9p_dev.gen when the request was sent
- * @len: used length of the reply, clamped to vio9p_dev.msize
+ * @room: bytes of @rx the device was given for the reply
+ * @len: used length of the reply, clamped to @room
  * @tx: the request, vio9p_dev.msize bytes of room
  * @rx: the reply, vio9p_dev.msize bytes of room
  */
@@ -51,6 +52,7 @@ struct vio9p_req {
 	struct list_head node;
 	struct list_head all;
 	u64 gen;
+	u32 room;
 	u32 len;
 	struct vio9p_buf tx;
 	struct vio9p_buf rx;
