@@ -294,23 +294,24 @@ TEST(every_slot_busy_at_1m)
 	close(fd);
 }
 
-/* Out-of-range values are pulled into 8 KiB .. 1 MiB. */
-TEST(out_of_range_values_are_clamped)
+/* The msize VIO9P_IOC_LIMITS reports after a reload with @params. */
+static uint32_t msize_after(const char *params)
 {
 	struct vio9p_limits lim;
 	int fd;
 
-	reload("max_msize=100");
+	reload(params);
 	fd = chan_open(TAG_MAIN, 0);
 	chan_limits(fd, &lim);
-	ASSERT_EQ(lim.msize, VIO9P_MAX_MSG_SIZE);
 	close(fd);
+	return lim.msize;
+}
 
-	reload("max_msize=16777216");
-	fd = chan_open(TAG_MAIN, 0);
-	chan_limits(fd, &lim);
-	ASSERT_EQ(lim.msize, MIB);
-	close(fd);
+/* Out-of-range values are pulled into 8 KiB .. 1 MiB. */
+TEST(out_of_range_values_are_clamped)
+{
+	ASSERT_EQ(msize_after("max_msize=100"), VIO9P_MAX_MSG_SIZE);
+	ASSERT_EQ(msize_after("max_msize=16777216"), MIB);
 }
 
 /*
@@ -319,9 +320,10 @@ TEST(out_of_range_values_are_clamped)
  */
 TEST(command_uses_the_raised_limit)
 {
-	uint64_t before, after;
+	uint64_t before, after, off = 0;
 	pid_t pid;
-	int status;
+	FILE *f;
+	int status, c;
 
 	TEST_TIMEOUT(120);
 	reload("max_msize=1048576");
@@ -342,32 +344,20 @@ TEST(command_uses_the_raised_limit)
 	ASSERT_EQ(status, 0); /* exited, status 0 */
 	after = chan_stat(TAG_MAIN, "completed");
 	ASSERT_LT(after - before, 32);
-	{
-		FILE *f = fopen("/tmp/big.msize", "rb");
-		uint64_t off = 0;
-		int c;
-
-		ASSERT_NE(f, NULL);
-		while ((c = getc(f)) != EOF) {
-			if ((uint8_t)c != pattern_byte(BIG_SEED, off))
-				ASSERT_EQ(off, ~0ull);
-			off++;
-		}
-		fclose(f);
-		ASSERT_EQ(off, BIG_SIZE);
+	f = fopen("/tmp/big.msize", "rb");
+	ASSERT_NE(f, NULL);
+	while ((c = getc(f)) != EOF) {
+		if ((uint8_t)c != pattern_byte(BIG_SEED, off))
+			ASSERT_EQ(off, ~0ull); /* names the first bad byte */
+		off++;
 	}
+	fclose(f);
+	ASSERT_EQ(off, BIG_SIZE);
 	unlink("/tmp/big.msize");
 }
 
 /* Leave the default load for whatever runs next. */
 TEST(default_load_restored)
 {
-	struct vio9p_limits lim;
-	int fd;
-
-	reload("");
-	fd = chan_open(TAG_MAIN, 0);
-	chan_limits(fd, &lim);
-	ASSERT_EQ(lim.msize, VIO9P_MAX_MSG_SIZE);
-	close(fd);
+	ASSERT_EQ(msize_after(""), VIO9P_MAX_MSG_SIZE);
 }
