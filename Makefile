@@ -58,7 +58,8 @@ lint:
 	mandoc -Tlint -Wwarning docs/*.[0-9]
 	shellcheck -x tests/run-guest tests/vm.sh tests/check.sh \
 		tests/tap-summary tests/cmd/*.sh tests/lib/run.sh scripts/*.sh \
-		bench/run.sh .ci/run
+		bench/run.sh .ci/run tests/udev/run-guest tests/udev/guest.sh \
+		tests/install.sh
 
 guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS)
 	$(MAKE) -C cmd vio9p-static
@@ -113,3 +114,6 @@ $(ELAPSED): bench/elapsed.c
 clean: module-clean
 	$(MAKE) -C lib clean
 	rm -rf $(BUILD)
+
+# The udev helper, make install / uninstall, make deb.
+include mk/install.mk
