@@ -15,7 +15,7 @@ TAG_A=$1
 TAG_B=$2
 LINK_B=$3
 BYTAG=/dev/9p/by-tag
-PLAN=17
+PLAN=18
 
 n=0
 failed=0
@@ -105,6 +105,9 @@ check "by-tag holds the two links and nothing else ('/' made no folder)" \
 check "udev records the encoded tag" \
 	"E: VIO9P_TAG_ENC=$LINK_B" \
 	"$(udevadm info "/dev/9p/$b" | grep '^E: VIO9P_TAG_ENC=')"
+check "vio9p list shows the channels and not the by-tag folder" \
+	"$(printf '/dev/9p/%s %s free\n' "$a" "$TAG_A" "$b" "$TAG_B" | sort)" \
+	"$(/bin/vio9p list 2>&1 | sort)"
 check "by default channels stay 0600 root root" \
 	"600 root root
 600 root root" "$(perms "/dev/9p/$a"; perms "/dev/9p/$b")"
