@@ -21,8 +21,8 @@
 # /usr/src, UDEVDIR and SYSTEMDUNITDIR do not follow PREFIX: DKMS, udev and
 # systemd look only there.  With DESTDIR empty, install also registers,
 # builds and installs the module for the running kernel with dkms (when
-# dkms is installed; DKMS=no skips it) and runs ldconfig; uninstall runs
-# `dkms remove` first.
+# dkms is installed; DKMS=no skips it, DKMS_KERNEL=<release> names another
+# kernel) and runs ldconfig; uninstall runs `dkms remove` first.
 
 VERSION := $(shell cat VERSION)
 PREFIX ?= /usr/local
@@ -60,7 +60,7 @@ $(UDEV_ID_SAN): udev/vio9p_id.c include/vio9p.h
 
 install: install-files
 ifeq ($(DKMS),yes)
-	dkms install -m vio9p -v $(VERSION)
+	dkms install -m vio9p -v $(VERSION) $(if $(DKMS_KERNEL),-k $(DKMS_KERNEL))
 endif
 ifeq ($(DESTDIR),)
 	-ldconfig
