@@ -59,7 +59,7 @@ lint:
 	shellcheck -x tests/run-guest tests/vm.sh tests/check.sh \
 		tests/tap-summary tests/cmd/*.sh tests/lib/run.sh scripts/*.sh \
 		bench/run.sh .ci/run tests/udev/run-guest tests/udev/guest.sh \
-		tests/install.sh tests/deb.sh
+		tests/install.sh tests/deb.sh debian/*.postinst
 
 guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS)
 	$(MAKE) -C cmd vio9p-static
