@@ -59,7 +59,8 @@ lint:
 	shellcheck -x tests/run-guest tests/vm.sh tests/check.sh \
 		tests/tap-summary tests/cmd/*.sh tests/lib/run.sh scripts/*.sh \
 		bench/run.sh .ci/run tests/fuse/run-host tests/fuse/run-guest \
-		tests/fuse/tree.sh
+		tests/fuse/tree.sh tests/udev/run-guest tests/udev/guest.sh \
+		tests/install.sh tests/deb.sh debian/*.postinst
 
 guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS)
 	$(MAKE) -C cmd vio9p-static
@@ -140,3 +141,6 @@ $(ELAPSED): bench/elapsed.c
 clean: module-clean
 	$(MAKE) -C lib clean
 	rm -rf $(BUILD)
+
+# The udev helper, make install / uninstall, make deb.
+include mk/install.mk

@@ -86,6 +86,17 @@ bg_wait() {
 	return "$rc"
 }
 
+# tap ID COMMAND...: a command that prints "ok - ID: ..." lines itself.
+tap() {
+	local id=$1 rc=0
+	shift
+	"$@" >"$results/$id.log" 2>&1 || rc=$?
+	grep -E '^(not )?ok - ' "$results/$id.log" | emit
+	if [ "$rc" != 0 ] && ! grep -q "^not ok - $id:" "$all"; then
+		failed "$id" "$id" "$rc"
+	fi
+}
+
 modpath() {
 	"$MAKE" -s --no-print-directory module-path "$@"
 }
@@ -113,6 +124,15 @@ guest "debian-$KVER" GUEST_KVER="$KVER" VIO9P_KO="$ko"
 
 # vio9p mount (FUSE): against diod here, then as a non-root user in a guest.
 suite fuse "" "$MAKE" check-fuse KVER="$KVER"
+
+# Packaging: make install/uninstall in a scratch DESTDIR, make deb with
+# lintian, and udev/60-vio9p.rules under systemd-udevd in a guest.
+tap install tests/install.sh
+tap deb tests/deb.sh
+stage udev-build "vio9p_id builds" "$MAKE" udev &&
+	tap udev env GUEST_KVER="$KVER" VIO9P_KO="$ko" \
+		VIO9P_ID=build/udev/vio9p_id VIO9P_ID_SAN=build/udev/vio9p_id-san \
+		tests/udev/run-guest udev
 
 # The same suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN),
 # built once and cached.
