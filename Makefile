@@ -17,15 +17,17 @@ HOST_CFLAGS = $(STD) -O2 -g $(WARN)
 GUEST_CFLAGS = $(HOST_CFLAGS) -static -pthread -Iinclude -Itests/common \
 	-Itests/guest
 
-GUEST_SUITES = t_chan t_session t_reset t_stress t_unplug t_module t_choose
+GUEST_SUITES = t_chan t_session t_reset t_stress t_unplug t_msize t_module t_choose
 GUEST_COMMON = tests/guest/p9.c tests/guest/util.c tests/common/harness.c
 GUEST_HDRS = $(wildcard tests/guest/*.h tests/common/*.h) include/vio9p.h
 GUEST_PROGS = $(addprefix $(BUILD)/guest/,$(GUEST_SUITES))
 PATTERN = $(BUILD)/host/pattern
 NINEPLS = $(BUILD)/guest/9pls
+# The relay's guest helper: v9fs mounted with trans=fd on a socketpair.
+FDMOUNT = $(BUILD)/guest/fdmount
 
 .PHONY: all module module-path module-clean deps lib check check-all lint guest-tests \
-	demo demo-run bench bench-run clean
+	demo demo-run bench bench-run clean check-fuse soak soak-run
 
 all: module
 
@@ -58,10 +60,27 @@ lint:
 	mandoc -Tlint -Wwarning docs/*.[0-9]
 	shellcheck -x tests/run-guest tests/vm.sh tests/check.sh \
 		tests/tap-summary tests/cmd/*.sh tests/lib/run.sh scripts/*.sh \
-		bench/run.sh .ci/run tests/debian-guest/run tests/debian-guest/*.sh
+		bench/run.sh .ci/run tests/fuse/run-host tests/fuse/run-guest \
+		tests/fuse/tree.sh tests/udev/run-guest tests/udev/guest.sh \
+		tests/install.sh tests/deb.sh debian/*.postinst \
+		tests/relay/run-guest tests/relay/guest.sh \
+		tests/debian-guest/run tests/debian-guest/*.sh
 
-guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS)
+guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS) $(FDMOUNT)
 	$(MAKE) -C cmd vio9p-static
+
+$(FDMOUNT): tests/relay/fdmount.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -static -o $@ $<
+
+# `make soak`: the relay's guest run with a 10-minute soak (make check
+# runs it for 60 s); not part of `make check`.
+soak: deps
+	$(MAKE) soak-run
+
+soak-run: module guest-tests
+	GUEST_KVER=$(KVER) VIO9P_KO=$(MODDIR)/vio9p.ko RELAY_SOAK=600 \
+		tests/relay/run-guest relay-soak
 
 $(BUILD)/guest/%: tests/guest/%.c $(GUEST_COMMON) $(GUEST_HDRS)
 	@mkdir -p $(@D)
@@ -85,6 +104,32 @@ check: deps
 
 check-all:
 	KVER=$(KVER) MAKE="$(MAKE)" tests/check.sh
+
+# `vio9p mount` (FUSE): tests/fuse/run-host against diod here, then
+# tests/fuse/run-guest as a non-root user in a guest.  Part of `make check`.
+FUSE_T = tests/fuse/t_fuse.c tests/common/harness.c
+FUSE_GUEST = $(BUILD)/guest/t_fuse $(BUILD)/guest/asuser
+
+check-fuse: module $(BUILD)/host/t_fuse $(FUSE_GUEST) $(PATTERN)
+	$(MAKE) -C cmd vio9p-san vio9p-static
+	VIO9P=cmd/vio9p-san T_FUSE=$(BUILD)/host/t_fuse PATTERN=$(PATTERN) \
+		tests/fuse/run-host; h=$$?; \
+	GUEST_KVER=$(KVER) VIO9P_KO=$(MODDIR)/vio9p.ko GUEST_BIN=$(BUILD)/guest \
+		PATTERN=$(PATTERN) VIO9P_CMD=cmd/vio9p-static \
+		tests/fuse/run-guest && exit $$h
+
+$(BUILD)/host/t_fuse: $(FUSE_T) $(GUEST_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -fsanitize=address,undefined -Itests/common \
+		-o $@ $(FUSE_T)
+
+$(BUILD)/guest/t_fuse: $(FUSE_T) $(GUEST_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -o $@ $(FUSE_T)
+
+$(BUILD)/guest/asuser: tests/fuse/asuser.c
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -o $@ $<
 
 # `make demo` shows a 9P session through /dev/9p/0 in a guest.
 demo: deps
@@ -113,3 +158,6 @@ $(ELAPSED): bench/elapsed.c
 clean: module-clean
 	$(MAKE) -C lib clean
 	rm -rf $(BUILD)
+
+# The udev helper, make install / uninstall, make deb.
+include mk/install.mk

@@ -4,8 +4,9 @@
  *
  * main.c parses the global options, picks the channel and runs one verb
  * from its table; files.c holds the verbs on server names (ls, stat, cat,
- * mkdir, rm, mv, ln), xfer.c the copies (get, put), util.c diagnostics,
- * number parsing and server path helpers.
+ * mkdir, rm, mv, ln), xfer.c the copies (get, put), mount.c and
+ * mount_ops.c the FUSE file system (mount), relay*.c the relay daemon,
+ * util.c diagnostics, number parsing and server path helpers.
  *
  * Paths on the server are relative to the attached root; a leading '/'
  * is allowed and means the same.  Every verb returns its exit status: 0,
@@ -30,6 +31,7 @@ struct vctx {
 	struct v9p_fid *root;	  /* attached root of the export */
 	uint32_t gid;		  /* gid for new server files */
 	mode_t umask;		  /* the process umask, applied to new files */
+	uint32_t msize;		  /* -m, or 0 */
 };
 
 struct verb {
@@ -103,6 +105,8 @@ int cmd_mv(struct vctx *c, int argc, char **argv);
 int cmd_ln(struct vctx *c, int argc, char **argv);
 int cmd_get(struct vctx *c, int argc, char **argv);
 int cmd_put(struct vctx *c, int argc, char **argv);
+int cmd_mount(struct vctx *c, int argc, char **argv);
+int cmd_relay(struct vctx *c, int argc, char **argv);
 
 /* Print the usage of verb @name to stderr and return 1 (for a bad option). */
 int usage_verb(const char *name);

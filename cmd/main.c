@@ -35,6 +35,9 @@ static const struct verb verbs[] = {
 	{ "mv", cmd_mv, "src dst", true },
 	{ "ln", cmd_ln, "-s target link", true },
 	{ "df", cmd_df, "", true },
+	{ "mount", cmd_mount, "[-f] [-o options] mountpoint", true },
+	{ "relay", cmd_relay, "[-v] [-l path [-m mode]] [--fd n] [-u user]",
+	  false },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -92,9 +95,11 @@ static int cmp_version(const struct dirent **a, const struct dirent **b)
 	return strverscmp((*a)->d_name, (*b)->d_name);
 }
 
-static int not_dot(const struct dirent *d)
+/* Channels are named by number; udev adds by-tag/ beside them. */
+static int is_channel(const struct dirent *d)
 {
-	return d->d_name[0] != '.';
+	return d->d_name[0] && strspn(d->d_name, "0123456789") ==
+		strlen(d->d_name);
 }
 
 /* Paths of every channel in dev_dir(), sorted; count or -1 with errno. */
@@ -102,7 +107,7 @@ static int channels(char ***out)
 {
 	struct dirent **ents;
 	char **paths;
-	int n = scandir(dev_dir(), &ents, not_dot, cmp_version);
+	int n = scandir(dev_dir(), &ents, is_channel, cmp_version);
 
 	if (n < 0)
 		return errno == ENOENT ? (*out = NULL, 0) : -1;
@@ -374,6 +379,7 @@ int main(int argc, char **argv)
 		chan = pick_channel(dev, tag, &c.is_dev);
 	}
 	c.addr = chan;
+	c.msize = msize;
 	if (v->session)
 		open_session(&c, msize, aname);
 	optind = 0; /* each verb parses its own options from argv[0] */

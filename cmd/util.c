@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,8 +242,9 @@ int stat_path(struct vctx *c, const char *path, struct v9p_attr *a)
 	return v9p_clunk(f);
 }
 
-/* Set once the server has answered EOPNOTSUPP, to skip the probe. */
-static bool no_unlinkat, no_renameat;
+/* Set once the server has answered EOPNOTSUPP, to skip the probe; atomic
+ * because vio9p mount calls these from several threads. */
+static atomic_bool no_unlinkat, no_renameat;
 
 int remove_at(struct v9p_fid *dir, const char *name, bool isdir)
 {

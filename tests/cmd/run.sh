@@ -138,11 +138,13 @@ verbs:
     rm [-r] path ...
     mv src dst
     ln -s target link
-    df"
+    df
+    mount [-f] [-o options] mountpoint
+    relay [-v] [-l path [-m mode]] [--fd n] [-u user]"
 }
 
 every_verb_has_help() {
-	for verb in list tag ls stat cat get put mkdir rm mv ln df; do
+	for verb in list tag ls stat cat get put mkdir rm mv ln df mount relay; do
 		want=$("$VIO9P" --help | sed -n "s/^    \($verb\)\( \|\$\)/\1\2/p")
 		for flag in -h --help; do
 			run "$VIO9P" "$verb" "$flag"
@@ -198,9 +200,11 @@ msize_is_parsed_with_bounds() {
 
 # fake_channels - a device directory and a sysfs tree the command reads
 # through VIO9P_DEVDIR / VIO9P_SYSFS; 10 has no sysfs entry (the ioctl
-# fallback answers ENOTTY on a plain file, so its tag is unknown).
+# fallback answers ENOTTY on a plain file, so its tag is unknown); by-tag/
+# is udev's folder of links, which is not a channel.
 fake_channels() {
-	mkdir -p "$T/fdev" "$T/fsys/vio9p0" "$T/fsys/vio9p2"
+	mkdir -p "$T/fdev/by-tag" "$T/fsys/vio9p0" "$T/fsys/vio9p2"
+	ln -sfn ../0 "$T/fdev/by-tag/alpha"
 	: >"$T/fdev/0"
 	: >"$T/fdev/2"
 	: >"$T/fdev/10"

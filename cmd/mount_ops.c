@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mount_ops.c - the FUSE operations of `vio9p mount`, each on the
+ * library's session: see the design at the top of mount.c for how they
+ * map to 9P2000.L, the fids they hold, threads and a dying channel.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mount.h"
+
+static struct mnt *mnt_of_ctx(void)
+{
+	return fuse_get_context()->private_data;
+}
+
+/* The open fid of @fi. */
+static struct v9p_fid *fh_fid(const struct fuse_file_info *fi)
+{
+	return (struct v9p_fid *)(uintptr_t)fi->fh;
+}
+
+/* The first call to see the channel dead says so and stops the loop. */
+static void channel_died(struct mnt *m)
+{
+	if (!atomic_exchange(&m->dead, true)) {
+		xwarnx("mount %s: channel died", m->c->addr);
+		fuse_exit(m->fuse);
+	}
+}
+
+/*
+ * After ECONNABORTED: whether the channel died (the library's meaning),
+ * or the server answered a request with that errno, when a clone of the
+ * root still works.
+ */
+static bool channel_dead(struct mnt *m)
+{
+	struct v9p_fid *f;
+
+	if (atomic_load(&m->dead))
+		return true;
+	f = v9p_walk(m->c->root, NULL);
+	if (f) {
+		v9p_clunk(f);
+		return false;
+	}
+	return errno == ECONNABORTED;
+}
+
+/* errno of a failed library call as a FUSE reply: -errno, or -EIO for a
+ * dead channel and for values the kernel would refuse. */
+static int fail(struct mnt *m, int e)
+{
+	if (e == ECONNABORTED && channel_dead(m)) {
+		channel_died(m);
+		return -EIO;
+	}
+	if (e <= 0 || e >= 512)
+		return -EIO;
+	return -e;
+}
+
+/* -errno of the last failed call. */
+static int err_now(struct mnt *m)
+{
+	return fail(m, errno);
+}
+
+/* Clunk @f keeping errno (for error paths). */
+static void drop(struct v9p_fid *f)
+{
+	int e = errno;
+
+	v9p_clunk(f);
+	errno = e;
+}
+
+/* A fid for @path (libfuse's absolute path) or NULL with errno. */
+static struct v9p_fid *walk(struct mnt *m, const char *path)
+{
+	return v9p_walk(m->c->root, path);
+}
+
+/*
+ * Split @path into a fid for its parent directory (*@dir) and its last
+ * name (*@name, pointing into @path).  0 or -errno.
+ */
+static int walk_parent(struct mnt *m, const char *path, struct v9p_fid **dir,
+		       const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	char *parent;
+
+	if (!slash || !slash[1])
+		return -EINVAL; /* libfuse never asks this of the root */
+	parent = strndup(path, (size_t)(slash - path));
+	if (!parent)
+		return -ENOMEM;
+	*dir = walk(m, parent);
+	free(parent);
+	if (!*dir)
+		return err_now(m);
+	*name = slash + 1;
+	return 0;
+}
+
+/* Clamp a server's unsigned 64-bit value into a signed field. */
+static int64_t clamp_s64(uint64_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+static struct timespec ts_of(uint64_t sec, uint64_t nsec)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)clamp_s64(sec),
+		.tv_nsec = (long)(nsec % 1000000000u),
+	};
+
+	return ts;
+}
+
+static void attr_to_stat(const struct v9p_attr *a, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = (ino_t)a->qid.path;
+	st->st_mode = (mode_t)a->mode;
+	st->st_nlink = (nlink_t)a->nlink;
+	st->st_uid = (uid_t)a->uid;
+	st->st_gid = (gid_t)a->gid;
+	st->st_rdev = (dev_t)a->rdev;
+	st->st_size = (off_t)clamp_s64(a->size);
+	st->st_blksize = (blksize_t)(a->blksize && a->blksize <= (1u << 30) ?
+				     a->blksize : 4096);
+	st->st_blocks = (blkcnt_t)clamp_s64(a->blocks);
+	st->st_atim = ts_of(a->atime_sec, a->atime_nsec);
+	st->st_mtim = ts_of(a->mtime_sec, a->mtime_nsec);
+	st->st_ctim = ts_of(a->ctime_sec, a->ctime_nsec);
+}
+
+/* ---- metadata --------------------------------------------------------- */
+
+static void *m_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	(void)conn;
+	cfg->use_ino = 1;
+	return mnt_of_ctx();
+}
+
+/*
+ * Tgetattr on the open fid of @fi, else (no @fi, or a server that lost
+ * the fid's file to a rename: diod looks fids up by a path it keeps) on a
+ * fid walked to @path.
+ */
+static int m_getattr(const char *path, struct stat *st,
+		     struct fuse_file_info *fi)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_attr a;
+	struct v9p_fid *f;
+	int rc;
+
+	if (fi && v9p_getattr(fh_fid(fi), V9P_GETATTR_BASIC, &a) == 0) {
+		attr_to_stat(&a, st);
+		return 0;
+	}
+	if (fi && (errno != ENOENT || !path))
+		return err_now(m);
+	f = walk(m, path);
+	if (!f)
+		return err_now(m);
+	rc = v9p_getattr(f, V9P_GETATTR_BASIC, &a) < 0 ? err_now(m) : 0;
+	v9p_clunk(f);
+	if (rc == 0)
+		attr_to_stat(&a, st);
+	return rc;
+}
+
+/* Tsetattr @sa on the open fid of @fi, or on @path as m_getattr(). */
+static int setattr(const char *path, struct fuse_file_info *fi,
+		   const struct v9p_setattr *sa)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *f;
+	int rc;
+
+	if (fi && v9p_setattr(fh_fid(fi), sa) == 0)
+		return 0;
+	if (fi && (errno != ENOENT || !path))
+		return err_now(m);
+	f = walk(m, path);
+	if (!f)
+		return err_now(m);
+	rc = v9p_setattr(f, sa) < 0 ? err_now(m) : 0;
+	v9p_clunk(f);
+	return rc;
+}
+
+static int m_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct v9p_setattr sa = { .valid = V9P_SETATTR_MODE,
+				  .mode = mode & 07777 };
+
+	return setattr(path, fi, &sa);
+}
+
+static int m_chown(const char *path, uid_t uid, gid_t gid,
+		   struct fuse_file_info *fi)
+{
+	struct v9p_setattr sa = { .uid = uid, .gid = gid };
+
+	if (uid != (uid_t)-1)
+		sa.valid |= V9P_SETATTR_UID;
+	if (gid != (gid_t)-1)
+		sa.valid |= V9P_SETATTR_GID;
+	return sa.valid ? setattr(path, fi, &sa) : 0;
+}
+
+static int m_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	struct v9p_setattr sa = { .valid = V9P_SETATTR_SIZE };
+
+	if (size < 0)
+		return -EINVAL;
+	sa.size = (uint64_t)size;
+	return setattr(path, fi, &sa);
+}
+
+/* One time of utimensat(2) into @sa: @bit is V9P_SETATTR_ATIME or _MTIME,
+ * @setbit its _SET partner. */
+static void set_time(struct v9p_setattr *sa, const struct timespec *ts,
+		     uint32_t bit, uint32_t setbit, uint64_t *sec,
+		     uint64_t *nsec)
+{
+	if (ts->tv_nsec == UTIME_OMIT)
+		return;
+	sa->valid |= bit;
+	if (ts->tv_nsec == UTIME_NOW)
+		return; /* without _SET the server uses its own clock */
+	sa->valid |= setbit;
+	*sec = (uint64_t)ts->tv_sec;
+	*nsec = (uint64_t)ts->tv_nsec;
+}
+
+static int m_utimens(const char *path, const struct timespec tv[2],
+		     struct fuse_file_info *fi)
+{
+	struct v9p_setattr sa = { 0 };
+	struct timespec now[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+
+	if (!tv)
+		tv = now;
+	set_time(&sa, &tv[0], V9P_SETATTR_ATIME, V9P_SETATTR_ATIME_SET,
+		 &sa.atime_sec, &sa.atime_nsec);
+	set_time(&sa, &tv[1], V9P_SETATTR_MTIME, V9P_SETATTR_MTIME_SET,
+		 &sa.mtime_sec, &sa.mtime_nsec);
+	return sa.valid ? setattr(path, fi, &sa) : 0;
+}
+
+static int m_readlink(const char *path, char *buf, size_t size)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *f = walk(m, path);
+	char *target;
+	size_t n;
+
+	if (!f)
+		return err_now(m);
+	target = v9p_readlink(f);
+	if (!target) {
+		drop(f);
+		return err_now(m);
+	}
+	v9p_clunk(f);
+	if (size == 0) {
+		free(target);
+		return -EINVAL;
+	}
+	n = strlen(target);
+	if (n >= size)
+		n = size - 1; /* libfuse's contract: truncate */
+	memcpy(buf, target, n);
+	buf[n] = '\0';
+	free(target);
+	return 0;
+}
+
+static int m_statfs(const char *path, struct statvfs *out)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_statfs st;
+
+	(void)path;
+	if (v9p_statfs(m->c->root, &st) < 0)
+		return err_now(m);
+	memset(out, 0, sizeof(*out));
+	out->f_bsize = st.bsize ? st.bsize : 4096;
+	out->f_frsize = out->f_bsize;
+	out->f_blocks = st.blocks;
+	out->f_bfree = st.bfree;
+	out->f_bavail = st.bavail;
+	out->f_files = st.files;
+	out->f_ffree = st.ffree;
+	out->f_favail = st.ffree;
+	out->f_fsid = (unsigned long)st.fsid;
+	out->f_namemax = st.namelen ? st.namelen : V9P_NAME_MAX;
+	return 0;
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+static int m_mkdir(const char *path, mode_t mode)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *dir;
+	const char *name;
+	int rc = walk_parent(m, path, &dir, &name);
+
+	if (rc < 0)
+		return rc;
+	rc = v9p_mkdir(dir, name, mode & 07777, fuse_get_context()->gid,
+		       NULL) < 0 ? err_now(m) : 0;
+	v9p_clunk(dir);
+	return rc;
+}
+
+static int m_symlink(const char *target, const char *path)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *dir;
+	const char *name;
+	int rc = walk_parent(m, path, &dir, &name);
+
+	if (rc < 0)
+		return rc;
+	rc = v9p_symlink(dir, name, target, fuse_get_context()->gid, NULL) < 0 ?
+		     err_now(m) : 0;
+	v9p_clunk(dir);
+	return rc;
+}
+
+static int m_link(const char *from, const char *to)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *f = walk(m, from), *dir;
+	const char *name;
+	int rc;
+
+	if (!f)
+		return err_now(m);
+	rc = walk_parent(m, to, &dir, &name);
+	if (rc < 0) {
+		v9p_clunk(f);
+		return rc;
+	}
+	rc = v9p_link(dir, f, name) < 0 ? err_now(m) : 0;
+	v9p_clunk(dir);
+	v9p_clunk(f);
+	return rc;
+}
+
+/* unlink and rmdir: the kernel has checked the file's type already. */
+static int remove_path(const char *path, bool isdir)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *dir;
+	const char *name;
+	int rc = walk_parent(m, path, &dir, &name);
+
+	if (rc < 0)
+		return rc;
+	rc = remove_at(dir, name, isdir) < 0 ? err_now(m) : 0;
+	v9p_clunk(dir);
+	return rc;
+}
+
+static int m_unlink(const char *path)
+{
+	return remove_path(path, false);
+}
+
+static int m_rmdir(const char *path)
+{
+	return remove_path(path, true);
+}
+
+static int m_rename(const char *from, const char *to, unsigned int flags)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *odir, *ndir, *there;
+	const char *oname, *nname;
+	int rc;
+
+	if (flags & ~(unsigned int)RENAME_NOREPLACE)
+		return -EINVAL;
+	rc = walk_parent(m, from, &odir, &oname);
+	if (rc < 0)
+		return rc;
+	rc = walk_parent(m, to, &ndir, &nname);
+	if (rc < 0) {
+		v9p_clunk(odir);
+		return rc;
+	}
+	if (flags & RENAME_NOREPLACE) {
+		there = v9p_walk(ndir, nname);
+		if (there) {
+			v9p_clunk(there);
+			rc = -EEXIST;
+		} else if (errno != ENOENT) {
+			rc = err_now(m);
+		}
+	}
+	if (rc == 0)
+		rc = rename_at(odir, oname, ndir, nname) < 0 ? err_now(m) : 0;
+	v9p_clunk(ndir);
+	v9p_clunk(odir);
+	return rc;
+}
+
+/* ---- open files ----------------------------------------------------------- */
+
+/*
+ * The open(2) flags that go to the server.  O_CREAT and O_EXCL reach
+ * create() only; O_DIRECT (alignment), O_NOATIME (owner only), O_NOCTTY,
+ * O_NONBLOCK and O_CLOEXEC mean nothing or harm there.
+ */
+static uint32_t open_flags(int flags)
+{
+	return (uint32_t)(flags & (O_ACCMODE | O_APPEND | O_TRUNC | O_SYNC |
+				   O_DSYNC));
+}
+
+static int m_open(const char *path, struct fuse_file_info *fi)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *f = walk(m, path);
+
+	if (!f)
+		return err_now(m);
+	if (v9p_lopen(f, open_flags(fi->flags)) < 0) {
+		drop(f);
+		return err_now(m);
+	}
+	fi->fh = (uintptr_t)f;
+	return 0;
+}
+
+static int m_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *dir;
+	const char *name;
+	uint32_t flags = open_flags(fi->flags) | (uint32_t)(fi->flags & O_EXCL);
+	int rc = walk_parent(m, path, &dir, &name);
+
+	if (rc < 0)
+		return rc;
+	if (v9p_lcreate(dir, name, flags | O_CREAT, mode & 07777,
+			fuse_get_context()->gid) < 0) {
+		drop(dir);
+		return err_now(m);
+	}
+	fi->fh = (uintptr_t)dir; /* Tlcreate made it the open file */
+	return 0;
+}
+
+static int m_opendir(const char *path, struct fuse_file_info *fi)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *f = walk(m, path);
+
+	if (!f)
+		return err_now(m);
+	if (v9p_lopen(f, O_RDONLY | O_DIRECTORY) < 0) {
+		drop(f);
+		return err_now(m);
+	}
+	fi->fh = (uintptr_t)f;
+	return 0;
+}
+
+static int m_release(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	v9p_clunk(fh_fid(fi)); /* the reply to release goes nowhere */
+	return 0;
+}
+
+static int m_flush(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	(void)fi;
+	return 0;
+}
+
+static int m_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+	struct mnt *m = mnt_of_ctx();
+
+	(void)path;
+	return v9p_fsync(fh_fid(fi), datasync) < 0 ? err_now(m) : 0;
+}
+
+/* Data bytes per Tread/Twrite on @f. */
+static uint32_t chunk_of(const struct mnt *m, const struct v9p_fid *f)
+{
+	uint32_t iou = v9p_fid_iounit(f);
+
+	return iou && iou < m->chunk_max ? iou : m->chunk_max;
+}
+
+/*
+ * Read into @rbuf, or write from @wbuf, @n bytes at @off with up to
+ * m->window requests in flight, each for the next chunk; they are
+ * collected oldest first.  A short reply ends the transfer there (end of
+ * file, or a full server) and the requests after it are collected and
+ * ignored.  Returns the bytes done from @off without a gap, or -errno.
+ * A read that fails part way fails as a whole: the kernel takes a short
+ * read for the end of the file.
+ */
+static int pipelined(struct mnt *m, struct v9p_fid *f, char *rbuf,
+		     const char *wbuf, size_t n, uint64_t off)
+{
+	uint32_t chunk = chunk_of(m, f), win = m->window;
+	struct v9p_op *ring[64];
+	size_t sent = 0, done = 0, head = 0, inflight = 0;
+	bool stop = false;
+	int e = 0;
+
+	if (win > sizeof(ring) / sizeof(ring[0]))
+		win = sizeof(ring) / sizeof(ring[0]);
+	if (n > INT_MAX)
+		n = INT_MAX;
+	for (;;) {
+		size_t want;
+		ssize_t got;
+
+		while (!stop && sent < n && inflight < win) {
+			uint32_t len = n - sent < chunk ? (uint32_t)(n - sent) :
+							  chunk;
+			struct v9p_op *op = rbuf ?
+				v9p_read_start(f, off + sent, len) :
+				v9p_write_start(f, off + sent, wbuf + sent, len);
+
+			if (!op) {
+				e = errno;
+				stop = true;
+				break;
+			}
+			ring[(head + inflight++) % win] = op;
+			sent += len;
+		}
+		if (!inflight)
+			break;
+		/* The oldest request starts at @done, unless we stopped. */
+		want = n - done < chunk ? n - done : chunk;
+		got = v9p_op_wait(ring[head], rbuf ? rbuf + done : NULL, want);
+		head = (head + 1) % win;
+		inflight--;
+		if (stop)
+			continue; /* collect and ignore */
+		if (got < 0) {
+			e = errno;
+			stop = true;
+			continue;
+		}
+		done += (size_t)got;
+		if ((size_t)got < want)
+			stop = true;
+	}
+	if (e && (done == 0 || rbuf))
+		return fail(m, e);
+	return (int)done;
+}
+
+static int m_read(const char *path, char *buf, size_t size, off_t off,
+		  struct fuse_file_info *fi)
+{
+	struct mnt *m = mnt_of_ctx();
+
+	(void)path;
+	if (off < 0)
+		return -EINVAL;
+	return pipelined(m, fh_fid(fi), buf, NULL, size, (uint64_t)off);
+}
+
+static int m_write(const char *path, const char *buf, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	struct mnt *m = mnt_of_ctx();
+
+	(void)path;
+	if (off < 0)
+		return -EINVAL;
+	return pipelined(m, fh_fid(fi), NULL, buf, size, (uint64_t)off);
+}
+
+static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
+		     off_t off, struct fuse_file_info *fi,
+		     enum fuse_readdir_flags flags)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *dir = fh_fid(fi);
+	uint32_t cap = m->chunk_max;
+	uint64_t pos = (uint64_t)off;
+	char *buf = malloc(cap);
+	int rc = 0;
+
+	(void)path;
+	(void)flags;
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		struct v9p_dirent de;
+		size_t at = 0;
+		ssize_t len = v9p_readdir(dir, pos, buf, cap);
+		int r;
+
+		if (len < 0) {
+			rc = err_now(m);
+			break;
+		}
+		if (len == 0)
+			break;
+		while ((r = v9p_dirent_next(buf, (size_t)len, &at, &de)) > 0) {
+			struct stat st = { .st_ino = (ino_t)de.qid.path,
+					   .st_mode = (mode_t)((de.type & 017) << 12) };
+
+			if (de.offset == 0 || de.offset > INT64_MAX) {
+				r = -1; /* 0 would restart the listing */
+				errno = EPROTO;
+				break;
+			}
+			if (fill(out, de.name, &st, (off_t)de.offset, 0))
+				goto full;
+			pos = de.offset;
+		}
+		if (r < 0) {
+			rc = err_now(m);
+			break;
+		}
+	}
+full:
+	free(buf);
+	return rc;
+}
+
+const struct fuse_operations mount_ops = {
+	.init = m_init,
+	.getattr = m_getattr,
+	.readlink = m_readlink,
+	.mkdir = m_mkdir,
+	.unlink = m_unlink,
+	.rmdir = m_rmdir,
+	.symlink = m_symlink,
+	.rename = m_rename,
+	.link = m_link,
+	.chmod = m_chmod,
+	.chown = m_chown,
+	.truncate = m_truncate,
+	.open = m_open,
+	.read = m_read,
+	.write = m_write,
+	.statfs = m_statfs,
+	.flush = m_flush,
+	.release = m_release,
+	.fsync = m_fsync,
+	.opendir = m_opendir,
+	.readdir = m_readdir,
+	.releasedir = m_release,
+	.create = m_create,
+	.utimens = m_utimens,
+};

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * relay.h - private declarations of `vio9p relay' (see the design comment
+ * at the top of relay.c).
+ *
+ * relay.c owns the event loop and every file descriptor: the channel, the
+ * listening socket, the clients, the signal fd.  relay_msg.c owns the 9P
+ * side: checking and remapping client requests, matching channel replies,
+ * the fid maps and the relay's own Tflush/Tclunk.  relay_setup.c opens
+ * the channel and the socket before the loop.  They meet here.
+ */
+#ifndef VIO9P_RELAY_H
+#define VIO9P_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* 9P constants the relay needs (9P2000.L). */
+#define R_NOTAG 0xffffu
+#define R_NOFID 0xffffffffu
+#define R_HDRSZ 7		/* size[4] type[1] tag[2] */
+#define R_RWHDRSZ 11		/* Rread/Rreaddir header: ... count[4] */
+#define R_MAXWELEM 16
+#define R_TLERROR 6
+#define R_RLERROR 7
+#define R_TVERSION 100
+#define R_RVERSION 101
+#define R_TAUTH 102
+#define R_TATTACH 104
+#define R_TFLUSH 108
+#define R_RFLUSH 109
+#define R_TWALK 110
+#define R_RWALK 111
+#define R_TCLUNK 120
+#define R_TREMOVE 122
+#define R_TXATTRWALK 30
+
+/* Smallest msize a client may negotiate. */
+#define R_MIN_MSIZE 512
+/* Most requests one client may have outstanding (queued or on the
+ * channel); beyond that the relay stops reading its socket. */
+#define R_CLIENT_REQS 128
+/* Most fids one client may hold, and all clients together. */
+#define R_CLIENT_FIDS (1u << 20)
+#define R_TOTAL_FIDS (1u << 24)
+
+/* A byte buffer: bytes [head, len) are pending. */
+struct rbuf {
+	uint8_t *p;
+	size_t head;
+	size_t len;
+	size_t cap;
+};
+
+enum { REQ_QUEUED, REQ_SENT };
+
+/*
+ * One request on its way through the relay: a client's (c set), an
+ * orphan (c NULL after its client left) or the relay's own (c NULL,
+ * Tflush or Tclunk).  It is on its client's outstanding list while c is
+ * set, on one send queue while REQ_QUEUED, and in the channel's tag table
+ * while REQ_SENT.
+ */
+struct req {
+	struct req *next;	  /* send queue */
+	struct req *onext, *oprev; /* client's outstanding list */
+	struct client *c;
+	uint64_t serial;	  /* tells a reused channel tag apart */
+	uint8_t type;		  /* T-message type */
+	uint8_t state;		  /* REQ_QUEUED or REQ_SENT */
+	bool prio;		  /* queued on the priority queue */
+	uint16_t ctag;		  /* client's tag */
+	uint16_t chtag;		  /* channel tag, once sent */
+	uint16_t nwname;	  /* Twalk: names asked */
+	uint32_t newfid;	  /* client fid it creates, or R_NOFID */
+	uint32_t newchfid;	  /* channel fid it creates, or R_NOFID */
+	uint32_t dropchfid;	  /* channel fid it clunks, or R_NOFID */
+	uint16_t flush_chtag;	  /* Tflush: target's channel tag ... */
+	uint64_t flush_serial;	  /* ... and serial */
+	uint32_t len;
+	uint8_t *msg;		  /* freed once sent */
+};
+
+/* A client fid and the channel fid it stands for. */
+struct fident {
+	uint32_t cfid;
+	uint32_t chfid;
+	bool pending;		  /* its creating request is outstanding */
+	struct fident *next;
+};
+
+/* Chained hash from client fid to struct fident. */
+struct fidmap {
+	struct fident **b;
+	unsigned bits;
+	uint32_t n;
+};
+
+struct client {
+	int fd;
+	unsigned id;
+	uint32_t msize;		  /* 0 until a 9P2000.L Tversion */
+	uint32_t events;	  /* epoll interest registered now */
+	bool dead;		  /* dropped; freed at the end of the turn */
+	bool stalled;		  /* not reading: at a cap */
+	bool dirty;		  /* on the dirty list: output to write */
+	bool in_ring;
+	struct rbuf in, out;
+	struct req *qhead, *qtail; /* queued, not yet on the channel */
+	size_t qbytes;
+	struct req *outstanding;  /* every request it is owed a reply for */
+	uint32_t nreq;
+	struct client *rnext, *rprev; /* ring of clients with queued requests */
+	struct client *next, *prev;   /* every client */
+	struct client *dnext;	  /* dirty list */
+	struct fidmap fids;
+	uint64_t tags[65536 / 64]; /* client tags outstanding */
+};
+
+struct relay {
+	int ep;			  /* epoll */
+	int chfd;		  /* the channel */
+	bool dev;		  /* a vio9p device (else a byte stream) */
+	const char *addr;
+	uint32_t msize;		  /* the channel's negotiated msize */
+	uint32_t window;	  /* most requests on the channel */
+	uint32_t inflight;	  /* written, reply not read (device: slots) */
+	uint32_t chev;		  /* channel epoll interest */
+	bool chblocked;		  /* the channel refused a write (EAGAIN) */
+	struct rbuf chin, chout;
+	struct req **tags;	  /* channel tag -> request */
+	uint16_t ntags, nfreetags;
+	uint16_t *freetags;
+	uint32_t *freefids;	  /* channel fids to reuse */
+	uint32_t nfreefids, capfreefids, nextfid, nfids;
+	struct req *pqhead, *pqtail; /* priority queue: flushes, own clunks */
+	struct client *ring;	  /* next client to send a request for */
+	struct client *clients;
+	struct client *dirty;
+	struct client *reaped;	  /* dead, to free */
+	unsigned nclients, nextid;
+	uint64_t serial;
+	int lfd;		  /* listening socket, or -1 */
+	bool lpaused;		  /* accept(2) ran out of descriptors */
+	int sigfd;		  /* signalfd: TERM, INT, HUP, USR1 */
+	bool once;		  /* --fd without -l: end with that client */
+	bool verbose;
+	bool failed;		  /* the channel failed: leave the loop */
+	bool stop;		  /* a signal asked to stop */
+	uint64_t nrequests;	  /* requests forwarded, for SIGUSR1 */
+};
+
+/* ---- relay.c ---------------------------------------------------------- */
+
+/* "vio9p: relay: ..." on stderr (with ": strerror(errno)" for the first). */
+void relay_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void relay_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Verbose-only notes (-v). */
+void relay_note(struct relay *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Append a reply to @c's output (written at the end of the turn). */
+void client_send(struct relay *r, struct client *c, const void *msg,
+		 size_t len);
+/* Drop @c: close its socket, flush and clunk what it left. */
+void client_drop(struct relay *r, struct client *c, const char *why);
+/* Put @q on its client's send queue, or the priority queue if @prio. */
+void relay_enqueue(struct relay *r, struct req *q, bool prio);
+/* Take @q (not a priority one) off its client's send queue. */
+void relay_unqueue(struct relay *r, struct req *q);
+
+/* ---- relay_setup.c ---------------------------------------------------- */
+
+struct vctx;
+
+/* Open the channel @c names and learn its limits into @r; exits on
+ * error. */
+void relay_open_channel(struct relay *r, const struct vctx *c);
+/* Tversion on the channel, synchronously; sets r->msize; exits on
+ * error. */
+void relay_version(struct relay *r);
+/* The listening unix socket at @path with @mode; exits on error. */
+int relay_listen(const char *path, mode_t mode);
+/* Become @user and its groups; exits on error. */
+void relay_drop_privileges(const char *user);
+/* An octal mode up to 0777 into *@out: 0, or -1. */
+int relay_parse_mode(const char *s, mode_t *out);
+
+/* ---- relay_msg.c ------------------------------------------------------ */
+
+uint16_t r_get16(const uint8_t *p);
+uint32_t r_get32(const uint8_t *p);
+void r_put16(uint8_t *p, uint16_t v);
+void r_put32(uint8_t *p, uint32_t v);
+
+/*
+ * One whole message @m of @len bytes (size[4] already checked against the
+ * client's limit) from client @c: answered at once, or checked, remapped
+ * and queued.  Returns 0, or -1 when the client must be dropped (the
+ * reason in *@why).
+ */
+int msg_request(struct relay *r, struct client *c, const uint8_t *m,
+		uint32_t len, const char **why);
+
+/* One reply @m of @len bytes (at least 7, size[4] == @len) from the
+ * channel. */
+void msg_reply(struct relay *r, uint8_t *m, uint32_t len);
+
+/* Orphan or drop every request of @c and clunk its fids (it left, or
+ * began a new session with Tversion). */
+void msg_abandon(struct relay *r, struct client *c);
+
+/* Free @q and its message. */
+void req_free(struct req *q);
+
+void fidmap_free(struct fidmap *m);
+
+#endif

@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_fuse - the workload for `vio9p mount`: plain system calls on the
+ * mounted share ($VIO9P_MNT, empty at the start), run as the user who
+ * mounted it.  Each test works in a folder of its own and asserts bytes,
+ * sizes, modes and exact errnos.  What the tests leave behind is listed in
+ * tests/fuse/expected.tree, which the host checks in the share afterwards.
+ *
+ * Sizes straddle the 9P chunk of an 8192-byte msize (8168 data bytes) and
+ * of diod's 65536, so reads and writes of one, two and many requests all
+ * happen.  umask is 0 so that the modes asked for are the modes expected.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pattern.h"
+
+/* statfs(2)'s f_type of a FUSE mount (linux/magic.h has no name for it). */
+#define FUSE_MAGIC 0x65735546
+
+/*
+ * An absolute path under the mount, in one of four rotating buffers.  The
+ * first call in each test checks that $VIO9P_MNT is a FUSE mount, so that
+ * a failed mount does not let the workload pass on a plain folder.
+ */
+static const char *P(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const char *P(const char *fmt, ...)
+{
+	static char bufs[4][4096];
+	static int next;
+	static pid_t checked;
+	const char *mnt = getenv("VIO9P_MNT");
+	char *b = bufs[next++ % 4];
+	struct statfs sf;
+	va_list ap;
+	int n;
+
+	if (!mnt || !*mnt) {
+		printf("# VIO9P_MNT is not set\n");
+		exit(1);
+	}
+	if (checked != getpid()) {
+		if (statfs(mnt, &sf) != 0 || sf.f_type != FUSE_MAGIC) {
+			printf("# %s is not a FUSE mount\n", mnt);
+			exit(1);
+		}
+		checked = getpid();
+	}
+	n = snprintf(b, sizeof(bufs[0]), "%s/", mnt);
+	va_start(ap, fmt);
+	vsnprintf(b + n, sizeof(bufs[0]) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+static void fill(uint8_t *buf, uint32_t seed, uint64_t off, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = pattern_byte(seed, off + i);
+}
+
+/* Write @size bytes of pattern @seed to new file @path (mode @mode) in
+ * write(2)s of @wsize bytes. */
+static void put_pattern(const char *path, mode_t mode, uint32_t seed,
+			size_t size, size_t wsize)
+{
+	uint8_t *buf = malloc(wsize);
+	size_t done = 0;
+	int fd;
+
+	ASSERT_TRUE(buf != NULL);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
+	ASSERT_GE(fd, 0);
+	while (done < size) {
+		size_t n = size - done < wsize ? size - done : wsize;
+
+		fill(buf, seed, done, n);
+		ASSERT_EQ(write(fd, buf, n), (ssize_t)n);
+		done += n;
+	}
+	ASSERT_EQ(fsync(fd), 0);
+	ASSERT_EQ(close(fd), 0);
+	free(buf);
+}
+
+/* @path holds exactly @size bytes of pattern @seed, read in read(2)s of
+ * @rsize bytes; read(2) then returns 0. */
+static void check_pattern(const char *path, uint32_t seed, size_t size,
+			  size_t rsize)
+{
+	uint8_t *buf = malloc(rsize), *want = malloc(rsize);
+	size_t done = 0;
+	struct stat st;
+	int fd;
+
+	ASSERT_TRUE(buf && want);
+	fd = open(path, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(fstat(fd, &st), 0);
+	ASSERT_EQ(st.st_size, (off_t)size);
+	for (;;) {
+		ssize_t n = read(fd, buf, rsize);
+
+		ASSERT_GE(n, 0);
+		if (n == 0)
+			break;
+		ASSERT_LE(done + (size_t)n, size);
+		fill(want, seed, done, (size_t)n);
+		ASSERT_MEM_EQ(buf, want, (size_t)n);
+		done += (size_t)n;
+	}
+	ASSERT_EQ(done, size);
+	ASSERT_EQ(close(fd), 0);
+	free(buf);
+	free(want);
+}
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return (mode_t)-1;
+	return st.st_mode;
+}
+
+TEST(tree_written_and_read_back)
+{
+	static const struct { const char *name; uint32_t seed; size_t size; }
+	files[] = {
+		{ "tree/empty", 10, 0 },
+		{ "tree/d1/one", 11, 1 },
+		{ "tree/d1/a8167", 12, 8167 },
+		{ "tree/d1/a8168", 13, 8168 },
+		{ "tree/d1/a8169", 14, 8169 },
+		{ "tree/d1/a65513", 15, 65513 },
+		{ "tree/d1/d2/big", 16, 3145733 },
+	};
+	static const size_t wsizes[] = { 4096, 5000, 1 << 20 };
+	uint8_t buf[70000], want[70000];
+	int fd;
+
+	TEST_TIMEOUT(120);
+	umask(0);
+	ASSERT_EQ(mkdir(P("tree"), 0755), 0);
+	ASSERT_EQ(mkdir(P("tree/d1"), 0750), 0);
+	ASSERT_EQ(mkdir(P("tree/d1/d2"), 0700), 0);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		put_pattern(P("%s", files[i].name), 0644, files[i].seed,
+			    files[i].size, wsizes[i % 3]);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		check_pattern(P("%s", files[i].name), files[i].seed,
+			      files[i].size, wsizes[(i + 1) % 3]);
+	/* A read in the middle, across chunk boundaries. */
+	fd = open(P("tree/d1/d2/big"), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(pread(fd, buf, sizeof(buf), 1000003), (ssize_t)sizeof(buf));
+	fill(want, 16, 1000003, sizeof(want));
+	ASSERT_MEM_EQ(buf, want, sizeof(buf));
+	/* And one that ends at the end of the file. */
+	ASSERT_EQ(pread(fd, buf, sizeof(buf), 3145733 - 100), 100);
+	fill(want, 16, 3145733 - 100, 100);
+	ASSERT_MEM_EQ(buf, want, 100);
+	ASSERT_EQ(pread(fd, buf, sizeof(buf), 3145733), 0);
+	ASSERT_EQ(close(fd), 0);
+	ASSERT_EQ(mode_of(P("tree/d1")), S_IFDIR | 0750);
+	ASSERT_EQ(mode_of(P("tree/d1/one")), S_IFREG | 0644);
+}
+
+TEST(stat_and_setattr_round_trip)
+{
+	struct timespec ts[2] = { { 1000000000, 5 }, { 1234567890, 123456789 } };
+	uint8_t buf[5000], want[1000];
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	ino_t ino = 0;
+	int fd;
+
+	umask(0);
+	ASSERT_EQ(mkdir(P("attr"), 0755), 0);
+	put_pattern(P("attr/f"), 0640, 50, 3000, 3000);
+	ASSERT_EQ(stat(P("attr/f"), &st), 0);
+	EXPECT_TRUE(S_ISREG(st.st_mode));
+	EXPECT_EQ(st.st_mode & 07777, 0640);
+	EXPECT_EQ(st.st_size, 3000);
+	EXPECT_EQ(st.st_nlink, 1);
+	EXPECT_EQ(st.st_uid, getuid());
+	d = opendir(P("attr"));
+	ASSERT_TRUE(d != NULL);
+	while ((de = readdir(d)))
+		if (!strcmp(de->d_name, "f"))
+			ino = de->d_ino;
+	closedir(d);
+	EXPECT_EQ(ino, st.st_ino);
+
+	ASSERT_EQ(chmod(P("attr/f"), 0604), 0);
+	ASSERT_EQ(stat(P("attr/f"), &st), 0);
+	EXPECT_EQ(st.st_mode, S_IFREG | 0604);
+	ASSERT_EQ(utimensat(AT_FDCWD, P("attr/f"), ts, 0), 0);
+	ASSERT_EQ(stat(P("attr/f"), &st), 0);
+	EXPECT_EQ(st.st_mtim.tv_sec, 1234567890);
+	EXPECT_EQ(st.st_mtim.tv_nsec, 123456789);
+	EXPECT_EQ(st.st_atim.tv_sec, 1000000000);
+
+	/* Shrink by path, grow by descriptor: the new bytes are zeros. */
+	ASSERT_EQ(truncate(P("attr/f"), 1000), 0);
+	ASSERT_EQ(stat(P("attr/f"), &st), 0);
+	EXPECT_EQ(st.st_size, 1000);
+	fd = open(P("attr/f"), O_RDWR);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(ftruncate(fd, 5000), 0);
+	ASSERT_EQ(fstat(fd, &st), 0);
+	EXPECT_EQ(st.st_size, 5000);
+	ASSERT_EQ(pread(fd, buf, sizeof(buf), 0), 5000);
+	fill(want, 50, 0, 1000);
+	ASSERT_MEM_EQ(buf, want, 1000);
+	for (size_t i = 1000; i < 5000; i++)
+		ASSERT_EQ(buf[i], 0);
+	ASSERT_EQ(ftruncate(fd, 1000), 0);
+	ASSERT_EQ(close(fd), 0);
+	ASSERT_EQ(stat(P("attr"), &st), 0);
+	EXPECT_TRUE(S_ISDIR(st.st_mode));
+}
+
+TEST(rename_moves_and_replaces)
+{
+	struct stat st;
+
+	umask(0);
+	ASSERT_EQ(mkdir(P("ren"), 0755), 0);
+	put_pattern(P("ren/a"), 0644, 20, 1000, 1000);
+	ASSERT_EQ(rename(P("ren/a"), P("ren/b")), 0);
+	ASSERT_ERRNO(stat(P("ren/a"), &st), ENOENT);
+	check_pattern(P("ren/b"), 20, 1000, 4096);
+	/* Over an existing file: it is replaced. */
+	put_pattern(P("ren/c"), 0600, 21, 500, 500);
+	ASSERT_EQ(rename(P("ren/b"), P("ren/c")), 0);
+	ASSERT_ERRNO(stat(P("ren/b"), &st), ENOENT);
+	check_pattern(P("ren/c"), 20, 1000, 4096);
+	ASSERT_EQ(mode_of(P("ren/c")), S_IFREG | 0644);
+	/* A directory with a file in it, then a file into it. */
+	ASSERT_EQ(mkdir(P("ren/d"), 0755), 0);
+	put_pattern(P("ren/d/x"), 0644, 22, 10, 10);
+	ASSERT_EQ(rename(P("ren/d"), P("ren/e")), 0);
+	ASSERT_ERRNO(stat(P("ren/d/x"), &st), ENOENT);
+	check_pattern(P("ren/e/x"), 22, 10, 10);
+	ASSERT_EQ(rename(P("ren/c"), P("ren/e/c")), 0);
+	check_pattern(P("ren/e/c"), 20, 1000, 999);
+	ASSERT_ERRNO(rename(P("ren/missing"), P("ren/z")), ENOENT);
+	/* A directory over a non-empty one. */
+	ASSERT_EQ(mkdir(P("ren/empty"), 0755), 0);
+	ASSERT_ERRNO(rename(P("ren/empty"), P("ren/e")), ENOTEMPTY);
+	ASSERT_EQ(rmdir(P("ren/empty")), 0);
+}
+
+TEST(unlink_and_missing_files)
+{
+	struct stat st;
+
+	umask(0);
+	ASSERT_EQ(mkdir(P("unl"), 0755), 0);
+	put_pattern(P("unl/x"), 0644, 40, 100, 100);
+	put_pattern(P("unl/keep"), 0644, 41, 5, 5);
+	ASSERT_EQ(unlink(P("unl/x")), 0);
+	ASSERT_ERRNO(stat(P("unl/x"), &st), ENOENT);
+	ASSERT_ERRNO(unlink(P("unl/x")), ENOENT);
+	ASSERT_ERRNO(open(P("unl/x"), O_RDONLY), ENOENT);
+	ASSERT_ERRNO(open(P("no/such/dir/file"), O_RDONLY), ENOENT);
+	ASSERT_ERRNO(open(P("unl/keep"), O_RDWR | O_CREAT | O_EXCL, 0644),
+		     EEXIST);
+	ASSERT_ERRNO(open(P("unl/keep/below"), O_RDONLY), ENOTDIR);
+	check_pattern(P("unl/keep"), 41, 5, 5);
+}
+
+TEST(symlink_and_readlink)
+{
+	char buf[64];
+	struct stat st;
+
+	umask(0);
+	ASSERT_EQ(mkdir(P("sym"), 0755), 0);
+	put_pattern(P("sym/t"), 0644, 30, 100, 100);
+	ASSERT_EQ(symlink("t", P("sym/l")), 0);
+	ASSERT_EQ(symlink("no/such", P("sym/dangling")), 0);
+	ASSERT_ERRNO(symlink("t", P("sym/l")), EEXIST);
+	ASSERT_EQ(readlink(P("sym/l"), buf, sizeof(buf)), 1);
+	ASSERT_MEM_EQ(buf, "t", 1);
+	ASSERT_EQ(readlink(P("sym/dangling"), buf, sizeof(buf)), 7);
+	ASSERT_MEM_EQ(buf, "no/such", 7);
+	ASSERT_EQ(lstat(P("sym/l"), &st), 0);
+	EXPECT_TRUE(S_ISLNK(st.st_mode));
+	EXPECT_EQ(st.st_size, 1);
+	check_pattern(P("sym/l"), 30, 100, 100);
+	ASSERT_ERRNO(open(P("sym/dangling"), O_RDONLY), ENOENT);
+	ASSERT_ERRNO(readlink(P("sym/t"), buf, sizeof(buf)), EINVAL);
+}
+
+TEST(mkdir_and_rmdir)
+{
+	struct stat st;
+
+	umask(0);
+	ASSERT_EQ(mkdir(P("dirs"), 0755), 0);
+	ASSERT_EQ(mkdir(P("dirs/x"), 0750), 0);
+	ASSERT_EQ(mode_of(P("dirs/x")), S_IFDIR | 0750);
+	ASSERT_ERRNO(mkdir(P("dirs/x"), 0755), EEXIST);
+	ASSERT_ERRNO(mkdir(P("dirs/no/such"), 0755), ENOENT);
+	put_pattern(P("dirs/x/f"), 0644, 42, 1, 1);
+	ASSERT_ERRNO(rmdir(P("dirs/x")), ENOTEMPTY);
+	ASSERT_ERRNO(rmdir(P("dirs/x/f")), ENOTDIR);
+	ASSERT_ERRNO(unlink(P("dirs/x")), EISDIR);
+	ASSERT_EQ(unlink(P("dirs/x/f")), 0);
+	ASSERT_EQ(rmdir(P("dirs/x")), 0);
+	ASSERT_ERRNO(stat(P("dirs/x"), &st), ENOENT);
+	ASSERT_ERRNO(rmdir(P("dirs/x")), ENOENT);
+	ASSERT_EQ(mkdir(P("dirs/kept"), 0711), 0);
+}
+
+/* 300 names of 40 bytes: more than one Treaddir at any msize up to 16k. */
+#define NAME_FMT "many/entry-%03d-.............................."
+TEST(readdir_lists_every_entry)
+{
+	enum { N = 300 };
+	static char seen[N];
+	struct dirent *de;
+	int n = 0, dots = 0;
+	DIR *d;
+
+	TEST_TIMEOUT(120);
+	umask(0);
+	ASSERT_EQ(mkdir(P("many"), 0755), 0);
+	for (int i = 0; i < N; i++) {
+		int fd = open(P(NAME_FMT, i), O_WRONLY | O_CREAT | O_EXCL,
+			      0644);
+
+		ASSERT_GE(fd, 0);
+		ASSERT_EQ(close(fd), 0);
+	}
+	d = opendir(P("many"));
+	ASSERT_TRUE(d != NULL);
+	while ((errno = 0, de = readdir(d))) {
+		int i;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) {
+			dots++;
+			continue;
+		}
+		ASSERT_EQ(sscanf(de->d_name, "entry-%3d-", &i), 1);
+		ASSERT_TRUE(i >= 0 && i < N);
+		ASSERT_EQ(seen[i], 0);
+		ASSERT_EQ(strlen(de->d_name), 40);
+		EXPECT_EQ(de->d_type, DT_REG);
+		seen[i] = 1;
+		n++;
+	}
+	ASSERT_EQ(errno, 0);
+	closedir(d);
+	EXPECT_EQ(dots, 2);
+	ASSERT_EQ(n, N);
+	for (int i = 0; i < N; i++)
+		ASSERT_EQ(unlink(P(NAME_FMT, i)), 0);
+	ASSERT_EQ(rmdir(P("many")), 0);
+}
+
+/* Entries of directory @path, with "." and "..", or -1. */
+static int count_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+TEST(open_file_survives_unlink)
+{
+	uint8_t buf[300], want[300];
+	struct stat st;
+	int fd, entries = -1;
+
+	umask(0);
+	ASSERT_EQ(mkdir(P("gone"), 0755), 0);
+	put_pattern(P("gone/f"), 0644, 43, 200, 200);
+	fd = open(P("gone/f"), O_RDWR);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(unlink(P("gone/f")), 0);
+	ASSERT_ERRNO(stat(P("gone/f"), &st), ENOENT);
+	ASSERT_EQ(fstat(fd, &st), 0);
+	EXPECT_EQ(st.st_size, 200);
+	fill(want, 43, 200, 100);
+	ASSERT_EQ(pwrite(fd, want, 100, 200), 100);
+	ASSERT_EQ(pread(fd, buf, sizeof(buf), 0), 300);
+	fill(want, 43, 0, 300);
+	ASSERT_MEM_EQ(buf, want, 300);
+	ASSERT_EQ(close(fd), 0);
+	/*
+	 * libfuse hid it as .fuse_hidden* while open; the hidden file goes
+	 * when the release that follows close(2) (asynchronously) is done.
+	 */
+	for (int tries = 0; tries < 250; tries++) {
+		entries = count_entries(P("gone"));
+		if (entries == 2)
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(entries, 2);
+}
+
+TEST(hard_link_shares_the_file)
+{
+	struct stat a, b;
+
+	umask(0);
+	ASSERT_EQ(mkdir(P("hl"), 0755), 0);
+	put_pattern(P("hl/a"), 0644, 60, 77, 77);
+	ASSERT_EQ(link(P("hl/a"), P("hl/b")), 0);
+	ASSERT_ERRNO(link(P("hl/a"), P("hl/b")), EEXIST);
+	ASSERT_EQ(stat(P("hl/a"), &a), 0);
+	ASSERT_EQ(stat(P("hl/b"), &b), 0);
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	EXPECT_EQ(b.st_nlink, 2);
+	check_pattern(P("hl/b"), 60, 77, 77);
+}
+
+TEST(append_writes_at_the_end)
+{
+	uint8_t buf[100];
+	int fd;
+
+	umask(0);
+	ASSERT_EQ(mkdir(P("app"), 0755), 0);
+	put_pattern(P("app/f"), 0644, 70, 100, 100);
+	fd = open(P("app/f"), O_WRONLY | O_APPEND);
+	ASSERT_GE(fd, 0);
+	fill(buf, 70, 100, 100);
+	ASSERT_EQ(write(fd, buf, 60), 60);
+	ASSERT_EQ(write(fd, buf + 60, 40), 40);
+	ASSERT_EQ(close(fd), 0);
+	check_pattern(P("app/f"), 70, 200, 64);
+}
+
+/* Four processes write and read their own files at once: the daemon's
+ * threads share one session. */
+TEST(parallel_writers_and_readers)
+{
+	pid_t pids[4];
+	int status;
+
+	TEST_TIMEOUT(120);
+	umask(0);
+	ASSERT_EQ(mkdir(P("par"), 0755), 0);
+	for (int i = 0; i < 4; i++) {
+		pids[i] = fork();
+		ASSERT_GE(pids[i], 0);
+		if (pids[i] == 0) {
+			put_pattern(P("par/p%d", i), 0644, 80 + (uint32_t)i,
+				    262151, 32768);
+			check_pattern(P("par/p%d", i), 80 + (uint32_t)i,
+				      262151, 131072);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		ASSERT_EQ(waitpid(pids[i], &status, 0), pids[i]);
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+}
+
+TEST(statfs_reports_the_share)
+{
+	struct statvfs sv;
+
+	ASSERT_EQ(statvfs(P("."), &sv), 0);
+	EXPECT_TRUE(sv.f_bsize > 0);
+	EXPECT_TRUE(sv.f_blocks > 0);
+	EXPECT_TRUE(sv.f_bfree <= sv.f_blocks);
+	EXPECT_TRUE(sv.f_bavail <= sv.f_bfree);
+	EXPECT_TRUE(sv.f_namemax >= 255);
+}
