@@ -16,10 +16,12 @@
 #   /usr/share/doc/vio9p/examples/61-vio9p-local.rules
 #   /usr/src/vio9p-<version>/                the module's source and dkms.conf
 #   $(UDEVDIR)/rules.d/60-vio9p.rules, $(UDEVDIR)/vio9p_id
+#   $(MODPROBEDIR)/vio9p.conf                vio9p not autoloaded until an
+#                                            /etc/modprobe.d/vio9p.conf says
 #   $(SYSTEMDUNITDIR)/vio9p-relay@.service   when systemd/ has it
 #
-# /usr/src, UDEVDIR and SYSTEMDUNITDIR do not follow PREFIX: DKMS, udev and
-# systemd look only there.  With DESTDIR empty, install also registers,
+# /usr/src, UDEVDIR, MODPROBEDIR and SYSTEMDUNITDIR do not follow PREFIX:
+# DKMS, udev, kmod and systemd look only there.  With DESTDIR empty, install also registers,
 # builds and installs the module for the running kernel with dkms (when
 # dkms is installed; DKMS=no skips it, DKMS_KERNEL=<release> names another
 # kernel) and runs ldconfig; uninstall runs `dkms remove` first.
@@ -36,6 +38,7 @@ UDEVDIR ?= $(or $(shell pkg-config --variable=udevdir udev 2>/dev/null),/lib/ude
 SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir \
 	systemd 2>/dev/null),/lib/systemd/system)
 DKMS ?= $(if $(DESTDIR),no,$(if $(shell command -v dkms),yes,no))
+MODPROBEDIR ?= /lib/modprobe.d
 INSTALL ?= install
 RELAY_UNIT = systemd/vio9p-relay@.service
 
@@ -73,7 +76,8 @@ install-files: $(UDEV_ID)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(DOCDIR)/examples \
-		$(DESTDIR)$(UDEVDIR)/rules.d $(DESTDIR)$(DKMSSRC)/include
+		$(DESTDIR)$(UDEVDIR)/rules.d $(DESTDIR)$(DKMSSRC)/include \
+		$(DESTDIR)$(MODPROBEDIR)
 	$(INSTALL) -m 755 cmd/vio9p $(DESTDIR)$(BINDIR)/vio9p
 	$(INSTALL) -m 644 lib/libvio9p.so $(DESTDIR)$(LIBDIR)/libvio9p.so.$(VERSION)
 	ln -sf libvio9p.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libvio9p.so.0
@@ -86,6 +90,7 @@ install-files: $(UDEV_ID)
 	$(INSTALL) -m 644 udev/61-vio9p-local.rules $(DESTDIR)$(DOCDIR)/examples/
 	$(INSTALL) -m 644 udev/60-vio9p.rules $(DESTDIR)$(UDEVDIR)/rules.d/
 	$(INSTALL) -m 755 $(UDEV_ID) $(DESTDIR)$(UDEVDIR)/vio9p_id
+	$(INSTALL) -m 644 modprobe/vio9p.conf $(DESTDIR)$(MODPROBEDIR)/vio9p.conf
 	$(INSTALL) -m 644 $(DKMS_FILES) $(DESTDIR)$(DKMSSRC)/
 	$(INSTALL) -m 644 include/vio9p.h $(DESTDIR)$(DKMSSRC)/include/
 	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DESTDIR)$(DKMSSRC)/dkms.conf
@@ -107,6 +112,7 @@ endif
 		$(DESTDIR)$(DOCDIR)/examples/61-vio9p-local.rules \
 		$(DESTDIR)$(UDEVDIR)/rules.d/60-vio9p.rules \
 		$(DESTDIR)$(UDEVDIR)/vio9p_id \
+		$(DESTDIR)$(MODPROBEDIR)/vio9p.conf \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/vio9p-relay@.service
 	rm -rf $(DESTDIR)$(DKMSSRC)
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null

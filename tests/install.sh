@@ -48,6 +48,7 @@ src=/usr/src/vio9p-$version
 	echo /usr/share/doc/vio9p/examples/61-vio9p-local.rules
 	echo /lib/udev/rules.d/60-vio9p.rules
 	echo /lib/udev/vio9p_id
+	echo /lib/modprobe.d/vio9p.conf
 	[ -f "$top/systemd/vio9p-relay@.service" ] &&
 		echo "/lib/systemd/system/vio9p-relay@.service"
 	for f in "$top"/driver/Kbuild "$top"/driver/*.c "$top"/driver/*.h; do
@@ -96,6 +97,7 @@ modes() {
 	for p in /usr/bin/vio9p:755 /lib/udev/vio9p_id:755 \
 		/usr/lib/libvio9p.a:644 /usr/include/v9p.h:644 \
 		/lib/udev/rules.d/60-vio9p.rules:644 \
+		/lib/modprobe.d/vio9p.conf:644 \
 		/usr/share/man/man4/vio9p.4:644 "$src/dkms.conf:644"; do
 		want=${p##*:}
 		p=$r${p%:*}

@@ -125,11 +125,17 @@ install)
 		sh -c "modinfo -k $k -F vermagic vio9p | grep -q '^$k '"
 	check "it declares the virtio-9p modalias (virtio:d00000009v*)" \
 		sh -c "modinfo -k $k -F alias vio9p | grep -qx 'virtio:d00000009v\\*'"
+	# Installed alone, the package binds nothing: its
+	# /lib/modprobe.d/vio9p.conf keeps the modalias from loading vio9p.
+	check "the package keeps vio9p from loading by modalias (blacklist)" \
+		sh -c "modprobe -c | grep -qx 'blacklist vio9p'"
 	# What README.md tells an administrator to do.
 	cat >/etc/modprobe.d/vio9p.conf <<EOF
 options vio9p tags=$tag
 softdep 9pnet_virtio pre: vio9p
 EOF
+	check "/etc/modprobe.d/vio9p.conf replaces the package's file" \
+		sh -c "! modprobe -c | grep -qx 'blacklist vio9p'"
 	check "modprobe would load vio9p with tags=$tag" \
 		sh -c "modprobe -D vio9p | grep -q '/vio9p\.ko.* tags=$tag'"
 	check "modprobe loads vio9p before 9pnet_virtio (softdep)" \
