@@ -148,8 +148,7 @@ chmod +x "$root/init"
 vm_pack "$root" "$WORK/initramfs.gz"
 
 qemu_version=$("$QEMU" --version | sed -n '1s/^QEMU emulator version \([^ ]*\).*/\1/p')
-accel=tcg
-[ -w /dev/kvm ] && accel=kvm
+accel=${VM_ACCEL:-tcg}
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: booting $GUEST_KVER under QEMU $qemu_version ($accel), $RUNS runs of each measurement..."
 # shellcheck disable=SC2046 # word splitting wanted: lists of arguments
