@@ -170,15 +170,38 @@ vm_hotplug_agent() {
 # unless VM_ACCEL says otherwise (e.g. VM_ACCEL=kvm).  A writable /dev/kvm
 # is no proof that KVM works: on a nested host, guests were seen to hang
 # in the kernel's real-mode setup, printing nothing.
+#
 # VM_TRANSPORT=mmio boots a microvm, whose virtio-mmio devices the kernel
-# finds through ACPI, with the modern (version 2) interface.
+# finds through ACPI, with the modern (version 2) interface.  A microvm has
+# no HPET and no ACPI PM timer, and under TCG the kernel's PIT calibration
+# of the TSC fails, so the kernel marks the TSC unstable, and 6.1 then
+# waited forever in calibrate_delay() after "tsc: Marking TSC unstable due
+# to could not calculate TSC khz" (every boot, on a loaded host).  TCG's
+# TSC counts at the host's rate: tsc_early_khz= gives the kernel that rate,
+# added here to the -append argument.
 vm_boot() {
 	local timeout=$1 initrd=$2 accel="-accel ${VM_ACCEL:-tcg}" machine=""
+	local a prev="" args=()
 	shift 2
-	[ "${VM_TRANSPORT:-pci}" = mmio ] &&
+	if [ "${VM_TRANSPORT:-pci}" = mmio ]; then
 		machine="-M microvm,acpi=on,pit=on,pic=on,rtc=on -global virtio-mmio.force-legacy=false"
+		for a in "$@"; do
+			[ "$prev" = -append ] && a="$a tsc_early_khz=$(vm_tsc_khz)"
+			args+=("$a")
+			prev=$a
+		done
+		set -- "${args[@]}"
+	fi
 	# shellcheck disable=SC2086
 	timeout "$timeout" "$QEMU" $machine $accel -m "${VM_MEM:-512}" -smp 2 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$GUEST_KERNEL" -initrd "$initrd" "$@"
+}
+
+# vm_tsc_khz: the host's TSC rate in kHz, as its first CPU's "cpu MHz"
+# (exact on a virtual host like this one, whose kernel reports the TSC's
+# rate there; near it elsewhere, which is enough to boot), else 2 GHz.
+vm_tsc_khz() {
+	awk '/^cpu MHz/ { printf "%d\n", $4 * 1000; f = 1; exit }
+		END { if (!f) print 2000000 }' /proc/cpuinfo
 }
