@@ -181,14 +181,14 @@ vm_hotplug_agent() {
 # added here to the -append argument.
 vm_boot() {
 	local timeout=$1 initrd=$2 accel="-accel ${VM_ACCEL:-tcg}" machine=""
-	local a prev="" args=()
+	local arg prev="" args=()
 	shift 2
 	if [ "${VM_TRANSPORT:-pci}" = mmio ]; then
 		machine="-M microvm,acpi=on,pit=on,pic=on,rtc=on -global virtio-mmio.force-legacy=false"
-		for a in "$@"; do
-			[ "$prev" = -append ] && a="$a tsc_early_khz=$(vm_tsc_khz)"
-			args+=("$a")
-			prev=$a
+		for arg in "$@"; do
+			[ "$prev" = -append ] && arg="$arg tsc_early_khz=$(vm_tsc_khz)"
+			args+=("$arg")
+			prev=$arg
 		done
 		set -- "${args[@]}"
 	fi
