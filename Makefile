@@ -26,7 +26,7 @@ HOST_CFLAGS = $(STD) -O2 -g $(WARN)
 GUEST_CFLAGS = $(HOST_CFLAGS) -static -pthread -Iinclude -Itests/common \
 	-Itests/guest
 
-GUEST_SUITES = t_chan t_session t_reset t_stress t_unplug t_module t_choose
+GUEST_SUITES = t_chan t_session t_reset t_stress t_unplug t_msize t_module t_choose
 GUEST_COMMON = tests/guest/p9.c tests/guest/util.c tests/common/harness.c
 GUEST_HDRS = $(wildcard tests/guest/*.h tests/common/*.h) include/vio9p.h
 GUEST_PROGS = $(addprefix $(BUILD)/guest/,$(GUEST_SUITES))

@@ -9,12 +9,20 @@
  * every wake-up.
  *
  * The driver checks three things in a request, so that a malformed one
- * fails here with EINVAL instead of upsetting the device: it is at least
- * VIO9P_MIN_MSG_SIZE bytes, at most VIO9P_MAX_MSG_SIZE, and its size[4]
- * equals the write's length.  It changes one: a Tversion asking for an
- * msize above VIO9P_MAX_MSG_SIZE has it lowered to VIO9P_MAX_MSG_SIZE, so a
- * session can never negotiate replies larger than the reply buffer (QEMU
- * marks the device broken when a reply does not fit).
+ * fails here instead of upsetting the device: it is at least
+ * VIO9P_MIN_MSG_SIZE bytes (else EINVAL), at most the device's msize
+ * (vio9p_dev.msize: VIO9P_MAX_MSG_SIZE unless the max_msize parameter
+ * raised it; else EMSGSIZE), and its size[4] equals the write's length
+ * (else EINVAL).  It changes two things, so that no reply can outgrow the
+ * reply buffer (QEMU marks the device broken when a reply does not fit):
+ * a Tversion asking for an msize above the device's has it lowered to the
+ * device's, and a Tread or Treaddir asking for more data than a reply of
+ * the device's msize holds has its count lowered to what fits (9P lets a
+ * server return less than asked; QEMU does not lower it by itself).
+ *
+ * Messages live in buffers of single pages (struct vio9p_buf) that the
+ * device sees as scatter-gather lists; the 9P header is always within the
+ * first page.
  */
 
 #include <linux/compat.h>
@@ -27,8 +35,14 @@
 #include "compat.h"
 #include "vio9p.h"
 
+#define P9_TREADDIR		40
 #define P9_TVERSION		100
+#define P9_TREAD		116
+/* Offsets: Tversion's msize[4]; Tread's and Treaddir's count[4]. */
 #define P9_TVERSION_MSIZE	7
+#define P9_TREAD_COUNT		19
+/* Rread and Rreaddir: size[4] type[1] tag[2] count[4], then the data. */
+#define P9_RREAD_HDR		11
 
 /* Can a writer get a slot without sleeping? */
 static bool vio9p_can_write(struct vio9p_dev *vd)
@@ -95,7 +109,7 @@ static struct vio9p_req *vio9p_get_slot(struct vio9p_dev *vd, bool nonblock)
 	/* Claim the right to a new slot, then allocate it unlocked. */
 	vd->nr_reqs++;
 	spin_unlock_irq(&vd->lock);
-	req = vio9p_req_alloc();
+	req = vio9p_req_alloc(vd->msize);
 	spin_lock_irq(&vd->lock);
 	if (!req) {
 		vd->nr_reqs--;
@@ -116,6 +130,7 @@ out_unlock:
  * @vd: the device
  * @req: the slot, on no list
  * @len: bytes of request in @req->tx
+ * @room: bytes of @req->rx the reply may use
  *
  * The kick happens under the lock so that it cannot race with remove()
  * deleting the virtqueue.
@@ -123,13 +138,15 @@ out_unlock:
  * Return: 0, or -ENODEV if the device is gone, -EIO if it is broken, or
  * the virtqueue's error.
  */
-static int vio9p_submit(struct vio9p_dev *vd, struct vio9p_req *req, u32 len)
+static int vio9p_submit(struct vio9p_dev *vd, struct vio9p_req *req, u32 len,
+			u32 room)
 {
-	struct scatterlist out, in, *sgs[2] = { &out, &in };
+	struct scatterlist *sgs[2] = { req->tx.sgt.sgl, req->rx.sgt.sgl };
 	int ret;
 
-	sg_init_one(&out, req->tx, len);
-	sg_init_one(&in, req->rx, VIO9P_MAX_MSG_SIZE);
+	vio9p_buf_trim(&req->tx, len);
+	vio9p_buf_trim(&req->rx, room);
+	req->room = room;
 
 	spin_lock_irq(&vd->lock);
 	if (vd->gone || vd->broken) {
@@ -149,13 +166,40 @@ out_unlock:
 	return ret;
 }
 
-/* Lower a Tversion's msize to what the reply buffer holds. */
-static void vio9p_clamp_msize(u8 *msg, size_t len)
+/*
+ * Lower the requests whose replies could outgrow the reply buffer: a
+ * Tversion's msize, and the count of a Tread or Treaddir, which QEMU
+ * honours even past the session's msize and then gives up on the device.
+ *
+ * Return: the room the reply needs.  A Tread's or Treaddir's is its count
+ * and header; every other 9P2000, .u or .L reply fits the 8192 bytes of
+ * the illumos contract.  The device maps only this much of the buffer, so
+ * a small request costs it two pages, not a whole large msize.
+ */
+static u32 vio9p_clamp_request(u8 *msg, size_t len, u32 msize)
 {
-	if (len < P9_TVERSION_MSIZE + 4 || msg[4] != P9_TVERSION)
-		return;
-	if (get_unaligned_le32(msg + P9_TVERSION_MSIZE) > VIO9P_MAX_MSG_SIZE)
-		put_unaligned_le32(VIO9P_MAX_MSG_SIZE, msg + P9_TVERSION_MSIZE);
+	u32 room = min_t(u32, msize, VIO9P_MAX_MSG_SIZE);
+	u32 count;
+
+	switch (msg[4]) {
+	case P9_TVERSION:
+		if (len >= P9_TVERSION_MSIZE + 4 &&
+		    get_unaligned_le32(msg + P9_TVERSION_MSIZE) > msize)
+			put_unaligned_le32(msize, msg + P9_TVERSION_MSIZE);
+		return msize;
+	case P9_TREAD:
+	case P9_TREADDIR:
+		if (len < P9_TREAD_COUNT + 4)
+			return msize;
+		count = get_unaligned_le32(msg + P9_TREAD_COUNT);
+		if (count > msize - P9_RREAD_HDR) {
+			count = msize - P9_RREAD_HDR;
+			put_unaligned_le32(count, msg + P9_TREAD_COUNT);
+		}
+		return max(room, count + P9_RREAD_HDR);
+	default:
+		return room;
+	}
 }
 
 /**
@@ -175,28 +219,30 @@ static ssize_t vio9p_write(struct file *file, const char __user *ubuf,
 {
 	struct vio9p_dev *vd = file->private_data;
 	struct vio9p_req *req;
+	u32 room;
+	u8 *head;
 	int ret;
 
 	if (count < VIO9P_MIN_MSG_SIZE)
 		return -EINVAL;
-	if (count > VIO9P_MAX_MSG_SIZE)
+	if (count > vd->msize)
 		return -EMSGSIZE;
 
 	req = vio9p_get_slot(vd, file->f_flags & O_NONBLOCK);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
 
-	if (copy_from_user(req->tx, ubuf, count)) {
-		ret = -EFAULT;
+	ret = vio9p_buf_copy_in(&req->tx, ubuf, count);
+	if (ret)
 		goto out_put_slot;
-	}
-	if (get_unaligned_le32(req->tx) != count) {
+	head = vio9p_buf_head(&req->tx);
+	if (get_unaligned_le32(head) != count) {
 		ret = -EINVAL;
 		goto out_put_slot;
 	}
-	vio9p_clamp_msize(req->tx, count);
+	room = vio9p_clamp_request(head, count, vd->msize);
 
-	ret = vio9p_submit(vd, req, count);
+	ret = vio9p_submit(vd, req, count, room);
 	if (ret)
 		goto out_put_slot;
 	return count;
@@ -211,11 +257,11 @@ out_put_slot:
  * it wrote (req->len, itself clamped to the buffer), so that nothing stale
  * in the buffer is ever handed out.
  */
-static u32 vio9p_reply_len(const struct vio9p_req *req)
+static u32 vio9p_reply_len(struct vio9p_req *req)
 {
 	if (req->len < 4)
 		return req->len;
-	return min(get_unaligned_le32(req->rx), req->len);
+	return min(get_unaligned_le32(vio9p_buf_head(&req->rx)), req->len);
 }
 
 /**
@@ -273,7 +319,7 @@ static ssize_t vio9p_read(struct file *file, char __user *ubuf, size_t count,
 	list_del_init(&req->node);
 	spin_unlock_irq(&vd->lock);
 
-	if (copy_to_user(ubuf, req->rx, len)) {
+	if (vio9p_buf_copy_out(ubuf, &req->rx, len)) {
 		spin_lock_irq(&vd->lock);
 		list_add(&req->node, &vd->done);
 		spin_unlock_irq(&vd->lock);
@@ -332,7 +378,7 @@ static long vio9p_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		return 0;
 	case VIO9P_IOC_LIMITS:
-		limits.msize = VIO9P_MAX_MSG_SIZE;
+		limits.msize = vd->msize;
 		limits.requests = vd->max_reqs;
 		if (copy_to_user(argp, &limits, sizeof(limits)))
 			return -EFAULT;

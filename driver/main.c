@@ -14,12 +14,14 @@
  *		vio9p_dev.wq for one (-EAGAIN if O_NONBLOCK).  The request
  *		is copied into slot->tx with no lock held, then, under the
  *		lock, stamped with the current generation and added to the
- *		virtqueue as two buffers: tx (device-readable) and rx
- *		(device-writable, VIO9P_MAX_MSG_SIZE bytes).  The slot is on
+ *		virtqueue as two scatter-gather lists of pages: tx
+ *		(device-readable, cut to the request's length) and rx
+ *		(device-writable, cut to the room the reply may need: see
+ *		vio9p_clamp_request() in chan.c).  The slot is on
  *		no list while the device owns it.
  *
  *   interrupt	vio9p_vq_done() takes every used buffer off the virtqueue,
- *		clamps the used length to the buffer, and appends the slot
+ *		clamps the used length to the reply's room, appends the slot
  *		to vio9p_dev.done, in the order the device completed them,
  *		or puts it straight back on vio9p_dev.free when its
  *		generation is not the current one (the file that sent it was
@@ -37,6 +39,16 @@
  * a read or write between lists).  vio9p_dev.all_reqs links every slot for
  * the final free.  One slot is allocated at probe so the channel always
  * works; the others are allocated on demand and kept until the device goes.
+ *
+ * MESSAGE SIZE
+ *
+ * Each device's msize, the largest request or reply, is fixed at probe from
+ * the max_msize parameter: VIO9P_MAX_MSG_SIZE (8192, the illumos contract)
+ * by default, at most 1 MiB, and less if the virtqueue cannot carry that
+ * many pages per request (vio9p_set_limits()).  Every slot has room for one
+ * request and one reply of msize bytes, in single pages, so no allocation
+ * is ever of a high order.  Clients learn the msize from VIO9P_IOC_LIMITS
+ * or sysfs; a Tversion asking for more is lowered as it passes (chan.c).
  *
  * LOCKING
  *
@@ -101,16 +113,32 @@
 #include <linux/virtio.h>
 #include <linux/virtio_9p.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
 
 #include "compat.h"
 #include "vio9p.h"
 
 #define VIO9P_MINORS	256
 
+/* The largest max_msize: 1 MiB. */
+#define VIO9P_MSIZE_LIMIT	(1024 * 1024)
+
+/*
+ * The longest descriptor chain we build through an indirect table.  QEMU
+ * takes at most 1024 (its VIRTQUEUE_MAX_SIZE); a 1 MiB request and its
+ * 1 MiB reply need 512 with 4 KiB pages.
+ */
+#define VIO9P_MAX_SEGS		1024
+
 static unsigned int max_requests = 8;
 module_param(max_requests, uint, 0644);
 MODULE_PARM_DESC(max_requests,
 		 "request slots per device, each with room for a request and its reply (default 8)");
+
+static unsigned int max_msize = VIO9P_MAX_MSG_SIZE;
+module_param(max_msize, uint, 0644);
+MODULE_PARM_DESC(max_msize,
+		 "largest 9P message per device in bytes, 8192 (default) to 1048576");
 
 static char *tags;
 module_param(tags, charp, 0644);
@@ -122,29 +150,138 @@ static struct cdev vio9p_cdev;
 static DEFINE_MUTEX(vio9p_minor_lock);
 static DEFINE_IDR(vio9p_minors);
 
+static void vio9p_buf_free(struct vio9p_buf *buf)
+{
+	unsigned int i;
+
+	sg_free_table(&buf->sgt);
+	for (i = 0; i < buf->nr_pages; i++)
+		__free_page(buf->pages[i]);
+	kfree(buf->pages);
+}
+
+/*
+ * Room for @msize bytes in single pages, each one entry of the buffer's
+ * scatter-gather table.  @gfp adds __GFP_ZERO for reply buffers, so that
+ * a device that claims more than it wrote shows zeroes, not old data.
+ */
+static int vio9p_buf_alloc(struct vio9p_buf *buf, u32 msize, gfp_t gfp)
+{
+	struct scatterlist *sg;
+	unsigned int i, n = DIV_ROUND_UP(msize, PAGE_SIZE);
+
+	buf->pages = kcalloc(n, sizeof(*buf->pages), GFP_KERNEL);
+	if (!buf->pages)
+		return -ENOMEM;
+	for (buf->nr_pages = 0; buf->nr_pages < n; buf->nr_pages++) {
+		buf->pages[buf->nr_pages] = alloc_page(GFP_KERNEL | gfp);
+		if (!buf->pages[buf->nr_pages])
+			goto out_free;
+	}
+	if (sg_alloc_table(&buf->sgt, n, GFP_KERNEL))
+		goto out_free;
+	for_each_sgtable_sg(&buf->sgt, sg, i)
+		sg_set_page(sg, buf->pages[i],
+			    min_t(u32, PAGE_SIZE, msize - i * PAGE_SIZE), 0);
+	return 0;
+
+out_free:
+	while (buf->nr_pages)
+		__free_page(buf->pages[--buf->nr_pages]);
+	kfree(buf->pages);
+	return -ENOMEM;
+}
+
+/**
+ * vio9p_buf_trim() - make a buffer's table cover its first @len bytes
+ * @buf: a buffer of a slot on no list, not on the device
+ * @len: bytes of message in it, at least 1 and at most its room
+ *
+ * The device is handed exactly the request, not the whole room.
+ */
+void vio9p_buf_trim(struct vio9p_buf *buf, size_t len)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(&buf->sgt, sg, i) {
+		sg_unmark_end(sg);
+		sg->length = min_t(size_t, len, PAGE_SIZE);
+		len -= sg->length;
+		if (!len) {
+			sg_mark_end(sg);
+			break;
+		}
+	}
+}
+
+/**
+ * vio9p_buf_copy_in() - copy a message from userspace into a buffer
+ * @buf: the buffer, with room for @len bytes
+ * @ubuf: the message
+ * @len: its length
+ *
+ * Return: 0, or -EFAULT.
+ */
+int vio9p_buf_copy_in(struct vio9p_buf *buf, const char __user *ubuf,
+		      size_t len)
+{
+	size_t off, chunk;
+	unsigned int i;
+
+	for (i = 0, off = 0; off < len; i++, off += chunk) {
+		chunk = min_t(size_t, len - off, PAGE_SIZE);
+		if (copy_from_user(page_address(buf->pages[i]), ubuf + off,
+				   chunk))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/**
+ * vio9p_buf_copy_out() - copy a message from a buffer to userspace
+ * @ubuf: room for @len bytes
+ * @buf: the buffer
+ * @len: bytes of message in it
+ *
+ * Return: 0, or -EFAULT.
+ */
+int vio9p_buf_copy_out(char __user *ubuf, struct vio9p_buf *buf, size_t len)
+{
+	size_t off, chunk;
+	unsigned int i;
+
+	for (i = 0, off = 0; off < len; i++, off += chunk) {
+		chunk = min_t(size_t, len - off, PAGE_SIZE);
+		if (copy_to_user(ubuf + off, page_address(buf->pages[i]),
+				 chunk))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 /**
  * vio9p_req_alloc() - allocate a request slot with its two buffers
+ * @msize: room in each buffer, in bytes
  *
  * Return: the slot, or NULL when memory is short.
  */
-struct vio9p_req *vio9p_req_alloc(void)
+struct vio9p_req *vio9p_req_alloc(u32 msize)
 {
 	struct vio9p_req *req;
 
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)
 		return NULL;
-	req->tx = kmalloc(VIO9P_MAX_MSG_SIZE, GFP_KERNEL);
-	if (!req->tx)
+	if (vio9p_buf_alloc(&req->tx, msize, 0))
 		goto out_free_req;
-	req->rx = kzalloc(VIO9P_MAX_MSG_SIZE, GFP_KERNEL);
-	if (!req->rx)
+	if (vio9p_buf_alloc(&req->rx, msize, __GFP_ZERO))
 		goto out_free_tx;
 	INIT_LIST_HEAD(&req->node);
 	return req;
 
 out_free_tx:
-	kfree(req->tx);
+	vio9p_buf_free(&req->tx);
 out_free_req:
 	kfree(req);
 	return NULL;
@@ -152,8 +289,8 @@ out_free_req:
 
 void vio9p_req_free(struct vio9p_req *req)
 {
-	kfree(req->rx);
-	kfree(req->tx);
+	vio9p_buf_free(&req->rx);
+	vio9p_buf_free(&req->tx);
 	kfree(req);
 }
 
@@ -209,7 +346,7 @@ static void vio9p_vq_done(struct virtqueue *vq)
 	while ((req = virtqueue_get_buf(vq, &len))) {
 		vd->nr_busy--;
 		vd->stats.completed++;
-		req->len = min_t(unsigned int, len, VIO9P_MAX_MSG_SIZE);
+		req->len = min(len, req->room);
 		if (req->gen == vd->gen) {
 			list_add_tail(&req->node, &vd->done);
 		} else {
@@ -367,7 +504,9 @@ static DEVICE_ATTR_RO(max_requests);
 static ssize_t max_msize_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
 {
-	return sysfs_emit(buf, "%u\n", VIO9P_MAX_MSG_SIZE);
+	struct vio9p_dev *vd = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", vd->msize);
 }
 static DEVICE_ATTR_RO(max_msize);
 
@@ -467,6 +606,37 @@ static bool vio9p_claims(const char *tag)
 }
 
 /**
+ * vio9p_set_limits() - fix the device's msize and slot count at probe
+ * @vd: the device being probed, with its virtqueue
+ *
+ * A request takes one descriptor per page of the request and of the reply
+ * room.  Through an indirect table a request takes one ring entry (two
+ * if the table cannot be allocated and the virtio core falls back to the
+ * ring for a short chain) and its chain may be up to VIO9P_MAX_SEGS long;
+ * without one, the whole chain sits in the ring, which then bounds both
+ * the msize and the slots.
+ */
+static void vio9p_set_limits(struct vio9p_dev *vd)
+{
+	unsigned int ring = virtqueue_get_vring_size(vd->vq);
+	unsigned int segs, want = READ_ONCE(max_msize);
+	bool indirect;
+
+	indirect = virtio_has_feature(vd->vdev, VIRTIO_RING_F_INDIRECT_DESC);
+	segs = indirect ? VIO9P_MAX_SEGS : ring;
+	vd->msize = clamp_t(unsigned int, want, VIO9P_MAX_MSG_SIZE,
+			    VIO9P_MSIZE_LIMIT);
+	vd->msize = min_t(unsigned int, vd->msize, segs / 2 * PAGE_SIZE);
+	if (vd->msize != want)
+		dev_info(&vd->vdev->dev, "max_msize %u is out of reach; using %u\n",
+			 want, vd->msize);
+
+	segs = indirect ? 2 : 2 * DIV_ROUND_UP(vd->msize, PAGE_SIZE);
+	vd->max_reqs = clamp_t(unsigned int, READ_ONCE(max_requests), 1,
+			       max(ring / segs, 1U));
+}
+
+/**
  * vio9p_probe() - bind a virtio-9p device and publish /dev/9p/<minor>
  * @vdev: the device
  *
@@ -476,7 +646,6 @@ static int vio9p_probe(struct virtio_device *vdev)
 {
 	struct vio9p_dev *vd;
 	struct vio9p_req *req;
-	unsigned int ring;
 	int ret;
 
 	vd = kzalloc(sizeof(*vd), GFP_KERNEL);
@@ -507,12 +676,8 @@ static int vio9p_probe(struct virtio_device *vdev)
 		goto out_free_dev;
 	}
 
-	/* Each request takes two descriptors: the request and the reply. */
-	ring = virtqueue_get_vring_size(vd->vq);
-	vd->max_reqs = clamp_t(unsigned int, READ_ONCE(max_requests), 1,
-			       max(ring / 2, 1U));
-
-	req = vio9p_req_alloc();
+	vio9p_set_limits(vd);
+	req = vio9p_req_alloc(vd->msize);
 	if (!req) {
 		ret = -ENOMEM;
 		goto out_del_vqs;
@@ -545,8 +710,8 @@ static int vio9p_probe(struct virtio_device *vdev)
 	idr_replace(&vio9p_minors, vd, vd->minor);
 	mutex_unlock(&vio9p_minor_lock);
 
-	dev_info(&vdev->dev, "/dev/9p/%d, mount tag \"%s\", %u slots\n",
-		 vd->minor, vd->tag, vd->max_reqs);
+	dev_info(&vdev->dev, "/dev/9p/%d, mount tag \"%s\", %u slots of %u bytes\n",
+		 vd->minor, vd->tag, vd->max_reqs, vd->msize);
 	return 0;
 
 out_reset:

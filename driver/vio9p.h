@@ -11,7 +11,9 @@
 #include <linux/cdev.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -21,22 +23,39 @@ struct virtio_device;
 struct virtqueue;
 
 /**
+ * struct vio9p_buf - a message buffer built from single pages
+ * @sgt: one entry per page, in order; what the device is given
+ * @pages: the pages
+ * @nr_pages: how many
+ *
+ * Buffers are made of order-0 pages so that a large msize never needs a
+ * high-order allocation; the device sees them as a scatter-gather list.
+ */
+struct vio9p_buf {
+	struct sg_table sgt;
+	struct page **pages;
+	unsigned int nr_pages;
+};
+
+/**
  * struct vio9p_req - one request slot: a request and the room for its reply
  * @node: link on vio9p_dev.free or vio9p_dev.done, or on no list while the
  *	request is on the device or being copied to or from userspace
  * @all: link on vio9p_dev.all_reqs from allocation to the final free
  * @gen: vio9p_dev.gen when the request was sent
- * @len: used length of the reply, clamped to VIO9P_MAX_MSG_SIZE
- * @tx: the request
- * @rx: the reply
+ * @room: bytes of @rx the device was given for the reply
+ * @len: used length of the reply, clamped to @room
+ * @tx: the request, vio9p_dev.msize bytes of room
+ * @rx: the reply, vio9p_dev.msize bytes of room
  */
 struct vio9p_req {
 	struct list_head node;
 	struct list_head all;
 	u64 gen;
+	u32 room;
 	u32 len;
-	u8 *tx;
-	u8 *rx;
+	struct vio9p_buf tx;
+	struct vio9p_buf rx;
 };
 
 /**
@@ -70,6 +89,7 @@ struct vio9p_stats {
  * @nr_free: slots on @free
  * @nr_busy: requests on the device
  * @max_reqs: the slot limit, fixed at probe
+ * @msize: the largest request or reply, fixed at probe
  * @gen: generation, advanced at each close; a reply to a request of an
  *	earlier generation is dropped
  * @open: a file has the channel open
@@ -95,6 +115,7 @@ struct vio9p_dev {
 	unsigned int nr_free;
 	unsigned int nr_busy;
 	unsigned int max_reqs;
+	u32 msize;
 	u64 gen;
 	bool open;
 	bool gone;
@@ -111,8 +132,18 @@ extern const struct file_operations vio9p_fops;
 
 struct vio9p_dev *vio9p_dev_get(unsigned int minor);
 void vio9p_dev_put(struct vio9p_dev *vd);
-struct vio9p_req *vio9p_req_alloc(void);
+struct vio9p_req *vio9p_req_alloc(u32 msize);
 void vio9p_req_free(struct vio9p_req *req);
+int vio9p_buf_copy_in(struct vio9p_buf *buf, const char __user *ubuf,
+		      size_t len);
+int vio9p_buf_copy_out(char __user *ubuf, struct vio9p_buf *buf, size_t len);
+void vio9p_buf_trim(struct vio9p_buf *buf, size_t len);
+
+static inline u8 *vio9p_buf_head(struct vio9p_buf *buf)
+{
+	return page_address(buf->pages[0]);
+}
+
 int vio9p_reset(struct vio9p_dev *vd);
 
 #endif /* VIO9P_INTERNAL_H */

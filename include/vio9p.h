@@ -24,7 +24,11 @@
 /* Shortest 9P message: size[4] type[1] tag[2]. */
 #define VIO9P_MIN_MSG_SIZE	7
 
-/* Largest request or response the driver carries, in bytes. */
+/*
+ * Largest request or response the driver carries, in bytes, by default.
+ * On Linux the max_msize module parameter may raise a channel's limit (up
+ * to 1 MiB): VIO9P_IOC_LIMITS reports the one in force.
+ */
 #define VIO9P_MAX_MSG_SIZE	8192
 
 /* The one ioctl magic number of vio9p. */

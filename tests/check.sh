@@ -65,9 +65,34 @@ guest() {
 	fi
 }
 
+# bg_start ID COMMAND...: start a long stage (a kernel or image build) in
+# the background, niced, so that it overlaps with the stages that follow;
+# bg_wait ID WHAT reports it like `stage` once it ends.
+declare -A bg_pid
+bg_start() {
+	local id=$1
+	shift
+	nice -n 10 "$@" >"$results/$id.log" 2>&1 &
+	bg_pid[$id]=$!
+}
+bg_wait() {
+	local id=$1 what=$2 rc=0
+	wait "${bg_pid[$id]}" || rc=$?
+	if [ "$rc" = 0 ]; then
+		echo "ok - build: $what" | emit
+	else
+		failed "$id" "build: $what" "$rc"
+	fi
+	return "$rc"
+}
+
 modpath() {
 	"$MAKE" -s --no-print-directory module-path "$@"
 }
+
+# The debug kernel takes longest to build (about 20 minutes on 2 cores the
+# first time, then cached): start it first.
+bg_start debug-kernel scripts/build-debug-kernel.sh
 
 stage module "vio9p.ko builds with W=1 and no warnings" \
 	"$MAKE" module W=1 KCFLAGS=-Werror
@@ -101,8 +126,7 @@ fi
 
 # The same suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN),
 # built once and cached.
-if stage debug-kernel "debug kernel builds (cached under ~/.cache/vio9p)" \
-	scripts/build-debug-kernel.sh; then
+if bg_wait debug-kernel "debug kernel builds (cached under ~/.cache/vio9p)"; then
 	dbg=$(tail -n 1 "$results/debug-kernel.log")
 	if stage debug-module "vio9p.ko builds for the debug kernel with W=1" \
 		"$MAKE" module KDIR="$dbg/src" W=1 KCFLAGS=-Werror; then

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Large messages: the max_msize parameter, the limit in sysfs and in
+ * VIO9P_IOC_LIMITS, Tversion lowered to it, whole reads and writes of
+ * 8 KiB, 64 KiB and 1 MiB through page-built buffers, every slot busy
+ * with 1 MiB replies, and a device that never breaks however large a read
+ * a client asks for.  Reloads vio9p, so it runs after the suites that
+ * expect the default load, and leaves the default load behind.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "p9.h"
+#include "pattern.h"
+#include "rig.h"
+#include "util.h"
+
+#define MODULE_PATH	"/lib/vio9p/vio9p.ko"
+#define KIB		1024u
+#define MIB		(1024u * 1024u)
+/* Rread: size[4] type[1] tag[2] count[4]; Twrite adds fid, offset. */
+#define RREAD_HDR	11
+#define TWRITE_HDR	23
+
+/* A message of up to @cap bytes on the heap: 1 MiB does not fit a stack. */
+struct bigmsg {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+static void big_init(struct bigmsg *m, size_t cap)
+{
+	m->buf = malloc(cap);
+	ASSERT_NE(m->buf, NULL);
+	m->cap = cap;
+	m->len = 0;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void reload(const char *params)
+{
+	ASSERT_OK(module_unload("vio9p"));
+	ASSERT_OK(module_load(MODULE_PATH, params));
+	ASSERT_OK(chan_wait(TAG_MAIN, 5000));
+}
+
+static uint64_t sysfs_msize(const char *tag)
+{
+	char path[256], buf[32] = "";
+	char name[64];
+	FILE *f;
+
+	/* chan_path gives /dev/9p/<N>; the class device is vio9p<N>. */
+	ASSERT_OK(chan_path(tag, path, sizeof(path)));
+	snprintf(name, sizeof(name), "/sys/class/vio9p/vio9p%s/max_msize",
+		 strrchr(path, '/') + 1);
+	f = fopen(name, "r");
+	ASSERT_NE(f, NULL);
+	ASSERT_NE(fgets(buf, sizeof(buf), f), NULL);
+	fclose(f);
+	return strtoull(buf, NULL, 10);
+}
+
+/* Tversion asking for @ask; returns the msize the server answered. */
+static uint32_t version(int fd, uint32_t ask)
+{
+	struct p9msg req, rep;
+
+	p9_tversion(&req, P9_NOTAG, ask, "9P2000.L");
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	return p9_get32(&rep, P9_HDR);
+}
+
+/*
+ * A session asking for msize @ask, which must come back as the device's
+ * limit: fid 0 the root, fid 1 big.bin open for reading.
+ */
+static void attach_big(int fd, uint32_t ask)
+{
+	struct vio9p_limits lim;
+	struct p9msg req, rep;
+
+	chan_limits(fd, &lim);
+	ASSERT_EQ(version(fd, ask), lim.msize);
+	p9_tattach(&req, 1, 0);
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	chan_walk_open(fd, 1, BIG_FILE, O_RDONLY);
+}
+
+/* Send a Tread of @count at @off on fid 1 with @tag. */
+static void send_read(int fd, uint16_t tag, uint64_t off, uint32_t count)
+{
+	struct p9msg req;
+
+	p9_tread(&req, tag, 1, off, count);
+	chan_send(fd, &req);
+}
+
+/*
+ * Receive one Rread into @m and check it: the tag is one of ours, the
+ * length is its size[4], and the data is big.bin's from @offs[tag].
+ * Returns the count of data bytes.
+ */
+static uint32_t recv_read(int fd, struct bigmsg *m, const uint64_t *offs,
+			  unsigned int ntags, uint16_t *tag_out)
+{
+	ssize_t n = read(fd, m->buf, m->cap);
+	uint32_t count;
+	uint16_t tag;
+
+	ASSERT_GE(n, RREAD_HDR);
+	ASSERT_EQ(get32(m->buf), n);
+	ASSERT_EQ(m->buf[4], P9_TREAD + 1);
+	tag = m->buf[5] | m->buf[6] << 8;
+	ASSERT_LT(tag, ntags);
+	count = get32(m->buf + 7);
+	ASSERT_EQ(count + RREAD_HDR, n);
+	for (uint32_t i = 0; i < count; i++)
+		if (m->buf[RREAD_HDR + i] != pattern_byte(BIG_SEED, offs[tag] + i))
+			ASSERT_EQ(i, count); /* names the first bad byte */
+	*tag_out = tag;
+	return count;
+}
+
+/*
+ * One full-size round at @msize: the limits, Tversion lowered, a Tread
+ * whose reply fills the buffer, a Twrite of a whole msize read back, a
+ * message one byte too long refused, and a read asking for far more than
+ * msize answered without breaking the device.
+ */
+static void round_at(uint32_t msize)
+{
+	struct vio9p_limits lim;
+	struct bigmsg m, w;
+	struct p9msg req, rep;
+	uint64_t off0 = 0;
+	uint32_t count, data;
+	uint64_t resets;
+	uint16_t tag;
+	int fd;
+
+	fd = chan_open(TAG_MAIN, 0);
+	resets = chan_stat(TAG_MAIN, "resets");
+	chan_limits(fd, &lim);
+	ASSERT_EQ(lim.msize, msize);
+	ASSERT_EQ(sysfs_msize(TAG_MAIN), msize);
+	ASSERT_EQ(sysfs_msize(TAG_LEGACY), msize);
+
+	/* Asking for twice the limit gets the limit. */
+	attach_big(fd, 2 * msize);
+
+	/* A reply as large as the server makes it at this msize. */
+	big_init(&m, msize + 1);
+	send_read(fd, 0, 0, msize - RREAD_HDR);
+	count = recv_read(fd, &m, &off0, 1, &tag);
+	ASSERT_GT(count, msize - 64);
+	ASSERT_LE(count, msize - RREAD_HDR);
+
+	/*
+	 * Far more than msize asked for: QEMU would answer in full and break
+	 * the device; the driver lowers the count to what one reply holds.
+	 */
+	send_read(fd, 0, 0, 4 * msize);
+	count = recv_read(fd, &m, &off0, 1, &tag);
+	ASSERT_EQ(count, msize - RREAD_HDR);
+	ASSERT_EQ(chan_state(TAG_MAIN), 'r');
+	p9_twalk1(&req, 2, 0, 4, NULL);
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	p9_tlopen(&req, 3, 4, O_RDONLY | O_DIRECTORY);
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	p9_treaddir(&req, 4, 4, 0, 0xffffffffu);
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_LE(p9_get32(&rep, P9_HDR) + RREAD_HDR, msize);
+	ASSERT_GT(p9_get32(&rep, P9_HDR), 0);
+
+	/* A whole msize of request: Twrite of msize - 23 bytes. */
+	p9_twalk1(&req, 2, 0, 2, NULL);
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	p9_tlcreate(&req, 3, 2, "msize.bin", O_RDWR | O_TRUNC, 0644);
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	data = msize - TWRITE_HDR;
+	big_init(&w, msize + 1);
+	put32(w.buf, msize);
+	w.buf[4] = P9_TWRITE;
+	w.buf[5] = 4;
+	w.buf[6] = 0;
+	put32(w.buf + 7, 2);
+	put32(w.buf + 11, 0);
+	put32(w.buf + 15, 0);
+	put32(w.buf + 19, data);
+	for (uint32_t i = 0; i < data; i++)
+		w.buf[TWRITE_HDR + i] = pattern_byte(BIG_SEED, i);
+	ASSERT_EQ(write(fd, w.buf, msize), msize);
+	chan_recv(fd, &rep);
+	ASSERT_EQ(p9_type(&rep), P9_TWRITE + 1);
+	ASSERT_EQ(p9_get32(&rep, P9_HDR), data);
+
+	/* One byte more than msize never reaches the device. */
+	put32(w.buf, msize + 1);
+	ASSERT_ERRNO(write(fd, w.buf, msize + 1), EMSGSIZE);
+
+	/* Read the written file back through fid 3 and compare. */
+	p9_twalk1(&req, 5, 0, 3, "msize.bin");
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	p9_tlopen(&req, 6, 3, 0);
+	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	p9_tread(&req, 0, 3, 0, msize - RREAD_HDR);
+	chan_send(fd, &req);
+	count = recv_read(fd, &m, &off0, 1, &tag);
+	ASSERT_GT(count, msize - 64);
+	ASSERT_LE(count, data);
+
+	ASSERT_EQ(chan_state(TAG_MAIN), 'r');
+	ASSERT_EQ(chan_stat(TAG_MAIN, "resets"), resets);
+	free(m.buf);
+	free(w.buf);
+	close(fd);
+}
+
+TEST(default_limit_is_8192)
+{
+	struct vio9p_limits lim;
+	int fd = chan_open(TAG_MAIN, 0);
+
+	chan_limits(fd, &lim);
+	ASSERT_EQ(lim.msize, VIO9P_MAX_MSG_SIZE);
+	ASSERT_EQ(sysfs_msize(TAG_MAIN), VIO9P_MAX_MSG_SIZE);
+	close(fd);
+	round_at(VIO9P_MAX_MSG_SIZE);
+}
+
+TEST(limit_64k)
+{
+	TEST_TIMEOUT(60);
+	reload("max_msize=65536");
+	round_at(64 * KIB);
+}
+
+TEST(limit_1m)
+{
+	TEST_TIMEOUT(120);
+	reload("max_msize=1048576");
+	round_at(MIB);
+}
+
+/* Every slot busy with a 1 MiB reply, answered in any order by tag. */
+TEST(every_slot_busy_at_1m)
+{
+	uint64_t offs[8];
+	struct vio9p_limits lim;
+	struct bigmsg m;
+	unsigned int n, seen = 0;
+	uint16_t tag;
+	int fd;
+
+	TEST_TIMEOUT(120);
+	reload("max_msize=1048576 max_requests=8");
+	fd = chan_open(TAG_MAIN, 0);
+	chan_limits(fd, &lim);
+	ASSERT_EQ(lim.msize, MIB);
+	n = lim.requests < 8 ? lim.requests : 8;
+	ASSERT_EQ(n, 8);
+	attach_big(fd, MIB);
+	big_init(&m, MIB);
+	for (unsigned int i = 0; i < n; i++) {
+		offs[i] = (uint64_t)i * 100000;
+		send_read(fd, (uint16_t)i, offs[i], 256 * KIB);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t count = recv_read(fd, &m, offs, n, &tag);
+
+		ASSERT_EQ(count, 256 * KIB);
+		ASSERT_EQ(seen & 1u << tag, 0);
+		seen |= 1u << tag;
+	}
+	ASSERT_EQ(seen, (1u << n) - 1);
+	ASSERT_EQ(chan_stat(TAG_MAIN, "slots"), n);
+	free(m.buf);
+	close(fd);
+}
+
+/* Out-of-range values are pulled into 8 KiB .. 1 MiB. */
+TEST(out_of_range_values_are_clamped)
+{
+	struct vio9p_limits lim;
+	int fd;
+
+	reload("max_msize=100");
+	fd = chan_open(TAG_MAIN, 0);
+	chan_limits(fd, &lim);
+	ASSERT_EQ(lim.msize, VIO9P_MAX_MSG_SIZE);
+	close(fd);
+
+	reload("max_msize=16777216");
+	fd = chan_open(TAG_MAIN, 0);
+	chan_limits(fd, &lim);
+	ASSERT_EQ(lim.msize, MIB);
+	close(fd);
+}
+
+/*
+ * vio9p(1) takes its msize from the device: a 1 MiB get at a 1 MiB limit
+ * takes a handful of requests, where 8 KiB messages would take over 128.
+ */
+TEST(command_uses_the_raised_limit)
+{
+	uint64_t before, after;
+	pid_t pid;
+	int status;
+
+	TEST_TIMEOUT(120);
+	reload("max_msize=1048576");
+	before = chan_stat(TAG_MAIN, "completed");
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		/* Our stdout is a serial line: no progress bar in the TAP. */
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execl("/bin/vio9p", "vio9p", "-t", TAG_MAIN, "get", BIG_FILE,
+		      "/tmp/big.msize", (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_EQ(status, 0); /* exited, status 0 */
+	after = chan_stat(TAG_MAIN, "completed");
+	ASSERT_LT(after - before, 32);
+	{
+		FILE *f = fopen("/tmp/big.msize", "rb");
+		uint64_t off = 0;
+		int c;
+
+		ASSERT_NE(f, NULL);
+		while ((c = getc(f)) != EOF) {
+			if ((uint8_t)c != pattern_byte(BIG_SEED, off))
+				ASSERT_EQ(off, ~0ull);
+			off++;
+		}
+		fclose(f);
+		ASSERT_EQ(off, BIG_SIZE);
+	}
+	unlink("/tmp/big.msize");
+}
+
+/* Leave the default load for whatever runs next. */
+TEST(default_load_restored)
+{
+	struct vio9p_limits lim;
+	int fd;
+
+	reload("");
+	fd = chan_open(TAG_MAIN, 0);
+	chan_limits(fd, &lim);
+	ASSERT_EQ(lim.msize, VIO9P_MAX_MSG_SIZE);
+	close(fd);
+}
