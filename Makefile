@@ -1,9 +1,18 @@
 # vio9p: top-level build.  `make check` is the test command.
 
-# The kernel to build for: the newest Debian amd64 headers installed, else
-# the running kernel's build tree.
-KVER ?= $(shell ls -1 /usr/src 2>/dev/null | \
-	sed -n 's/^linux-headers-\(.*-amd64\)$$/\1/p' | sort -V | tail -n 1)
+# The kernels of the test matrix, each the newest of its series installed
+# (Debian amd64 headers): KVER, bookworm's 6.1, the default one to build
+# for, else the running kernel's build tree; KVER_BPO, bookworm-backports'
+# 6.12 (scripts/backports-deps.sh installs it).
+kver_newest = $(shell ls -1 /usr/src 2>/dev/null | \
+	sed -n 's/^linux-headers-\($(subst .,\.,$(1))\.[0-9].*-amd64\)$$/\1/p' | \
+	sort -V | tail -n 1)
+ifeq ($(origin KVER),undefined)
+KVER := $(call kver_newest,6.1)
+endif
+ifeq ($(origin KVER_BPO),undefined)
+KVER_BPO := $(call kver_newest,6.12)
+endif
 ifneq ($(KVER),)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 else
@@ -103,7 +112,7 @@ check: deps
 	$(MAKE) check-all
 
 check-all:
-	KVER=$(KVER) MAKE="$(MAKE)" tests/check.sh
+	KVER=$(KVER) KVER_BPO=$(KVER_BPO) MAKE="$(MAKE)" tests/check.sh
 
 # `vio9p mount` (FUSE): tests/fuse/run-host against diod here, then
 # tests/fuse/run-guest as a non-root user in a guest.  Part of `make check`.

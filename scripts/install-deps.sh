@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install what building and testing vio9p needs on Debian 12, if missing.
 # Runs apt-get only when a package is absent, so a warm machine pays nothing.
+# Then scripts/backports-deps.sh, likewise.
 set -eu
 
 pkgs="gcc make libc6-dev cpio gzip xz-utils busybox-static qemu-system-x86
@@ -15,14 +16,16 @@ for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-
-echo "install-deps: installing$missing"
-if [ "$(id -u)" != 0 ]; then
-	echo "install-deps: need root to install$missing" >&2
-	exit 1
+if [ -n "$missing" ]; then
+	echo "install-deps: installing$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "install-deps: need root to install$missing" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-# shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+# The kernel and QEMU of bookworm-backports, for the test matrix.
+"$here/backports-deps.sh"

@@ -2,7 +2,8 @@
 # Helpers to build a busybox initramfs guest with vio9p and boot it under
 # QEMU; sourced by tests/run-guest and scripts/demo.
 #
-# Needs: GUEST_KVER, VIO9P_KO; optional GUEST_KERNEL, GUEST_MODDIR, QEMU.
+# Needs: GUEST_KVER, VIO9P_KO; optional GUEST_KERNEL, GUEST_MODDIR, QEMU,
+# VM_ACCEL.
 
 GUEST_KERNEL=${GUEST_KERNEL:-/boot/vmlinuz-$GUEST_KVER}
 GUEST_MODDIR=${GUEST_MODDIR:-/lib/modules/$GUEST_KVER}
@@ -27,6 +28,11 @@ vm_module() {
 	esac
 }
 
+# vm_builtin NAME: whether module NAME is built into the guest kernel.
+vm_builtin() {
+	grep -q "/$1\.ko\$" "$GUEST_MODDIR/modules.builtin" 2>/dev/null
+}
+
 # vm_root DIR: lay out busybox, the virtio modules (in load order, listed in
 # lib/modules/order), the 9P stack (lib/modules/v9fs/, order in its
 # order file) and vio9p.ko (lib/vio9p/vio9p.ko) under DIR.
@@ -35,7 +41,9 @@ vm_root() {
 	mkdir -p "$root"/{bin,dev,proc,sys,tmp,mnt,lib/modules/v9fs,lib/vio9p}
 	cp /bin/busybox "$root/bin/busybox"
 	: >"$root/lib/modules/order"
+	# Debian's 6.12 builds the virtio core and virtio_pci in.
 	for m in $VIRTIO_MODULES; do
+		vm_builtin "$m" && continue
 		vm_module "$m" "$root/lib/modules/$m.ko" || return 1
 		echo "$m" >>"$root/lib/modules/order"
 	done
@@ -120,8 +128,6 @@ vm_fsdev() {
 		"$1" "$2" "$dev" "$1" "$1" "$3" "$extra"
 }
 
-# vm_boot TIMEOUT INITRAMFS QEMU-ARGS...: boot the guest kernel; KVM where it
-# works, else TCG (QEMU tries the accelerators in order).
 # vm_qmp SOCKET COMMAND-JSON...: send QMP commands to a running guest.
 vm_qmp() {
 	local sock=$1
@@ -160,17 +166,42 @@ vm_hotplug_agent() {
 	done
 }
 
+# vm_boot TIMEOUT INITRAMFS QEMU-ARGS...: boot the guest kernel, under TCG
+# unless VM_ACCEL says otherwise (e.g. VM_ACCEL=kvm).  A writable /dev/kvm
+# is no proof that KVM works: on a nested host, guests were seen to hang
+# in the kernel's real-mode setup, printing nothing.
+#
 # VM_TRANSPORT=mmio boots a microvm, whose virtio-mmio devices the kernel
-# finds through ACPI, with the modern (version 2) interface.  Guests run
-# under TCG unless VM_ACCEL=kvm: a writable /dev/kvm is no proof that KVM
-# works (on the machines CI uses it exists, and guests hang in it).
+# finds through ACPI, with the modern (version 2) interface.  A microvm has
+# no HPET and no ACPI PM timer, and under TCG the kernel's PIT calibration
+# of the TSC fails, so the kernel marks the TSC unstable, and 6.1 then
+# waited forever in calibrate_delay() after "tsc: Marking TSC unstable due
+# to could not calculate TSC khz" (every boot, on a loaded host).  TCG's
+# TSC counts at the host's rate: tsc_early_khz= gives the kernel that rate,
+# added here to the -append argument.
 vm_boot() {
 	local timeout=$1 initrd=$2 accel="-accel ${VM_ACCEL:-tcg}" machine=""
+	local arg prev="" args=()
 	shift 2
-	[ "${VM_TRANSPORT:-pci}" = mmio ] &&
+	if [ "${VM_TRANSPORT:-pci}" = mmio ]; then
 		machine="-M microvm,acpi=on,pit=on,pic=on,rtc=on -global virtio-mmio.force-legacy=false"
+		for arg in "$@"; do
+			[ "$prev" = -append ] && arg="$arg tsc_early_khz=$(vm_tsc_khz)"
+			args+=("$arg")
+			prev=$arg
+		done
+		set -- "${args[@]}"
+	fi
 	# shellcheck disable=SC2086
 	timeout "$timeout" "$QEMU" $machine $accel -m "${VM_MEM:-512}" -smp 2 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$GUEST_KERNEL" -initrd "$initrd" "$@"
+}
+
+# vm_tsc_khz: the host's TSC rate in kHz, as its first CPU's "cpu MHz"
+# (exact on a virtual host like this one, whose kernel reports the TSC's
+# rate there; near it elsewhere, which is enough to boot), else 2 GHz.
+vm_tsc_khz() {
+	awk '/^cpu MHz/ { printf "%d\n", $4 * 1000; f = 1; exit }
+		END { if (!f) print 2000000 }' /proc/cpuinfo
 }
