@@ -637,6 +637,31 @@ static void vio9p_set_limits(struct vio9p_dev *vd)
 }
 
 /**
+ * vio9p_shutdown() - mark a device gone, take it down and drop its reference
+ * @vd: a device no longer in vio9p_minors
+ *
+ * Every sleeper wakes with -ENODEV; open files keep vio9p_dev until their
+ * last close.
+ */
+static void vio9p_shutdown(struct vio9p_dev *vd)
+{
+	mutex_lock(&vd->reset_lock);
+	spin_lock_irq(&vd->lock);
+	vd->gone = true;
+	spin_unlock_irq(&vd->lock);
+	wake_up_interruptible_all(&vd->wq);
+
+	/* A failed reset may have left no virtqueue to take down. */
+	if (vd->vq)
+		vio9p_stop(vd);
+	else
+		virtio_reset_device(vd->vdev);
+	vd->vdev = NULL;
+	mutex_unlock(&vd->reset_lock);
+	vio9p_dev_put(vd);
+}
+
+/**
  * vio9p_probe() - bind a virtio-9p device and publish /dev/9p/<minor>
  * @vdev: the device
  *
@@ -697,28 +722,32 @@ static int vio9p_probe(struct virtio_device *vdev)
 
 	virtio_device_ready(vdev);
 
+	/*
+	 * Publish the device before its node appears, so that an open() as
+	 * soon as udev hears of the node finds it.  From here on an open
+	 * file may hold a reference, so failure goes the way of remove().
+	 */
+	mutex_lock(&vio9p_minor_lock);
+	idr_replace(&vio9p_minors, vd, vd->minor);
+	mutex_unlock(&vio9p_minor_lock);
+
 	vd->dev = device_create_with_groups(&vio9p_class, &vdev->dev,
 					    MKDEV(MAJOR(vio9p_devt), vd->minor),
 					    vd, vio9p_groups, "vio9p%d",
 					    vd->minor);
 	if (IS_ERR(vd->dev)) {
 		ret = PTR_ERR(vd->dev);
-		goto out_reset;
+		mutex_lock(&vio9p_minor_lock);
+		idr_remove(&vio9p_minors, vd->minor);
+		mutex_unlock(&vio9p_minor_lock);
+		vio9p_shutdown(vd);
+		return ret;
 	}
-
-	mutex_lock(&vio9p_minor_lock);
-	idr_replace(&vio9p_minors, vd, vd->minor);
-	mutex_unlock(&vio9p_minor_lock);
 
 	dev_info(&vdev->dev, "/dev/9p/%d, mount tag \"%s\", %u slots of %u bytes\n",
 		 vd->minor, vd->tag, vd->max_reqs, vd->msize);
 	return 0;
 
-out_reset:
-	virtio_reset_device(vdev);
-	mutex_lock(&vio9p_minor_lock);
-	idr_remove(&vio9p_minors, vd->minor);
-	mutex_unlock(&vio9p_minor_lock);
 out_free_reqs:
 	vio9p_req_free(req);
 out_del_vqs:
@@ -743,21 +772,7 @@ static void vio9p_remove(struct virtio_device *vdev)
 	idr_remove(&vio9p_minors, vd->minor);
 	mutex_unlock(&vio9p_minor_lock);
 	device_destroy(&vio9p_class, MKDEV(MAJOR(vio9p_devt), vd->minor));
-
-	mutex_lock(&vd->reset_lock);
-	spin_lock_irq(&vd->lock);
-	vd->gone = true;
-	spin_unlock_irq(&vd->lock);
-	wake_up_interruptible_all(&vd->wq);
-
-	/* A failed reset may have left no virtqueue to take down. */
-	if (vd->vq)
-		vio9p_stop(vd);
-	else
-		virtio_reset_device(vdev);
-	vd->vdev = NULL;
-	mutex_unlock(&vd->reset_lock);
-	vio9p_dev_put(vd);
+	vio9p_shutdown(vd);
 }
 
 static const struct virtio_device_id vio9p_id_table[] = {
