@@ -26,11 +26,13 @@ HOST_CFLAGS = $(STD) -O2 -g $(WARN)
 GUEST_CFLAGS = $(HOST_CFLAGS) -static -pthread -Iinclude -Itests/common \
 	-Itests/guest
 
-GUEST_SUITES = t_chan t_session t_reset t_stress t_unplug t_msize t_module t_choose
+GUEST_SUITES = t_chan t_session t_reset t_stress t_stall t_unplug t_msize t_module t_choose
 GUEST_COMMON = tests/guest/p9.c tests/guest/util.c tests/common/harness.c
 GUEST_HDRS = $(wildcard tests/guest/*.h tests/common/*.h) include/vio9p.h
 GUEST_PROGS = $(addprefix $(BUILD)/guest/,$(GUEST_SUITES))
 PATTERN = $(BUILD)/host/pattern
+# t_stall's host side: a FUSE file system whose reads hang (tests/stall).
+STALLFS = $(BUILD)/host/stallfs
 NINEPLS = $(BUILD)/guest/9pls
 # The relay's guest helper: v9fs mounted with trans=fd on a socketpair.
 FDMOUNT = $(BUILD)/guest/fdmount
@@ -75,7 +77,7 @@ lint:
 		tests/relay/run-guest tests/relay/guest.sh \
 		tests/debian-guest/run tests/debian-guest/*.sh
 
-guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS) $(FDMOUNT)
+guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS) $(FDMOUNT) $(STALLFS)
 	$(MAKE) -C cmd vio9p-static
 
 $(FDMOUNT): tests/relay/fdmount.c
@@ -101,6 +103,11 @@ lib:
 $(NINEPLS): examples/9pls.c lib include/v9p.h include/vio9p.h
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) -o $@ examples/9pls.c lib/libvio9p.a
+
+$(STALLFS): tests/stall/stallfs.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -fsanitize=address,undefined \
+		$$(pkg-config --cflags fuse3) -o $@ $< $$(pkg-config --libs fuse3)
 
 $(PATTERN): tests/common/pattern.c tests/common/pattern.h
 	@mkdir -p $(@D)

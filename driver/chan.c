@@ -44,11 +44,23 @@
 /* Rread and Rreaddir: size[4] type[1] tag[2] count[4], then the data. */
 #define P9_RREAD_HDR		11
 
+/*
+ * The slots the open file has: on the device, with a reply waiting, or
+ * between lists in a read or write.  Slots that stale requests hold on the
+ * device are not the file's.
+ */
+static unsigned int vio9p_owned(struct vio9p_dev *vd)
+{
+	lockdep_assert_held(&vd->lock);
+	return vd->nr_reqs - vd->nr_free - vd->nr_stale;
+}
+
 /* Can a writer get a slot without sleeping? */
 static bool vio9p_can_write(struct vio9p_dev *vd)
 {
 	lockdep_assert_held(&vd->lock);
-	return vd->nr_free || vd->nr_reqs < vd->max_reqs;
+	return vio9p_owned(vd) < vd->max_reqs &&
+	       (vd->nr_free || vd->nr_reqs < vd->max_slots);
 }
 
 /**
@@ -84,16 +96,18 @@ static struct vio9p_req *vio9p_get_slot(struct vio9p_dev *vd, bool nonblock)
 			ret = vd->gone ? -ENODEV : -EIO;
 			goto out_unlock;
 		}
-		req = list_first_entry_or_null(&vd->free, struct vio9p_req,
-					       node);
-		if (req) {
-			list_del_init(&req->node);
-			vd->nr_free--;
-			spin_unlock_irq(&vd->lock);
-			return req;
+		if (vio9p_owned(vd) < vd->max_reqs) {
+			req = list_first_entry_or_null(&vd->free,
+						       struct vio9p_req, node);
+			if (req) {
+				list_del_init(&req->node);
+				vd->nr_free--;
+				spin_unlock_irq(&vd->lock);
+				return req;
+			}
+			if (vd->nr_reqs < vd->max_slots)
+				break;
 		}
-		if (vd->nr_reqs < vd->max_reqs)
-			break;
 		if (nonblock) {
 			ret = -EAGAIN;
 			goto out_unlock;
@@ -425,6 +439,7 @@ static int vio9p_open(struct inode *inode, struct file *file)
 	ret = vio9p_reset(vd);
 	if (ret)
 		goto out_unclaim;
+	vio9p_trim_slots(vd);
 
 	file->private_data = vd;
 	return stream_open(inode, file);
@@ -444,7 +459,8 @@ out_put_dev:
  * @file: the last reference to the file
  *
  * Unread replies are freed.  Requests still on the device belong to the
- * old generation, so their replies are dropped when they arrive.
+ * old generation, so their replies are dropped when they arrive; until
+ * then they are stale and do not count against the next file's slots.
  *
  * Return: 0.
  */
@@ -459,6 +475,8 @@ static int vio9p_release(struct inode *inode, struct file *file)
 		vd->nr_free++;
 	}
 	list_splice_init(&vd->done, &vd->free);
+	/* What is still on the device was sent by this file: stale now. */
+	vd->nr_stale = vd->nr_busy;
 	vd->gen++;
 	vd->open = false;
 	spin_unlock_irq(&vd->lock);

@@ -38,7 +38,9 @@
  * A slot is on one list at a time: free, done, or none (on the device, or in
  * a read or write between lists).  vio9p_dev.all_reqs links every slot for
  * the final free.  One slot is allocated at probe so the channel always
- * works; the others are allocated on demand and kept until the device goes.
+ * works; the others are allocated on demand, up to max_requests for the
+ * open file, and kept until the device goes (but see A DEVICE THAT STOPS
+ * ANSWERING below).
  *
  * MESSAGE SIZE
  *
@@ -89,9 +91,22 @@
  * reads and writes fail with -EIO and poll() reports EPOLLERR, so nothing
  * waits forever.  The next open() resets the device and sets it up again
  * (vio9p_reset()): the slots the device held come back, and the server
- * starts from a new session.  Legacy devices have no NEEDS_RESET; a device
- * that just stops answering keeps the slots it holds until it answers or is
- * unbound.
+ * starts from a new session.  Legacy devices have no NEEDS_RESET.
+ *
+ * A DEVICE THAT STOPS ANSWERING
+ *
+ * A device may hold a request for as long as its backend takes: QEMU
+ * answers a read of a file on a hung host file system when that file
+ * system answers.  A reset does not help (QEMU's reset waits for the
+ * requests it holds), so neither close nor open resets a device that
+ * merely stalls.  Instead, the requests of a closed file that are still on
+ * the device (vio9p_dev.nr_stale, "stale_in_flight" in sysfs) keep their
+ * slots without counting against the next file's max_requests: that file
+ * gets slots of its own, allocated beyond max_requests, up to what the
+ * virtqueue can carry (vio9p_dev.max_slots).  Only when stale requests fill
+ * the whole virtqueue does a writer wait, interruptibly, for the device.
+ * When the stale replies come back their slots are freed, and the next
+ * open() trims the slots back to max_requests (vio9p_trim_slots()).
  *
  * UNPLUG
  *
@@ -294,6 +309,31 @@ void vio9p_req_free(struct vio9p_req *req)
 	kfree(req);
 }
 
+/**
+ * vio9p_trim_slots() - free the idle slots beyond max_requests
+ * @vd: the device
+ *
+ * Slots beyond vio9p_dev.max_reqs are allocated only while stale requests
+ * hold others; once those have come back, open() gives the memory back.
+ */
+void vio9p_trim_slots(struct vio9p_dev *vd)
+{
+	struct vio9p_req *req, *tmp;
+	LIST_HEAD(extra);
+
+	spin_lock_irq(&vd->lock);
+	while (vd->nr_reqs > vd->max_reqs && vd->nr_free) {
+		req = list_first_entry(&vd->free, struct vio9p_req, node);
+		list_move(&req->node, &extra);
+		list_del(&req->all);
+		vd->nr_free--;
+		vd->nr_reqs--;
+	}
+	spin_unlock_irq(&vd->lock);
+	list_for_each_entry_safe(req, tmp, &extra, node)
+		vio9p_req_free(req);
+}
+
 static void vio9p_dev_release(struct kref *kref)
 {
 	struct vio9p_dev *vd = container_of(kref, struct vio9p_dev, kref);
@@ -353,6 +393,7 @@ static void vio9p_vq_done(struct virtqueue *vq)
 			vd->stats.stale++;
 			list_add(&req->node, &vd->free);
 			vd->nr_free++;
+			vd->nr_stale--;
 		}
 	}
 	spin_unlock_irqrestore(&vd->lock, flags);
@@ -397,6 +438,7 @@ static void vio9p_stop(struct vio9p_dev *vd)
 		vd->nr_busy--;
 		vd->stats.stale++;
 	}
+	vd->nr_stale = 0;
 	vd->gen++;
 	spin_unlock_irq(&vd->lock);
 	vd->vdev->config->del_vqs(vd->vdev);
@@ -526,21 +568,23 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
 {
 	struct vio9p_dev *vd = dev_get_drvdata(dev);
 	struct vio9p_stats st;
-	unsigned int slots, in_use, busy;
+	unsigned int slots, in_use, busy, stale;
 
 	spin_lock_irq(&vd->lock);
 	st = vd->stats;
 	slots = vd->nr_reqs;
 	in_use = vd->nr_reqs - vd->nr_free;
 	busy = vd->nr_busy;
+	stale = vd->nr_stale;
 	spin_unlock_irq(&vd->lock);
 
 	return sysfs_emit(buf,
 			  "submitted %llu\ncompleted %llu\nstale %llu\n"
 			  "bytes_out %llu\nbytes_in %llu\nresets %llu\n"
-			  "slots %u\nslots_in_use %u\nin_flight %u\n",
+			  "slots %u\nslots_in_use %u\nin_flight %u\n"
+			  "stale_in_flight %u\n",
 			  st.submitted, st.completed, st.stale, st.bytes_out,
-			  st.bytes_in, st.resets, slots, in_use, busy);
+			  st.bytes_in, st.resets, slots, in_use, busy, stale);
 }
 static DEVICE_ATTR_RO(stats);
 
@@ -614,7 +658,8 @@ static bool vio9p_claims(const char *tag)
  * if the table cannot be allocated and the virtio core falls back to the
  * ring for a short chain) and its chain may be up to VIO9P_MAX_SEGS long;
  * without one, the whole chain sits in the ring, which then bounds both
- * the msize and the slots.
+ * the msize and the slots.  What the ring can carry beyond max_requests is
+ * left to the requests of closed files that a stalled device still holds.
  */
 static void vio9p_set_limits(struct vio9p_dev *vd)
 {
@@ -632,8 +677,9 @@ static void vio9p_set_limits(struct vio9p_dev *vd)
 			 want, vd->msize);
 
 	segs = indirect ? 2 : 2 * DIV_ROUND_UP(vd->msize, PAGE_SIZE);
+	vd->max_slots = max(ring / segs, 1U);
 	vd->max_reqs = clamp_t(unsigned int, READ_ONCE(max_requests), 1,
-			       max(ring / segs, 1U));
+			       vd->max_slots);
 }
 
 /**

@@ -85,10 +85,15 @@ struct vio9p_stats {
  * @free: idle slots
  * @done: replies waiting for read(2), in completion order
  * @all_reqs: every slot ever allocated, for the final free
- * @nr_reqs: slots allocated or being allocated, at most @max_reqs
+ * @nr_reqs: slots allocated or being allocated, at most @max_slots
  * @nr_free: slots on @free
  * @nr_busy: requests on the device
- * @max_reqs: the slot limit, fixed at probe
+ * @nr_stale: those of @nr_busy sent by a file since closed; they hold their
+ *	slots until the device answers, but not against the open file's
+ *	@max_reqs
+ * @max_reqs: the slots one open file may use at once, fixed at probe
+ * @max_slots: the slots the virtqueue can carry at once, fixed at probe:
+ *	@max_reqs for the open file plus the rest for stale requests
  * @msize: the largest request or reply, fixed at probe
  * @gen: generation, advanced at each close; a reply to a request of an
  *	earlier generation is dropped
@@ -114,7 +119,9 @@ struct vio9p_dev {
 	unsigned int nr_reqs;
 	unsigned int nr_free;
 	unsigned int nr_busy;
+	unsigned int nr_stale;
 	unsigned int max_reqs;
+	unsigned int max_slots;
 	u32 msize;
 	u64 gen;
 	bool open;
@@ -134,6 +141,7 @@ struct vio9p_dev *vio9p_dev_get(unsigned int minor);
 void vio9p_dev_put(struct vio9p_dev *vd);
 struct vio9p_req *vio9p_req_alloc(u32 msize);
 void vio9p_req_free(struct vio9p_req *req);
+void vio9p_trim_slots(struct vio9p_dev *vd);
 int vio9p_buf_copy_in(struct vio9p_buf *buf, const char __user *ubuf,
 		      size_t len);
 int vio9p_buf_copy_out(char __user *ubuf, struct vio9p_buf *buf, size_t len);

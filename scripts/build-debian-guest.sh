@@ -32,6 +32,15 @@ key=$(cat "$pkgfile" "$0" | sha256sum | cut -c1-16)
 base=${XDG_CACHE_HOME:-$HOME/.cache}/vio9p/debian-guest
 out=$base/$key
 
+# prune DIR: remove an old build.  A build that was killed may have left
+# the kernel file systems mmdebstrap mounts in its root: unmount them
+# first, and never fail the run over what cannot be removed.
+prune() {
+	findmnt -rn -o TARGET | grep -F "$1/" | sort -r |
+		while read -r m; do umount -l "$m" || true; done
+	rm -rf "$1" || echo "build-debian-guest: could not remove $1" >&2
+}
+
 mkdir -p "$base"
 # One build at a time: make check may start one in the background.
 exec 9>"$base/.lock"
@@ -45,7 +54,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 start=$(date +%s)
-rm -rf "$out"
+prune "$out"
 mkdir -p "$out"
 echo "build-debian-guest: building $out (log: $out/build.log)" >&2
 exec 3>&1 4>&2 >"$out/build.log" 2>&1
@@ -154,6 +163,6 @@ echo "$(($(date +%s) - start))" >"$out/build-seconds"
 touch "$out/done"
 exec >&3 2>&4
 for old in "$base"/*; do
-	[ "$old" = "$out" ] || rm -rf "$old"
+	[ "$old" = "$out" ] || prune "$old"
 done
 echo "$out"

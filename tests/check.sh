@@ -57,6 +57,7 @@ guest() {
 	local id=$1 rc=0
 	shift
 	env "$@" GUEST_BIN=build/guest PATTERN=build/host/pattern \
+		STALLFS=build/host/stallfs \
 		tests/run-guest "$id" >"$results/$id.log" 2>&1 || rc=$?
 	grep -E '^(not )?ok - ' "$results/$id.log" | emit
 	grep '^# ' "$results/$id.log" | head -n 40
