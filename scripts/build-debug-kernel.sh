@@ -8,6 +8,10 @@
 # `make module`), vmlinuz, modules/ (the modules of kernel release
 # $(cat release)) and release.
 set -eu
+# Run from make (make check), the kernel's make would inherit the outer
+# one's flags: its jobserver, and --print-directory, whose "Entering
+# directory" lines would end up in $(make kernelrelease).
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 here=$(cd "$(dirname "$0")" && pwd)
 tarball=
@@ -49,7 +53,7 @@ if [ -n "$missing$present" ]; then
 fi
 make -s -j"$(nproc)" bzImage modules
 make -s modules_install INSTALL_MOD_PATH="$out/modroot" INSTALL_MOD_STRIP=1
-release=$(make -s kernelrelease)
+release=$(make -s --no-print-directory kernelrelease)
 echo "$release" >"$out/release"
 cp arch/x86/boot/bzImage "$out/vmlinuz"
 mv "$out/modroot/lib/modules/$release" "$out/modules"
