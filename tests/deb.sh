@@ -84,6 +84,12 @@ dkms_conf_version() {
 		grep -qx "PACKAGE_VERSION=\"$version\""
 }
 each "vio9p-dkms: dkms.conf carries VERSION" dkms_conf_version
+blacklisted() {
+	dpkg-deb --fsys-tarfile "$dkms" | tar -xOf - ./lib/modprobe.d/vio9p.conf |
+		grep -qx 'blacklist vio9p'
+}
+each "vio9p-dkms: /lib/modprobe.d/vio9p.conf binds no device until configured" \
+	blacklisted
 dkms_scripts() {
 	dpkg-deb -f "$dkms" Depends | grep -q dkms &&
 		dpkg-deb -I "$dkms" postinst | grep -q dkms &&
