@@ -629,7 +629,10 @@ static void vio9p_read_tag(struct vio9p_dev *vd)
  * vio9p_claims() - does the tags parameter let us take this device?
  * @tag: the device's mount tag
  *
- * Return: true if tags is empty or names @tag.
+ * Tags are separated by commas; a newline ends one too, so that a value
+ * written with echo(1) to /sys/module/vio9p/parameters/tags works.
+ *
+ * Return: true if tags names no tag at all, or names @tag.
  */
 static bool vio9p_claims(const char *tag)
 {
@@ -639,9 +642,9 @@ static bool vio9p_claims(const char *tag)
 
 	kernel_param_lock(THIS_MODULE);
 	p = tags ? tags : "";
-	claim = !*p;
+	claim = !p[strspn(p, ",\n")];
 	while (!claim && *p) {
-		end = strchrnul(p, ',');
+		end = p + strcspn(p, ",\n");
 		claim = end - p == len && !strncmp(p, tag, len);
 		p = *end ? end + 1 : end;
 	}

@@ -149,8 +149,9 @@ TEST(device_moves_from_9pnet_virtio_to_vio9p_and_back)
 	ASSERT_OK(write_file(VIRTIO_DRV "/9pnet_virtio/unbind", virtio));
 	/* vio9p.tags does not name it: a bind is refused until it does. */
 	ASSERT_ERRNO(write_file(VIRTIO_DRV "/vio9p/bind", virtio), ENODEV);
+	/* With the newline echo(1) would write: it ends the last tag. */
 	ASSERT_OK(write_file("/sys/module/vio9p/parameters/tags",
-			     TAG_MAIN "," TAG_LEGACY));
+			     TAG_MAIN "," TAG_LEGACY "\n"));
 	ASSERT_OK(write_file(VIRTIO_DRV "/vio9p/bind", virtio));
 	ASSERT_EQ(chan_wait(TAG_LEGACY, 2000), 0);
 
