@@ -348,9 +348,10 @@ kernel=$(sed -n 's/^# kernel //p' "$log")
 # value KIND NS: one run's figure: MB/s for read and write, seconds for ls,
 # microseconds for osc.
 # cell KIND COL WHAT: WHAT is median (of the counted runs), runs (every
-# counted run, in order), warmup, or reqs (the counting run's 9P requests:
+# counted run, in order), warmup, reqs (the counting run's 9P requests:
 # the channel's for vio9p, vio9pbig and fuse, v9fs's for the others; per
-# iteration for osc).
+# iteration for osc), or perreq (the median time over those requests, in
+# microseconds).
 cell() {
 	awk -v k="$1" -v c="$2" -v what="$3" -v b="$big_bytes" -v n="$OSC_N" '
 	function fig(ns) {
@@ -362,12 +363,16 @@ cell() {
 	$2 == "warmup" && $3 == k && $4 == c { w = $5 }
 	$2 == "reqs" && $3 == k && $4 == c { q = (c ~ /^(vio9p|fuse)/) ? $5 : $6 }
 	END {
+		for (i = 1; i <= r; i++) s[i] = ns[i]
+		# insertion sort: r is small
+		for (i = 2; i <= r; i++)
+			for (j = i; j > 1 && s[j - 1] > s[j]; j--) { t = s[j]; s[j] = s[j - 1]; s[j - 1] = t }
+		m = s[int((r + 1) / 2)]
 		if (what == "median") {
-			for (i = 1; i <= r; i++) s[i] = ns[i]
-			# insertion sort: r is small
-			for (i = 2; i <= r; i++)
-				for (j = i; j > 1 && s[j - 1] > s[j]; j--) { t = s[j]; s[j] = s[j - 1]; s[j - 1] = t }
-			print fig(s[int((r + 1) / 2)])
+			print fig(m)
+		} else if (what == "perreq") {
+			if (k == "osc") q /= n
+			printf "%.0f\n", q ? m / q / 1e3 : 0
 		} else if (what == "runs") {
 			for (i = 1; i <= r; i++) printf "%s%s", fig(ns[i]), (i < r ? " " : "\n")
 		} else if (what == "warmup") {
@@ -560,6 +565,12 @@ median of $RUNS rounds after a warm-up round, $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "(the count of one run of $OSC_N iterations, divided)."
 	echo
 	table reqs requests
+	echo
+	echo "The median time divided by those requests, in microseconds (a round"
+	echo "trip with all around it; less for clients that keep several requests"
+	echo "in flight):"
+	echo
+	table perreq "µs per request"
 	echo
 	echo "By type, for the v9fs columns:"
 	echo
