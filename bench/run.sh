@@ -131,7 +131,8 @@ stty raw -echo 2>/dev/null
 # The big channel: probed again with the raised limit, the only tag named.
 p=/sys/module/vio9p/parameters
 echo $raised >$p/max_msize
-echo $tag_vio9pbig >$p/tags
+# No newline: a charp parameter keeps the bytes it is given.
+printf %s $tag_vio9pbig >$p/tags
 for d in /sys/bus/virtio/devices/*; do
 	[ -e $d/driver ] || echo ${d##*/} >/sys/bus/virtio/drivers_probe 2>/dev/null
 done
@@ -252,6 +253,21 @@ while [ $i -le $runs ]; do
 	i=$((i + 1))
 done
 echo "# rounds done $(cut -d' ' -f1 /proc/uptime)"
+# Diagnostics, not in the table: the relay without v9fs (libvio9p on its
+# socket), to tell the relay's cost from v9fs's trans=unix.
+i=1
+while [ $i -le $runs ]; do
+	for d in get osc; do
+		drop
+		case $d in
+		get) v=$(elapsed -o /dev/null vio9p -a unix:/run/relay.sock get big.bin /tmp/get/relaylib.bin 2>/tmp/err) ;;
+		osc) v=$(osc -a unix:/run/relay.sock small.txt $osc_n 2>/tmp/err) ;;
+		esac || { cat /tmp/err; v=failed; }
+		rm -f /tmp/get/relaylib.bin
+		echo "# diag relaylib-$d $i $v"
+	done
+	i=$((i + 1))
+done
 # Every mount reads the file right (untimed).
 for c in v9fs v9fsbig relay fuse; do
 	echo "# sha256 read $c $(sha256sum <$(mnt_of $c)/big.bin | cut -d' ' -f1)"
@@ -259,7 +275,7 @@ done
 # One more run of each cell, untimed, counting its 9P requests.
 t=/sys/kernel/tracing
 mount -t tracefs tracefs $t && echo 16384 >$t/buffer_size_kb
-submitted() { sed -n 's/^submitted //p' $(stats_of $1); }
+submitted() { cat $(stats_of $1) </dev/null | sed -n 's/^submitted //p'; }
 count() {
 	local tag n d
 	prep $1 $2
@@ -381,6 +397,15 @@ cell() {
 			printf "%.1f\n", q / n
 		} else print q
 	}' "$log"
+}
+# diag NAME KIND: the median of the diagnostic runs NAME, as a KIND figure.
+diag() {
+	awk -v d="$1" -v k="$2" -v b="$big_bytes" '$2 == "diag" && $3 == d && $5 ~ /^[0-9]+$/ { print $5 }' "$log" |
+		sort -n | awk -v k="$2" -v b="$big_bytes" '{ v[NR] = $1 } END {
+			if (!NR) { print "-"; exit }
+			m = v[int((NR + 1) / 2)]
+			if (k == "read") printf "%.1f\n", b / (m / 1e9) / 1e6
+			else printf "%.0f\n", m / 1e3 }'
 }
 # ratio KIND A B: how many times better A is than B, from the medians
 # (MB/s: A/B; time: B/A); paired KIND A B: the median over the rounds of
@@ -577,6 +602,17 @@ median of $RUNS rounds after a warm-up round, $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "| cell | requests |"
 	echo "|---|---|"
 	sed -n 's/^# reqs \([a-z]*\) \(v9fs[a-z]*\|relay\) [-0-9]* [0-9]* *\(.*\)/| \1 \2 | \3 |/p' "$log"
+	echo
+	echo "## The relay without v9fs"
+	echo
+	echo "To tell the relay's cost from that of v9fs's trans=unix: libvio9p on the"
+	echo "relay's socket (\`vio9p -a unix:SOCKET get\`, \`osc -a unix:SOCKET\`), $RUNS runs"
+	echo "each after the rounds, medians, beside the same cells of the table:"
+	echo
+	echo "| | libvio9p via the relay | v9fs via the relay | vio9p $MSIZE |"
+	echo "|---|---:|---:|---:|"
+	echo "| $(row read) | $(diag relaylib-get read) | $(cell read relay median) | $(cell read vio9p median) |"
+	echo "| $(row osc) | $(diag relaylib-osc osc) | $(cell osc relay median) | $(cell osc vio9p median) |"
 	echo
 	echo "## Every run"
 	echo
