@@ -42,7 +42,11 @@
 # the host's file), one dd read through every mount (sha256, untimed), the
 # files written last (sha256 on the host), every listing's length.  One
 # more untimed run of each cell counts its 9P requests: a vio9p channel's
-# `submitted` counter, v9fs's 9p:9p_client_req trace events.
+# `submitted` counter, v9fs's 9p:9p_client_req trace events.  Then RUNS
+# runs of a few diagnostics, reported apart from the table: libvio9p
+# through the relay's socket (read, open-stat-close), reads into
+# /dev/null with `vio9p cat` and into tmpfs with dd from v9fs, and a copy
+# from tmpfs to tmpfs.
 #
 # Environment (the Makefile sets the first four; tests/vm.sh has the
 # guest's):
@@ -254,17 +258,25 @@ while [ $i -le $runs ]; do
 done
 echo "# rounds done $(cut -d' ' -f1 /proc/uptime)"
 # Diagnostics, not in the table: the relay without v9fs (libvio9p on its
-# socket), to tell the relay's cost from v9fs's trans=unix.
+# socket), to tell the relay's cost from v9fs's trans=unix; reads into
+# /dev/null with vio9p cat, into tmpfs with dd from v9fs, and writing
+# tmpfs alone, to tell the transfer from the local copy that get makes.
 i=1
 while [ $i -le $runs ]; do
-	for d in get osc; do
+	for d in relaylib-get relaylib-osc vio9p-cat vio9pbig-cat v9fs-tmpfs \
+		v9fsbig-tmpfs tmpfs-write; do
 		drop
 		case $d in
-		get) v=$(elapsed -o /dev/null vio9p -a unix:/run/relay.sock get big.bin /tmp/get/relaylib.bin 2>/tmp/err) ;;
-		osc) v=$(osc -a unix:/run/relay.sock small.txt $osc_n 2>/tmp/err) ;;
+		relaylib-get) v=$(elapsed -o /dev/null vio9p -a unix:/run/relay.sock get big.bin /tmp/get/d.bin 2>/tmp/err) ;;
+		relaylib-osc) v=$(osc -a unix:/run/relay.sock small.txt $osc_n 2>/tmp/err) ;;
+		vio9p-cat) v=$(elapsed -o /dev/null vio9p -t $tag_vio9p cat big.bin 2>/tmp/err) ;;
+		vio9pbig-cat) v=$(elapsed -o /dev/null vio9p -t $tag_vio9pbig cat big.bin 2>/tmp/err) ;;
+		v9fs-tmpfs) v=$(elapsed -o /dev/null dd if=/mnt/v9fs/big.bin of=/tmp/get/d.bin bs=1048576 2>/tmp/err) ;;
+		v9fsbig-tmpfs) v=$(elapsed -o /dev/null dd if=/mnt/v9fsbig/big.bin of=/tmp/get/d.bin bs=1048576 2>/tmp/err) ;;
+		tmpfs-write) v=$(elapsed -o /dev/null dd if=/tmp/src.bin of=/tmp/get/d.bin bs=1048576 2>/tmp/err) ;;
 		esac || { cat /tmp/err; v=failed; }
-		rm -f /tmp/get/relaylib.bin
-		echo "# diag relaylib-$d $i $v"
+		rm -f /tmp/get/d.bin
+		echo "# diag $d $i $v"
 	done
 	i=$((i + 1))
 done
@@ -603,16 +615,29 @@ median of $RUNS rounds after a warm-up round, $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "|---|---|"
 	sed -n 's/^# reqs \([a-z]*\) \(v9fs[a-z]*\|relay\) [-0-9]* [0-9]* *\(.*\)/| \1 \2 | \3 |/p' "$log"
 	echo
-	echo "## The relay without v9fs"
+	echo "## Diagnostics"
 	echo
-	echo "To tell the relay's cost from that of v9fs's trans=unix: libvio9p on the"
-	echo "relay's socket (\`vio9p -a unix:SOCKET get\`, \`osc -a unix:SOCKET\`), $RUNS runs"
-	echo "each after the rounds, medians, beside the same cells of the table:"
+	echo "Not in the table: $RUNS runs of each after the rounds, medians, guest"
+	echo "caches dropped before each, beside cells of the table."
+	echo
+	echo "The relay without v9fs, to tell the relay's cost from that of v9fs's"
+	echo "trans=unix: libvio9p on the relay's socket (\`vio9p -a unix:SOCKET get\`,"
+	echo "\`osc -a unix:SOCKET\`):"
 	echo
 	echo "| | libvio9p via the relay | v9fs via the relay | vio9p $MSIZE |"
 	echo "|---|---:|---:|---:|"
 	echo "| $(row read) | $(diag relaylib-get read) | $(cell read relay median) | $(cell read vio9p median) |"
 	echo "| $(row osc) | $(diag relaylib-osc osc) | $(cell osc relay median) | $(cell osc vio9p median) |"
+	echo
+	echo "Reads, to tell the transfer from the copy into tmpfs that \`vio9p get\`"
+	echo "makes and \`dd\` into /dev/null does not (MB/s): \`vio9p cat\` into"
+	echo "/dev/null, \`dd bs=1M\` from v9fs into tmpfs, and \`dd bs=1M\` from tmpfs to"
+	echo "tmpfs ($(diag tmpfs-write read) MB/s: the local copy alone):"
+	echo
+	echo "| msize | vio9p get (table) | vio9p cat | v9fs dd to /dev/null (table) | v9fs dd to tmpfs |"
+	echo "|---|---:|---:|---:|---:|"
+	echo "| $MSIZE | $(cell read vio9p median) | $(diag vio9p-cat read) | $(cell read v9fs median) | $(diag v9fs-tmpfs read) |"
+	echo "| $RAISED | $(cell read vio9pbig median) | $(diag vio9pbig-cat read) | $(cell read v9fsbig median) | $(diag v9fsbig-tmpfs read) |"
 	echo
 	echo "## Every run"
 	echo
