@@ -155,21 +155,29 @@ demo-run: module $(NINEPLS)
 	GUEST_KVER=$(KVER) VIO9P_KO=driver/vio9p.ko NINEPLS=$(NINEPLS) \
 		scripts/demo.sh
 
-# `make bench` times vio9p(1) against the kernel's v9fs in one guest and
-# writes bench/results/latest.md; not part of `make check`.
+# `make bench` times vio9p(1), its relay and its FUSE mount against the
+# kernel's v9fs in one guest and writes bench/results/latest.md and
+# latest.png; not part of `make check`.  Its extra package (gnuplot) is
+# listed in bench/deps.txt, not among make check's.
 ELAPSED = $(BUILD)/bench/elapsed
+OSC = $(BUILD)/bench/osc
 
-bench: deps
+bench:
+	scripts/install-deps.sh bench/deps.txt
 	$(MAKE) bench-run
 
-bench-run: module $(ELAPSED)
+bench-run: module $(ELAPSED) $(OSC)
 	$(MAKE) -C cmd vio9p-static
 	GUEST_KVER=$(KVER) VIO9P_KO=$(MODDIR)/vio9p.ko ELAPSED=$(ELAPSED) \
-		VIO9P_CMD=cmd/vio9p-static bench/run.sh
+		OSC=$(OSC) VIO9P_CMD=cmd/vio9p-static bench/run.sh
 
 $(ELAPSED): bench/elapsed.c
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -static -o $@ $<
+
+$(OSC): bench/osc.c lib include/v9p.h
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -o $@ bench/osc.c lib/libvio9p.a
 
 clean: module-clean
 	$(MAKE) -C lib clean

@@ -2,12 +2,17 @@
 # Install what building and testing vio9p needs on Debian 12, if missing.
 # Runs apt-get only when a package is absent, so a warm machine pays nothing.
 # Then scripts/backports-deps.sh, likewise.
+#
+#   scripts/install-deps.sh [LIST...]
+#
+# Each LIST is one more file of package names, one a line, as the
+# scripts/*-deps.txt (e.g. bench/deps.txt, which only `make bench` needs).
 set -eu
 
 pkgs="gcc make libc6-dev cpio gzip xz-utils busybox-static qemu-system-x86
 linux-image-amd64 linux-headers-amd64 linux-source-6.1 mandoc perl socat shellcheck"
 here=$(dirname "$0")
-for f in "$here"/*-deps.txt; do
+for f in "$here"/*-deps.txt "$@"; do
 	[ -f "$f" ] && pkgs="$pkgs $(grep -v '^#' "$f")"
 done
 
