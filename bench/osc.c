@@ -50,10 +50,14 @@ static int by_path(const char *path, unsigned long n)
 				strerror(errno));
 			return -1;
 		}
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fstat(fd, &st) < 0) {
 			fprintf(stderr, "osc: fstat %s: %s\n", path,
-				S_ISREG(st.st_mode) ? strerror(errno) :
-						      "not a regular file");
+				strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			fprintf(stderr, "osc: %s: not a regular file\n", path);
 			close(fd);
 			return -1;
 		}
