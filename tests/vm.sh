@@ -139,6 +139,24 @@ vm_qmp() {
 	} | socat - "UNIX-CONNECT:$sock"
 }
 
+# vm_qmp_add SOCKET DEVICE-ADD-JSON: plug a device in, once QEMU has let
+# go of the one it replaces.  QEMU removes a device after device_del only
+# when the guest has ejected its slot through ACPI, which comes after the
+# guest's driver let go of it and can take seconds on a debug kernel; until
+# then device_add fails with "Duplicate device ID".  Retried for 60 s.
+vm_qmp_add() {
+	local sock=$1 cmd=$2 out i
+	for i in $(seq 60); do
+		out=$(vm_qmp "$sock" "$cmd")
+		printf '%s\n' "$out"
+		case $out in
+		*'Duplicate device ID'*) echo "# try $i: the old device is still there" ;;
+		*) return 0 ;;
+		esac
+	done
+	return 1
+}
+
 # vm_hotplug_agent TAPLOG SOCKET PID: while process PID (the guest) runs,
 # act on the requests that guest tests write on their TAP port, and log
 # QEMU's answers in SOCKET.log:
@@ -157,7 +175,7 @@ vm_hotplug_agent() {
 				device_del)
 					vm_qmp "$sock" "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"$4\"}}" ;;
 				device_add)
-					vm_qmp "$sock" "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"$4\",\"id\":\"$5\",\"fsdev\":\"$6\",\"mount_tag\":\"$7\"}}" ;;
+					vm_qmp_add "$sock" "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"$4\",\"id\":\"$5\",\"fsdev\":\"$6\",\"mount_tag\":\"$7\"}}" ;;
 				esac >>"$sock.log" 2>&1
 			done
 			seen=$n
