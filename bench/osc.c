@@ -8,6 +8,10 @@
  *                          /dev/9p/<N> device or "unix:PATH"): Twalk
  *                          from the root to FILE, Tlopen O_RDONLY,
  *                          Tgetattr (V9P_GETATTR_BASIC), Tclunk
+ *   osc -p N               N round trips of one byte between this process
+ *                          and a child over a unix socketpair: the cost
+ *                          of waking another process and being woken by
+ *                          it, which a relay adds to each request
  *
  * Prints the mean wall time of one iteration in nanoseconds, on
  * CLOCK_MONOTONIC around the whole loop.  In the second form the session
@@ -24,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,6 +109,55 @@ static int by_9p(struct v9p_fid *root, const char *file, unsigned long n)
 	return 0;
 }
 
+/* The child echoes each byte back until the parent closes its end. */
+static void echo_child(int sk)
+{
+	char c;
+
+	while (read(sk, &c, 1) == 1)
+		if (write(sk, &c, 1) != 1)
+			_exit(1);
+	_exit(0);
+}
+
+static int ping_pong(unsigned long n)
+{
+	int sk[2], status, rc = 0;
+	pid_t pid;
+	char c = 'p';
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sk) < 0) {
+		fprintf(stderr, "osc: socketpair: %s\n", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "osc: fork: %s\n", strerror(errno));
+		close(sk[0]);
+		close(sk[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sk[0]);
+		echo_child(sk[1]);
+	}
+	close(sk[1]);
+	for (unsigned long i = 0; i < n && rc == 0; i++) {
+		if (write(sk[0], &c, 1) != 1 || read(sk[0], &c, 1) != 1) {
+			fprintf(stderr, "osc: ping-pong: %s\n",
+				errno ? strerror(errno) : "the child is gone");
+			rc = -1;
+		}
+	}
+	close(sk[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "osc: ping-pong: the child failed\n");
+		rc = -1;
+	}
+	return rc;
+}
+
 static int parse_n(const char *s, unsigned long *n)
 {
 	char *end;
@@ -119,15 +174,26 @@ int main(int argc, char **argv)
 	struct v9p_fid *root = NULL;
 	unsigned long n;
 	uint64_t t0, t1;
-	int ch, rc;
+	int ch, rc, pp = 0;
 
-	while ((ch = getopt(argc, argv, "a:A:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:A:p")) != -1) {
 		if (ch == 'a')
 			chan = optarg;
 		else if (ch == 'A')
 			aname = optarg;
+		else if (ch == 'p')
+			pp = 1;
 		else
 			goto usage;
+	}
+	if (pp) {
+		if (chan || argc - optind != 1 ||
+		    parse_n(argv[optind], &n) < 0)
+			goto usage;
+		t0 = now_ns();
+		rc = ping_pong(n);
+		t1 = now_ns();
+		goto out;
 	}
 	if (argc - optind != 2 || parse_n(argv[optind + 1], &n) < 0)
 		goto usage;
@@ -154,12 +220,14 @@ int main(int argc, char **argv)
 		v9p_clunk(root);
 		v9p_close(s);
 	}
+out:
 	if (rc < 0)
 		return 1;
 	printf("%" PRIu64 "\n", (t1 - t0) / n);
 	return fclose(stdout) == 0 ? 0 : 1;
 
 usage:
-	fprintf(stderr, "usage: osc PATH N | osc -a CHANNEL [-A ANAME] FILE N\n");
+	fprintf(stderr,
+		"usage: osc PATH N | osc -a CHANNEL [-A ANAME] FILE N | osc -p N\n");
 	return 1;
 }

@@ -45,8 +45,8 @@
 # `submitted` counter, v9fs's 9p:9p_client_req trace events.  Then RUNS
 # runs of a few diagnostics, reported apart from the table: libvio9p
 # through the relay's socket (read, open-stat-close), reads into
-# /dev/null with `vio9p cat` and into tmpfs with dd from v9fs, and a copy
-# from tmpfs to tmpfs.
+# /dev/null with `vio9p cat` and into tmpfs with dd from v9fs, a copy
+# from tmpfs to tmpfs, and one-byte round trips between two processes.
 #
 # Environment (the Makefile sets the first four; tests/vm.sh has the
 # guest's):
@@ -265,11 +265,12 @@ echo "# rounds done $(cut -d' ' -f1 /proc/uptime)"
 i=1
 while [ $i -le $runs ]; do
 	for d in relaylib-get relaylib-osc vio9p-cat vio9pbig-cat v9fs-tmpfs \
-		v9fsbig-tmpfs tmpfs-write; do
+		v9fsbig-tmpfs tmpfs-write pingpong; do
 		drop
 		case $d in
 		relaylib-get) v=$(elapsed -o /dev/null vio9p -a unix:/run/relay.sock get big.bin /tmp/get/d.bin 2>/tmp/err) ;;
 		relaylib-osc) v=$(osc -a unix:/run/relay.sock small.txt $osc_n 2>/tmp/err) ;;
+		pingpong) v=$(osc -p $osc_n 2>/tmp/err) ;;
 		vio9p-cat) v=$(elapsed -o /dev/null vio9p -t $tag_vio9p cat big.bin 2>/tmp/err) ;;
 		vio9pbig-cat) v=$(elapsed -o /dev/null vio9p -t $tag_vio9pbig cat big.bin 2>/tmp/err) ;;
 		v9fs-tmpfs) v=$(elapsed -o /dev/null dd if=/mnt/v9fs/big.bin of=/tmp/get/d.bin bs=1048576 2>/tmp/err) ;;
@@ -419,6 +420,12 @@ diag() {
 			m = v[int((NR + 1) / 2)]
 			if (k == "read") printf "%.1f\n", b / (m / 1e9) / 1e6
 			else printf "%.0f\n", m / 1e3 }'
+}
+# hop: what the relay adds to each of open-stat-close's 4 requests, in µs
+# (libvio9p through the relay less libvio9p on a channel, medians).
+hop() {
+	awk -v a="$(diag relaylib-osc osc)" -v b="$(cell osc vio9p median)" \
+		'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%.0f\n", (a - b) / 4; else print "-" }'
 }
 # ratio KIND A B: how many times better A is than B, from the medians
 # (MB/s: A/B; time: B/A); paired KIND A B: the median over the rounds of
@@ -629,6 +636,12 @@ median of $RUNS rounds after a warm-up round, $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "|---|---:|---:|---:|"
 	echo "| $(row read) | $(diag relaylib-get read) | $(cell read relay median) | $(cell read vio9p median) |"
 	echo "| $(row osc) | $(diag relaylib-osc osc) | $(cell osc relay median) | $(cell osc vio9p median) |"
+	echo
+	echo "What one hop through another process costs: \`osc -p\` makes $OSC_N round"
+	echo "trips of one byte with a child over a unix socketpair, $(diag pingpong osc) µs each."
+	echo "Open-stat-close is 4 requests, so libvio9p through the relay pays"
+	echo "$(hop) µs more per request than on a channel of its own; v9fs through"
+	echo "the relay adds its trans=unix work items to that."
 	echo
 	echo "Reads, to tell the transfer from the copy into tmpfs that every read"
 	echo "of the table makes (MB/s): \`vio9p cat\` into /dev/null, \`dd bs=1M\` from"
