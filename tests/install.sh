@@ -139,17 +139,18 @@ builds_against_it() {
 #include <v9p.h>
 #include <vio9p.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char tag[VIO9P_MOUNT_TAG_SIZE];
 
 	(void)tag;
-	return v9p_connect("/nonexistent/9p/0", 0) == NULL && errno == ENOENT ? 0 : 1;
+	return argc == 2 && v9p_connect(argv[1], 0) == NULL &&
+	       errno == ENOENT ? 0 : 1;
 }
 EOF_C
 	cc -std=c11 -Wall -Werror -I"$r/usr/include" -o "$WORK/probe" \
 		"$WORK/probe.c" -L"$r/usr/lib" -lvio9p -pthread &&
-		LD_LIBRARY_PATH=$r/usr/lib "$WORK/probe"
+		LD_LIBRARY_PATH=$r/usr/lib "$WORK/probe" "$WORK/no-such-dir/9p/0"
 }
 
 same_as_repo() {
