@@ -58,6 +58,14 @@
 #   NFILES	files in the folder listed (default 1000)
 #   OSC_N	iterations of open-stat-close per run (default 1000)
 #   RAISED_MSIZE the raised msize of vio9pbig and v9fsbig (default 131072)
+#   BENCH_ROWS	the rows to measure, some of "read write ls osc" (default
+#		all of them)
+#   BENCH_COLS	the columns to measure, some of "v9fs v9fsbig vio9p
+#		vio9pbig relay fuse" (default all of them).  A run of fewer
+#		rows or columns than all is partial: it prints the medians
+#		and the ratios of the bars it has, skips the diagnostics and
+#		the sha256 checks, and writes no report, plot or README table
+#		(e.g. BENCH_ROWS=ls BENCH_COLS="v9fs vio9p" for the ls -l bar)
 #   VM_MEM	guest memory, MiB (default here 1024)
 #   VM_TIMEOUT	seconds before the guest is killed (default 3000)
 #   WORK	scratch folder (default build/bench/vm)
@@ -80,8 +88,10 @@ DEFAULT_RESULTS=$top/bench/results/latest.md
 RESULTS=${RESULTS:-$DEFAULT_RESULTS}
 PLOT=${RESULTS%.md}.png
 MSIZE=8192
-COLS="v9fs v9fsbig vio9p vio9pbig relay fuse"
-KINDS="read write ls osc"
+ALL_COLS="v9fs v9fsbig vio9p vio9pbig relay fuse"
+ALL_KINDS="read write ls osc"
+COLS=${BENCH_COLS:-$ALL_COLS}
+KINDS=${BENCH_ROWS:-$ALL_KINDS}
 TAG_V9FS=bench-v9fs
 TAG_V9FSBIG=bench-v9fs-big
 TAG_VIO9P=bench-vio9p
@@ -97,6 +107,13 @@ die() {
 	exit 1
 }
 command -v gnuplot >/dev/null || die "no gnuplot (make bench installs bench/deps.txt)"
+# has LIST WORD: WORD is one of the words of LIST.
+has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
+for k in $KINDS; do has "$ALL_KINDS" "$k" || die "BENCH_ROWS: no row $k (rows: $ALL_KINDS)"; done
+for c in $COLS; do has "$ALL_COLS" "$c" || die "BENCH_COLS: no column $c (columns: $ALL_COLS)"; done
+partial=0
+for k in $ALL_KINDS; do has "$KINDS" "$k" || partial=1; done
+for c in $ALL_COLS; do has "$COLS" "$c" || partial=1; done
 
 rm -rf "$WORK"
 share=$WORK/share
@@ -125,7 +142,7 @@ cp "$VIO9P_CMD" "$root/bin/vio9p"
 		"max_msize=$MSIZE tags=$TAG_VIO9P,$TAG_RELAY,$TAG_FUSE"
 	printf 'runs=%s msize=%s raised=%s big_mib=%s osc_n=%s\n' "$RUNS" \
 		"$MSIZE" "$RAISED" "$BIG_MIB" "$OSC_N"
-	printf 'cols="%s" kinds="%s"\n' "$COLS" "$KINDS"
+	printf 'cols="%s" kinds="%s" partial=%s\n' "$COLS" "$KINDS" "$partial"
 	printf 'tag_v9fs=%s tag_v9fsbig=%s tag_vio9p=%s tag_vio9pbig=%s tag_relay=%s tag_fuse=%s\n' \
 		"$TAG_V9FS" "$TAG_V9FSBIG" "$TAG_VIO9P" "$TAG_VIO9PBIG" \
 		"$TAG_RELAY" "$TAG_FUSE"
@@ -262,7 +279,9 @@ echo "# rounds done $(cut -d' ' -f1 /proc/uptime)"
 # socket), to tell the relay's cost from v9fs's trans=unix; reads into
 # /dev/null with vio9p cat, into tmpfs with dd from v9fs, and writing
 # tmpfs alone, to tell the transfer from the local copy that get makes.
+# A partial run has none of them.
 i=1
+[ $partial = 0 ] || i=$((runs + 1))
 while [ $i -le $runs ]; do
 	for d in relaylib-get relaylib-osc vio9p-cat vio9pbig-cat v9fs-tmpfs \
 		v9fsbig-tmpfs tmpfs-write pingpong; do
@@ -282,8 +301,8 @@ while [ $i -le $runs ]; do
 	done
 	i=$((i + 1))
 done
-# Every mount reads the file right (untimed).
-for c in v9fs v9fsbig relay fuse; do
+# Every mount reads the file right (untimed); not in a partial run.
+[ $partial = 1 ] || for c in v9fs v9fsbig relay fuse; do
 	echo "# sha256 read $c $(sha256sum <$(mnt_of $c)/big.bin | cut -d' ' -f1)"
 done
 # One more run of each cell, untimed, counting its 9P requests.
@@ -355,13 +374,16 @@ for c in v9fs v9fsbig relay fuse; do
 	grep -q "^# mount [^ ]* /mnt/$c " "$log" || die "/mnt/$c is not mounted"
 done
 src_sum=$(sed -n 's/^# sha256 src //p' "$log")
-for c in vio9p vio9pbig v9fs v9fsbig relay fuse; do
-	s=$(sed -n "s/^# sha256 read $c //p" "$log")
-	[ "$s" = "$big_sum" ] || die "the file read through $c has sha256 ${s:-none}, the host's $big_sum"
-	s=$(sha256sum <"$share/put/$c.bin" 2>/dev/null | cut -d' ' -f1)
-	if [ -z "$src_sum" ] || [ "$s" != "$src_sum" ]; then
-		die "the file written through $c has sha256 ${s:-none}, the guest's ${src_sum:-none}"
+for c in $COLS; do
+	if [ "$partial" = 0 ]; then
+		s=$(sed -n "s/^# sha256 read $c //p" "$log")
+		[ "$s" = "$big_sum" ] || die "the file read through $c has sha256 ${s:-none}, the host's $big_sum"
+		s=$(sha256sum <"$share/put/$c.bin" 2>/dev/null | cut -d' ' -f1)
+		if [ -z "$src_sum" ] || [ "$s" != "$src_sum" ]; then
+			die "the file written through $c has sha256 ${s:-none}, the guest's ${src_sum:-none}"
+		fi
 	fi
+	has "$KINDS" ls || continue
 	n=$(sed -n "s/^# lines ls $c //p" "$log")
 	[ "$n" = "$NFILES" ] || die "ls -l through $c listed ${n:-no} files of $NFILES"
 done
@@ -478,6 +500,23 @@ bar_text() {
 	relay-*) echo "${1#relay-}: v9fs via the relay / v9fs over virtio, msize $MSIZE" ;;
 	esac
 }
+if [ "$partial" = 1 ]; then
+	for k in $KINDS; do
+		for c in $COLS; do
+			echo "bench: $(row "$k"), $(label "$c"): median $(cell "$k" "$c" median), runs $(cell "$k" "$c" runs)"
+		done
+	done
+	while read -r name k a b want; do
+		if ! has "$KINDS" "$k" || ! has "$COLS" "$a" || ! has "$COLS" "$b"; then
+			continue
+		fi
+		echo "bench: $(bar_text "$name"): $(ratio "$k" "$a" "$b")x (bar ${want}x); median of per-round ratios $(paired "$k" "$a" "$b")x"
+	done <<EOF_PARTIAL_BARS
+$bars
+EOF_PARTIAL_BARS
+	echo "bench: a partial run (BENCH_ROWS, BENCH_COLS): no report written"
+	exit 0
+fi
 missed=
 bar_rows=
 while read -r name k a b want; do

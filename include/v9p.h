@@ -369,36 +369,82 @@ V9P_API int v9p_unlinkat(struct v9p_fid *dir, const char *name,
 /* ---- Asynchronous requests ------------------------------------------------ */
 
 /*
+ * An op is one request sent and not yet collected.  A *_start() call
+ * sends it and returns at once; it blocks only while the session's
+ * window of requests in flight (v9p_window()) is full, reading replies
+ * meanwhile.  Replies may come in any order.  Each op is freed by exactly
+ * one call: the wait of its kind (v9p_op_wait() for reads, writes and
+ * clunks, v9p_op_wait_fid() for walks, v9p_op_wait_attr() for getattrs)
+ * or v9p_op_flush().  A wait of the wrong kind, or on NULL, fails with
+ * EINVAL and leaves the op as it was.  A *_start() that fails returns
+ * NULL with errno and sends nothing.
+ */
+
+/*
  * v9p_read_start() - send Tread for @count bytes at @off (@count is
- * clamped to msize - V9P_IOHDRSZ) and return at once.  Blocks only while
- * the session's window of requests in flight is full.  The returned op is
- * freed by v9p_op_wait() or v9p_op_flush().  NULL with errno on failure.
+ * clamped to msize - V9P_IOHDRSZ).
  */
 V9P_API struct v9p_op *v9p_read_start(struct v9p_fid *f, uint64_t off,
 				      uint32_t count);
 
 /* v9p_write_start() - send Twrite of @count bytes (copied; at most
- * msize - V9P_IOHDRSZ) at @off; see v9p_read_start(). */
+ * msize - V9P_IOHDRSZ, else EMSGSIZE) at @off. */
 V9P_API struct v9p_op *v9p_write_start(struct v9p_fid *f, uint64_t off,
 				       const void *buf, uint32_t count);
 
 /*
- * v9p_op_wait() - wait for @op's reply and free @op.  For a read, copies
- * the data into @buf (@len bytes of room, at least the count asked).
- * Returns the Rread/Rwrite count, or -1 with errno.
+ * v9p_walk_start() - send one Twalk from @from along @path, split as
+ * v9p_walk() does ("" or NULL clones @from), of at most V9P_MAXWELEM
+ * names (more: E2BIG).  v9p_op_wait_fid() gives the new fid.
+ */
+V9P_API struct v9p_op *v9p_walk_start(struct v9p_fid *from,
+				      const char *path);
+
+/* v9p_getattr_start() - send Tgetattr with @mask (V9P_GETATTR_*) on @f;
+ * v9p_op_wait_attr() gives the attributes. */
+V9P_API struct v9p_op *v9p_getattr_start(struct v9p_fid *f, uint64_t mask);
+
+/*
+ * v9p_clunk_start() - send Tclunk of @f.  The op owns @f from here: do
+ * not use it again.  Its fid number is reused only after the reply, when
+ * v9p_op_wait() (0 or -1 with the server's errno) or v9p_op_flush() frees
+ * @f.  @f is freed also when this fails (NULL: EBADF).
+ */
+V9P_API struct v9p_op *v9p_clunk_start(struct v9p_fid *f);
+
+/*
+ * v9p_op_wait() - wait for the reply of a read, write or clunk @op and
+ * free @op.  For a read, copies the data into @buf (@len bytes of room,
+ * at least the count asked).  Returns the Rread/Rwrite count (0 for a
+ * clunk), or -1 with errno.
  */
 V9P_API ssize_t v9p_op_wait(struct v9p_op *op, void *buf, size_t len);
 
 /*
+ * v9p_op_wait_fid() - wait for the reply of a walk @op and free @op.
+ * Returns the new fid, which the caller clunks, or NULL with errno: the
+ * server's (a name missing: ENOENT, also when the walk stopped part way);
+ * no fid is left behind then.
+ */
+V9P_API struct v9p_fid *v9p_op_wait_fid(struct v9p_op *op);
+
+/* v9p_op_wait_attr() - wait for the reply of a getattr @op into @out and
+ * free @op.  0 or -1 with errno. */
+V9P_API int v9p_op_wait_attr(struct v9p_op *op, struct v9p_attr *out);
+
+/*
  * v9p_op_done() - without blocking, read replies that are ready and tell
- * whether @op has its reply (1) or not (0).
+ * whether @op has its reply (1) or not (0); -1 (EINVAL) for NULL.
  */
 V9P_API int v9p_op_done(struct v9p_op *op);
 
 /*
  * v9p_op_flush() - abandon @op: send Tflush for its tag, wait for Rflush
  * and free @op.  Returns 1 if the reply came before the flush took effect
- * (the operation happened), 0 if it was flushed, -1 with errno.
+ * (the operation happened), 0 if it was flushed, -1 with errno.  Fids are
+ * never leaked: the fid a walk made on the server is clunked; a clunk
+ * that was flushed is sent again (synchronously); the clunked fid is
+ * freed in every case.
  */
 V9P_API int v9p_op_flush(struct v9p_op *op);
 

@@ -18,65 +18,172 @@
 
 struct v9p_op {
 	struct v9p_req *r;
+	struct v9p_fid *f; /* walk: the new fid; clunk: the fid clunked */
 };
 
-static struct v9p_op *op_start(struct v9p_req *r)
+/*
+ * Send @r (NULL if building it failed, errno set) and wrap it in an op
+ * holding @f.  On failure @r is freed and so is @f, unless NULL: the new
+ * fid of a walk that never left, or the fid of a clunk (freed always).
+ */
+static struct v9p_op *op_start(struct v9p_req *r, struct v9p_fid *f)
 {
-	struct v9p_op *op = malloc(sizeof(*op));
+	struct v9p_op *op = r ? malloc(sizeof(*op)) : NULL;
 
-	if (!op) {
+	if (r && !op)
 		errno = ENOMEM;
-		v9p__req_fail(r);
-		return NULL;
-	}
-	if (v9p__req_send(r) < 0) {
+	if (!op || v9p__req_send(r) < 0) {
 		v9p__req_fail(r);
 		free(op);
+		if (f)
+			v9p__fid_put(f, -1);
 		return NULL;
 	}
 	op->r = r;
+	op->f = f;
 	return op;
+}
+
+/* Type of request @op carries, 0 for no op. */
+static uint8_t op_type(const struct v9p_op *op)
+{
+	return op ? op->r->want.ttype : 0;
+}
+
+/* Free @op and give its request, and its fid in *@f; NULL (EINVAL),
+ * leaving @op alone, unless @op is an op of type @ttype. */
+static struct v9p_req *op_take(struct v9p_op *op, uint8_t ttype,
+			       struct v9p_fid **f)
+{
+	struct v9p_req *r;
+
+	if (op_type(op) != ttype) {
+		errno = EINVAL;
+		return NULL;
+	}
+	r = op->r;
+	*f = op->f;
+	free(op);
+	return r;
+}
+
+/* Free finished @r keeping errno; returns @rc. */
+static int req_end(struct v9p_req *r, int rc)
+{
+	int e = errno;
+
+	v9p__req_free(r);
+	errno = e;
+	return rc;
+}
+
+/* The new fid @f of the finished Twalk @r, or NULL with errno (a walk
+ * that stopped part way is ENOENT: the server made no fid); @f is freed
+ * then.  Frees @r. */
+static struct v9p_fid *walk_end(struct v9p_req *r, struct v9p_fid *f)
+{
+	struct v9p_reply rep;
+	int got = v9p__req_reply(r, &rep);
+
+	if (got == 0 && v9p__walk_got(&rep, &f->qid) < r->want.nwname) {
+		errno = ENOENT;
+		got = -1;
+	}
+	req_end(r, 0);
+	if (got < 0)
+		return v9p__fid_put(f, -1), NULL;
+	return f;
+}
+
+/* Result of the finished Tclunk @r; frees @r and @f (the server forgets a
+ * fid it answered a Tclunk of, also with Rlerror). */
+static int clunk_end(struct v9p_req *r, struct v9p_fid *f)
+{
+	struct v9p_reply rep;
+
+	return v9p__fid_put(f, req_end(r, v9p__req_reply(r, &rep)));
 }
 
 V9P_API struct v9p_op *v9p_read_start(struct v9p_fid *f, uint64_t off,
 				      uint32_t count)
 {
-	struct v9p_req *r;
-
 	if (v9p__fid_check(f) < 0)
 		return NULL;
 	if (count > v9p__io_max(f))
 		count = v9p__io_max(f);
-	r = v9p__req_io(f, V9P_TREAD, off, count, NULL);
-	return r ? op_start(r) : NULL;
+	return op_start(v9p__req_io(f, V9P_TREAD, off, count, NULL), NULL);
 }
 
 V9P_API struct v9p_op *v9p_write_start(struct v9p_fid *f, uint64_t off,
 				       const void *buf, uint32_t count)
 {
-	struct v9p_req *r;
-
 	if (v9p__fid_check(f) < 0)
 		return NULL;
 	if (count > v9p__io_max(f)) {
 		errno = EMSGSIZE;
 		return NULL;
 	}
-	r = v9p__req_io(f, V9P_TWRITE, off, count, buf);
-	return r ? op_start(r) : NULL;
+	return op_start(v9p__req_io(f, V9P_TWRITE, off, count, buf), NULL);
+}
+
+V9P_API struct v9p_op *v9p_walk_start(struct v9p_fid *from, const char *path)
+{
+	struct v9p_req *r = NULL;
+	struct v9p_fid *f = NULL;
+	struct v9p_op *op = NULL;
+	const char **names;
+	char *copy;
+	ssize_t n;
+	int e;
+
+	if (v9p__fid_check(from) < 0)
+		return NULL;
+	n = v9p__path_split(path, &copy, &names);
+	if (n > V9P_MAXWELEM)
+		errno = E2BIG;
+	else if (n >= 0)
+		f = v9p__fid_new(from->s);
+	if (f) {
+		f->qid = from->qid;
+		r = v9p__req_walk(from->s, from->fid, f->fid, (size_t)n, names);
+		op = op_start(r, f);
+	}
+	e = errno;
+	free(names);
+	free(copy);
+	errno = e;
+	return op;
+}
+
+V9P_API struct v9p_op *v9p_getattr_start(struct v9p_fid *f, uint64_t mask)
+{
+	return op_start(v9p__req_getattr(f, mask), NULL);
+}
+
+V9P_API struct v9p_op *v9p_clunk_start(struct v9p_fid *f)
+{
+	return op_start(v9p__req_fid(f, V9P_TCLUNK), f);
 }
 
 V9P_API ssize_t v9p_op_wait(struct v9p_op *op, void *buf, size_t len)
 {
 	struct v9p_reply rep;
-	struct v9p_req *r = op->r;
+	uint8_t t = op_type(op);
+	struct v9p_fid *f;
+	struct v9p_req *r;
 	ssize_t n;
 
-	free(op);
+	if (t != V9P_TREAD && t != V9P_TWRITE)
+		t = V9P_TCLUNK; /* the one other kind; op_take() checks */
+	r = op_take(op, t, &f);
+	if (!r)
+		return -1;
+	if (t == V9P_TCLUNK)
+		return clunk_end(r, f);
 	if (v9p__req_reply(r, &rep) < 0)
 		return v9p__req_fail(r);
 	n = rep.u.io.count;
-	if (r->want.ttype == V9P_TREAD) {
+	if (t == V9P_TREAD) {
 		if ((size_t)n > len) {
 			errno = EOVERFLOW;
 			return v9p__req_fail(r);
@@ -87,21 +194,73 @@ V9P_API ssize_t v9p_op_wait(struct v9p_op *op, void *buf, size_t len)
 	return n;
 }
 
+V9P_API struct v9p_fid *v9p_op_wait_fid(struct v9p_op *op)
+{
+	struct v9p_fid *f;
+	struct v9p_req *r = op_take(op, V9P_TWALK, &f);
+
+	return r ? walk_end(r, f) : NULL;
+}
+
+V9P_API int v9p_op_wait_attr(struct v9p_op *op, struct v9p_attr *out)
+{
+	struct v9p_reply rep;
+	struct v9p_fid *f;
+	struct v9p_req *r = op_take(op, V9P_TGETATTR, &f);
+	int rc;
+
+	if (!r)
+		return -1;
+	rc = v9p__req_reply(r, &rep);
+	if (rc == 0)
+		*out = rep.u.attr;
+	return req_end(r, rc);
+}
+
 V9P_API int v9p_op_done(struct v9p_op *op)
 {
+	if (!op) {
+		errno = EINVAL;
+		return -1;
+	}
 	return v9p__req_poll(op->r) ? 1 : 0;
 }
 
 V9P_API int v9p_op_flush(struct v9p_op *op)
 {
-	struct v9p_req *r = op->r;
-	int rc;
+	struct v9p_req *r;
+	struct v9p_fid *f;
+	int rc, e;
 
+	if (!op) {
+		errno = EINVAL;
+		return -1;
+	}
+	r = op->r;
+	f = op->f;
 	free(op);
-	rc = v9p__req_flush(r);
-	if (rc < 0)
-		return v9p__req_fail(r);
-	v9p__req_free(r);
+	rc = v9p__req_flush(r); /* @r is finished from here on */
+	e = errno;
+	switch (r->want.ttype) {
+	case V9P_TWALK:
+		/* A walk that happened made the fid on the server. */
+		f = walk_end(r, f);
+		if (f)
+			v9p_clunk(f);
+		break;
+	case V9P_TCLUNK:
+		if (rc == 0) {
+			/* Flushed: the fid is still open on the server. */
+			v9p__req_free(r);
+			v9p_clunk(f);
+		} else {
+			clunk_end(r, f);
+		}
+		break;
+	default:
+		v9p__req_free(r);
+	}
+	errno = e;
 	return rc;
 }
 

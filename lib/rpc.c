@@ -265,8 +265,11 @@ int v9p__req_flush(struct v9p_req *r)
 	int rc, replied;
 
 	f = v9p__req_new(s, V9P_TFLUSH);
-	if (!f)
-		return -1;
+	if (!f) {
+		/* No memory for a Tflush: let @r run its course instead, so
+		 * that it is finished, as after a flush, when we return. */
+		return v9p__req_wait(r) < 0 ? -1 : 1;
+	}
 	v9p__put_u16(&f->b, r->want.tag); /* fixed while @r is in flight */
 	len = v9p__msg_end(&f->b);
 	pthread_mutex_lock(&s->lock);

@@ -29,6 +29,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "parse.h"
 #include "tags.h"
@@ -96,7 +97,8 @@ int v9p__req_reply(struct v9p_req *r, struct v9p_reply *rep);
 int v9p__rpc(struct v9p_req *r, struct v9p_reply *rep);
 /* Read replies that are ready without blocking; true if @r is done. */
 bool v9p__req_poll(struct v9p_req *r);
-/* Abandon sent @r with Tflush: 1 if its reply came, 0 if flushed, -1. */
+/* Abandon sent @r with Tflush: 1 if its reply came, 0 if flushed, -1.
+ * @r is finished (V9P_REQ_DONE) on return, whatever the result. */
 int v9p__req_flush(struct v9p_req *r);
 /* Free a request that is new or done. */
 void v9p__req_free(struct v9p_req *r);
@@ -124,7 +126,22 @@ struct v9p_req *v9p__req_io(struct v9p_fid *f, uint8_t ttype, uint64_t off,
 struct v9p_fid *v9p__fid_new(struct v9p_session *s);
 /* Return a fid number to the pool and free the object. */
 void v9p__fid_release(struct v9p_fid *f);
+/* v9p__fid_release() keeping errno; returns @rc. */
+int v9p__fid_put(struct v9p_fid *f, int rc);
 /* 0 if @f belongs to the current protocol session, else -1 (ESTALE). */
 int v9p__fid_check(const struct v9p_fid *f);
+
+/* Split @path into names as v9p_walk() does (empty ones and "." are
+ * skipped): *@names (malloc'd) points into *@copy (malloc'd); the caller
+ * frees both (NULL when there are no names).  The count, or -1 (ENOMEM). */
+ssize_t v9p__path_split(const char *path, char **copy, const char ***names);
+/* New Twalk of @n <= V9P_MAXWELEM names from fid number @from to @to; the
+ * reply's qids are checked against @n.  NULL with errno. */
+struct v9p_req *v9p__req_walk(struct v9p_session *s, uint32_t from,
+			      uint32_t to, size_t n, const char *const *names);
+/* Qids in the Rwalk @rep; the last one, if any, goes into @qid. */
+int v9p__walk_got(const struct v9p_reply *rep, struct v9p_qid *qid);
+/* New Tgetattr of @mask (V9P_GETATTR_*) on @f.  NULL with errno. */
+struct v9p_req *v9p__req_getattr(struct v9p_fid *f, uint64_t mask);
 
 #endif

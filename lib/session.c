@@ -210,6 +210,15 @@ void v9p__fid_release(struct v9p_fid *f)
 	free(f);
 }
 
+int v9p__fid_put(struct v9p_fid *f, int rc)
+{
+	int e = errno;
+
+	v9p__fid_release(f);
+	errno = e;
+	return rc;
+}
+
 int v9p__fid_check(const struct v9p_fid *f)
 {
 	if (!f) {

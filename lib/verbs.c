@@ -37,13 +37,33 @@ V9P_API struct v9p_fid *v9p_attach(struct v9p_session *s, const char *uname,
 	return f;
 
 out_fid:
-	{
-		int e = errno;
-
-		v9p__fid_release(f);
-		errno = e;
-	}
+	v9p__fid_put(f, -1);
 	return NULL;
+}
+
+struct v9p_req *v9p__req_walk(struct v9p_session *s, uint32_t from,
+			      uint32_t to, size_t n, const char *const *names)
+{
+	struct v9p_req *r = v9p__req_new(s, V9P_TWALK);
+
+	if (!r)
+		return NULL;
+	v9p__put_u32(&r->b, from);
+	v9p__put_u32(&r->b, to);
+	v9p__put_u16(&r->b, (uint16_t)n);
+	for (size_t i = 0; i < n; i++)
+		v9p__put_str(&r->b, names[i]);
+	r->want.nwname = (uint16_t)n;
+	return r;
+}
+
+int v9p__walk_got(const struct v9p_reply *rep, struct v9p_qid *qid)
+{
+	int got = rep->u.walk.nwqid;
+
+	if (got > 0)
+		*qid = rep->u.walk.wqid[got - 1];
+	return got;
 }
 
 /* One Twalk of @n <= 16 names from fid @from to @to.  Returns the number
@@ -52,23 +72,11 @@ static int walk_once(struct v9p_session *s, uint32_t from, uint32_t to,
 		     size_t n, const char *const *names, struct v9p_qid *qid)
 {
 	struct v9p_reply rep;
-	struct v9p_req *r = v9p__req_new(s, V9P_TWALK);
-	int got;
+	struct v9p_req *r = v9p__req_walk(s, from, to, n, names);
 
-	if (!r)
+	if (!r || v9p__rpc_take(r, &rep) < 0)
 		return -1;
-	v9p__put_u32(&r->b, from);
-	v9p__put_u32(&r->b, to);
-	v9p__put_u16(&r->b, (uint16_t)n);
-	for (size_t i = 0; i < n; i++)
-		v9p__put_str(&r->b, names[i]);
-	r->want.nwname = (uint16_t)n;
-	if (v9p__rpc_take(r, &rep) < 0)
-		return -1;
-	got = rep.u.walk.nwqid;
-	if (got > 0)
-		*qid = rep.u.walk.wqid[got - 1];
-	return got;
+	return v9p__walk_got(&rep, qid);
 }
 
 V9P_API struct v9p_fid *v9p_walkv(struct v9p_fid *from, size_t n,
@@ -103,38 +111,52 @@ V9P_API struct v9p_fid *v9p_walkv(struct v9p_fid *from, size_t n,
 	return f;
 
 out_err:
-	e = errno;
-	if (created)
+	if (created) {
+		e = errno;
 		v9p_clunk(f);
-	else
-		v9p__fid_release(f);
-	errno = e;
+		errno = e;
+	} else {
+		v9p__fid_put(f, -1);
+	}
 	return NULL;
+}
+
+ssize_t v9p__path_split(const char *path, char **copy, const char ***names)
+{
+	char *save = NULL, *w;
+	size_t n = 0;
+
+	*copy = NULL;
+	*names = NULL;
+	if (!path || !*path)
+		return 0;
+	*copy = strdup(path);
+	*names = calloc(strlen(path) / 2 + 1, sizeof(**names));
+	if (!*copy || !*names) {
+		free(*copy);
+		free(*names);
+		*copy = NULL;
+		*names = NULL;
+		errno = ENOMEM;
+		return -1;
+	}
+	for (w = strtok_r(*copy, "/", &save); w; w = strtok_r(NULL, "/", &save))
+		if (strcmp(w, ".") != 0)
+			(*names)[n++] = w;
+	return (ssize_t)n;
 }
 
 V9P_API struct v9p_fid *v9p_walk(struct v9p_fid *from, const char *path)
 {
-	const char **names = NULL;
-	char *copy = NULL, *save = NULL, *w;
+	const char **names;
+	char *copy;
 	struct v9p_fid *f;
-	size_t n = 0;
+	ssize_t n = v9p__path_split(path, &copy, &names);
 	int e;
 
-	if (path && *path) {
-		copy = strdup(path);
-		names = calloc(strlen(path) / 2 + 1, sizeof(*names));
-		if (!copy || !names) {
-			free(copy);
-			free(names);
-			errno = ENOMEM;
-			return NULL;
-		}
-		for (w = strtok_r(copy, "/", &save); w;
-		     w = strtok_r(NULL, "/", &save))
-			if (strcmp(w, ".") != 0)
-				names[n++] = w;
-	}
-	f = v9p_walkv(from, n, names);
+	if (n < 0)
+		return NULL;
+	f = v9p_walkv(from, (size_t)n, names);
 	e = errno;
 	free(names);
 	free(copy);
@@ -144,49 +166,34 @@ V9P_API struct v9p_fid *v9p_walk(struct v9p_fid *from, const char *path)
 
 V9P_API int v9p_clunk(struct v9p_fid *f)
 {
-	int rc;
-
 	if (!f)
 		return 0;
-	if (v9p__fid_check(f) < 0) {
-		rc = -1;
-	} else {
-		rc = v9p__rpc_free(v9p__req_fid(f, V9P_TCLUNK));
-	}
-	{
-		int e = errno;
-
-		v9p__fid_release(f);
-		errno = e;
-	}
-	return rc;
+	return v9p__fid_put(f, v9p__rpc_free(v9p__req_fid(f, V9P_TCLUNK)));
 }
 
 V9P_API int v9p_remove(struct v9p_fid *f)
 {
-	int rc, e;
-
 	if (!f)
 		return 0;
-	if (v9p__fid_check(f) < 0)
-		rc = -1;
-	else
-		rc = v9p__rpc_free(v9p__req_fid(f, V9P_TREMOVE));
-	e = errno;
-	v9p__fid_release(f); /* the server clunks it, also on error */
-	errno = e;
-	return rc;
+	/* The server clunks it, also on error. */
+	return v9p__fid_put(f, v9p__rpc_free(v9p__req_fid(f, V9P_TREMOVE)));
+}
+
+struct v9p_req *v9p__req_getattr(struct v9p_fid *f, uint64_t mask)
+{
+	struct v9p_req *r = v9p__req_fid(f, V9P_TGETATTR);
+
+	if (r)
+		v9p__put_u64(&r->b, mask);
+	return r;
 }
 
 V9P_API int v9p_getattr(struct v9p_fid *f, uint64_t mask, struct v9p_attr *out)
 {
 	struct v9p_reply rep;
-	struct v9p_req *r = v9p__req_fid(f, V9P_TGETATTR);
+	struct v9p_req *r = v9p__req_getattr(f, mask);
 
-	if (!r)
-		return -1;
-	v9p__put_u64(&r->b, mask);
-	if (v9p__rpc_take(r, &rep) < 0)
+	if (!r || v9p__rpc_take(r, &rep) < 0)
 		return -1;
 	*out = rep.u.attr;
 	return 0;

@@ -334,6 +334,55 @@ a/b:
 f"
 }
 
+# ls -l and -R of more entries than any request window (they go in
+# batches, each step of a batch in flight at once): name order, a symlink,
+# and the error of every entry that fails, here a directory that user
+# nobody may read but not search.
+ls_long_batches_keep_order_links_and_errors() {
+	mkdir "$EXP/many" "$EXP/many/ro"
+	want=
+	i=0
+	while [ "$i" -lt 150 ]; do
+		n=$(printf 'f%03d' "$i")
+		head -c "$i" /dev/zero >"$EXP/many/$n"
+		want="$want-rw-r--r-- 1 0 0 $i 2022-05-06 07:08 $n
+"
+		i=$((i + 1))
+	done
+	ln -s f007 "$EXP/many/link"
+	errs=
+	i=0
+	while [ "$i" -lt 70 ]; do
+		n=$(printf 'g%02d' "$i")
+		: >"$EXP/many/ro/$n"
+		errs="${errs}vio9p: ls many/ro/$n: Permission denied
+"
+		i=$((i + 1))
+	done
+	touch -d '2022-05-06 07:08:09' "$EXP"/many/f* "$EXP/many/ro"
+	touch -h -d '2022-05-06 07:08:09' "$EXP/many/link"
+	chmod 0444 "$EXP/many/ro"
+	want="${want}lrwxrwxrwx 1 0 0 4 2022-05-06 07:08 link -> f007
+dr--r--r-- 2 0 0 $(stat -c %s "$EXP/many/ro") 2022-05-06 07:08 ro"
+	run v ls -l many
+	expect_rc 0
+	expect_err ""
+	expect_out "$want"
+	if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+		tap_skip "needs root and setpriv to list as another user"
+	fi
+	chmod 0711 "$T"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+		timeout 60 "$VIO9P" -a "unix:$T/sock" -A "$EXP" ls -lR many
+	chmod 0700 "$T"
+	expect_rc 1
+	expect_out "many:
+$want
+
+many/ro:"
+	expect_err "${errs%?}"
+}
+
 ls_missing_warns_and_goes_on() {
 	: >"$EXP/x"
 	run v ls nope x /nope/deeper
@@ -697,6 +746,7 @@ for t in help_lists_every_verb every_verb_has_help bad_usage_exits_1 \
 	msize_is_parsed_with_bounds list_shows_channels_tags_and_state \
 	channel_is_chosen_by_tag_or_device ls_lists_sorted_names \
 	ls_long_shows_attributes ls_recursive_walks_tree \
+	ls_long_batches_keep_order_links_and_errors \
 	ls_missing_warns_and_goes_on stat_prints_attributes \
 	cat_concatenates_and_goes_on full_stdout_fails_loudly \
 	mkdir_makes_directories rm_removes_files_and_trees \

@@ -8,6 +8,7 @@
 #include <sys/statvfs.h>
 
 #include "diod_fixture.h"
+#include "rpc.h" /* white box: struct v9p_fid and the session's fid pool */
 
 #define P(rel) hp(self->exp, rel, pathbuf, sizeof(pathbuf))
 
@@ -634,6 +635,221 @@ TEST_F(diod, flush_of_completed_op_reports_it_happened)
 		sleep_ms(2);
 	ASSERT_EQ(v9p_op_flush(op), 1);
 	ASSERT_EQ(v9p_getattr(self->root, V9P_GETATTR_BASIC, &a), 0);
+}
+
+/* Fid numbers the session has handed out and not taken back. */
+static uint32_t live_fids(const struct v9p_session *s)
+{
+	return s->next_fid - (uint32_t)s->nfree;
+}
+
+#define NBATCH 70 /* more than twice V9P_SOCK_WINDOW */
+
+TEST_F(diod, async_walks_getattrs_clunks_in_batches)
+{
+	char pathbuf[256], name[32];
+	static uint8_t data[NBATCH * 37];
+	struct v9p_op *op[NBATCH];
+	struct v9p_fid *f[NBATCH];
+	uint32_t num[NBATCH];
+	const int miss = NBATCH / 2; /* "missing", then "sub/missing" */
+	uint64_t ino[NBATCH];
+	struct v9p_fid *g;
+
+	fill_pattern(data, sizeof(data), 3);
+	ASSERT_EQ(mkdir(P("sub"), 0755), 0);
+	for (int i = 0; i < NBATCH; i++) {
+		struct stat st;
+
+		snprintf(name, sizeof(name), "f%02d", i);
+		ASSERT_EQ(host_write(P(name), data, (size_t)i * 37), 0);
+		ASSERT_EQ(chmod(P(name), 0600u | (unsigned int)(i % 8)), 0);
+		ASSERT_EQ(stat(P(name), &st), 0);
+		ino[i] = st.st_ino;
+	}
+	/* Every walk in flight at once (the start waits while the window is
+	 * full), collected in order. */
+	for (int i = 0; i < NBATCH; i++) {
+		snprintf(name, sizeof(name), "f%02d", i);
+		op[i] = v9p_walk_start(self->root, i == miss ? "missing" :
+					i == miss + 1 ? "sub/missing" : name);
+		ASSERT_NONNULL(op[i]);
+	}
+	for (int i = 0; i < NBATCH; i++) {
+		if (i == miss || i == miss + 1) {
+			/* Stopped at the first or the second name. */
+			ASSERT_ERRNO(f[i] = v9p_op_wait_fid(op[i]), ENOENT);
+			continue;
+		}
+		f[i] = v9p_op_wait_fid(op[i]);
+		ASSERT_NONNULL(f[i]);
+		ASSERT_EQ(v9p_fid_qid(f[i])->path, ino[i]);
+	}
+	/* The failed walks left no fid behind. */
+	ASSERT_EQ(live_fids(self->s), 1u + NBATCH - 2);
+	for (int i = 0; i < NBATCH; i++) {
+		if (!f[i])
+			continue;
+		op[i] = v9p_getattr_start(f[i], V9P_GETATTR_BASIC);
+		ASSERT_NONNULL(op[i]);
+	}
+	for (int i = 0; i < NBATCH; i++) {
+		struct v9p_attr a;
+
+		if (!f[i])
+			continue;
+		ASSERT_EQ(v9p_op_wait_attr(op[i], &a), 0);
+		ASSERT_EQ(a.size, (uint64_t)i * 37);
+		ASSERT_EQ(a.mode, S_IFREG | 0600u | (uint32_t)(i % 8));
+		ASSERT_EQ(a.qid.path, ino[i]);
+		ASSERT_EQ(a.uid, self->uid);
+	}
+	for (int i = 0; i < NBATCH; i++) {
+		if (!f[i])
+			continue;
+		num[i] = f[i]->fid;
+		op[i] = v9p_clunk_start(f[i]);
+		ASSERT_NONNULL(op[i]);
+	}
+	/* No fid number is reused while its Tclunk is in flight. */
+	g = v9p_walk(self->root, "f00");
+	ASSERT_NONNULL(g);
+	for (int i = 0; i < NBATCH; i++)
+		if (f[i])
+			ASSERT_NE(g->fid, num[i]);
+	ASSERT_EQ(v9p_clunk(g), 0);
+	for (int i = NBATCH - 1; i >= 0; i--)
+		if (f[i])
+			ASSERT_EQ(v9p_op_wait(op[i], NULL, 0), 0);
+	ASSERT_EQ(live_fids(self->s), 1u);
+	/* Their numbers walk again (diod does not refuse a newfid in use,
+	 * so test_rpc checks on the wire that no fid is left open). */
+	for (int i = 0; i < NBATCH; i++) {
+		f[i] = v9p_walk(self->root, "sub");
+		ASSERT_NONNULL(f[i]);
+	}
+	for (int i = 0; i < NBATCH; i++)
+		ASSERT_EQ(v9p_clunk(f[i]), 0);
+}
+
+TEST_F(diod, async_walk_start_clones_splits_and_refuses_long_paths)
+{
+	char pathbuf[256], path[64] = "";
+	struct v9p_attr a;
+	struct v9p_fid *f;
+	struct stat st;
+
+	ASSERT_EQ(mkdir(P("d"), 0755), 0);
+	ASSERT_EQ(host_write(P("d/x"), "abc", 3), 0);
+	ASSERT_EQ(stat(P("d/x"), &st), 0);
+	f = v9p_op_wait_fid(v9p_walk_start(self->root, "./d//x"));
+	ASSERT_NONNULL(f);
+	ASSERT_EQ(v9p_fid_qid(f)->path, (uint64_t)st.st_ino);
+	ASSERT_EQ(v9p_op_wait_attr(v9p_getattr_start(f, V9P_GETATTR_SIZE), &a),
+		  0);
+	ASSERT_EQ(a.size, 3u);
+	ASSERT_EQ(v9p_op_wait(v9p_clunk_start(f), NULL, 0), 0);
+	f = v9p_op_wait_fid(v9p_walk_start(self->root, NULL));
+	ASSERT_NONNULL(f);
+	ASSERT_EQ(v9p_fid_qid(f)->path, v9p_fid_qid(self->root)->path);
+	ASSERT_EQ(v9p_clunk(f), 0);
+	for (int i = 0; i <= V9P_MAXWELEM; i++)
+		strcat(path, "a/");
+	ASSERT_ERRNO(v9p_walk_start(self->root, path), E2BIG);
+	ASSERT_ERRNO(v9p_clunk_start(NULL), EBADF);
+	ASSERT_EQ(live_fids(self->s), 1u);
+}
+
+/* 200 times: start a walk of "x" (or "nope"), or with @clunk the clunk of
+ * a fid walked to "x", and flush it at once; count in @n[1] the ops that
+ * happened, in @n[0] those flushed.  No fid may stay. */
+static void flush_200(FIXTURE_DATA(diod) *self, int n[2], bool clunk)
+{
+	n[0] = n[1] = 0;
+	for (int i = 0; i < 200; i++) {
+		struct v9p_fid *g = clunk ? v9p_walk(self->root, "x") : NULL;
+		struct v9p_op *op;
+		int rc;
+
+		if (clunk) {
+			ASSERT_NONNULL(g);
+			op = v9p_clunk_start(g);
+		} else {
+			op = v9p_walk_start(self->root,
+					    i % 4 == 3 ? "nope" : "x");
+		}
+		ASSERT_NONNULL(op);
+		rc = v9p_op_flush(op);
+		ASSERT_TRUE(rc == 0 || rc == 1);
+		n[rc]++;
+		ASSERT_EQ(live_fids(self->s), 1u);
+	}
+}
+
+TEST_F(diod, async_flush_of_walks_and_clunks_leaks_no_fid)
+{
+	char pathbuf[256];
+	struct v9p_fid *f[40];
+	int n[2];
+
+	ASSERT_EQ(host_write(P("x"), "0123456789", 10), 0);
+	flush_200(self, n, false);
+	TH_LOG("walks: %d flushed, %d happened", n[0], n[1]);
+	flush_200(self, n, true);
+	TH_LOG("clunks: %d flushed, %d happened", n[0], n[1]);
+	/* The numbers given back walk again; test_rpc checks on the wire
+	 * that the fid of a walk that happened, or of a clunk that was
+	 * flushed, is clunked. */
+	for (int i = 0; i < 40; i++) {
+		f[i] = v9p_walk(self->root, "x");
+		ASSERT_NONNULL(f[i]);
+	}
+	for (int i = 0; i < 40; i++)
+		ASSERT_EQ(v9p_clunk(f[i]), 0);
+}
+
+TEST_F(diod, async_wait_of_the_wrong_kind_is_einval)
+{
+	char pathbuf[256], got[16];
+	struct v9p_op *rd, *wk, *ga, *cl;
+	struct v9p_fid *f, *g;
+	struct v9p_attr a;
+
+	ASSERT_EQ(host_write(P("x"), "0123456789", 10), 0);
+	f = v9p_walk(self->root, "x");
+	ASSERT_NONNULL(f);
+	ASSERT_EQ(v9p_lopen(f, O_RDONLY), 0);
+	rd = v9p_read_start(f, 0, 5);
+	wk = v9p_walk_start(self->root, "x");
+	ga = v9p_getattr_start(f, V9P_GETATTR_BASIC);
+	ASSERT_NONNULL(rd);
+	ASSERT_NONNULL(wk);
+	ASSERT_NONNULL(ga);
+	ASSERT_ERRNO(v9p_op_wait_attr(rd, &a), EINVAL);
+	ASSERT_ERRNO(v9p_op_wait_fid(rd), EINVAL);
+	ASSERT_ERRNO(v9p_op_wait(wk, got, sizeof(got)), EINVAL);
+	ASSERT_ERRNO(v9p_op_wait_attr(wk, &a), EINVAL);
+	ASSERT_ERRNO(v9p_op_wait(ga, got, sizeof(got)), EINVAL);
+	ASSERT_ERRNO(v9p_op_wait_fid(ga), EINVAL);
+	/* Each op is still whole and completes with the right wait. */
+	ASSERT_EQ(v9p_op_wait(rd, got, sizeof(got)), 5);
+	ASSERT_MEMEQ(got, "01234", 5);
+	g = v9p_op_wait_fid(wk);
+	ASSERT_NONNULL(g);
+	ASSERT_EQ(v9p_op_wait_attr(ga, &a), 0);
+	ASSERT_EQ(a.size, 10u);
+	cl = v9p_clunk_start(g);
+	ASSERT_NONNULL(cl);
+	ASSERT_ERRNO(v9p_op_wait_fid(cl), EINVAL);
+	ASSERT_ERRNO(v9p_op_wait_attr(cl, &a), EINVAL);
+	ASSERT_EQ(v9p_op_wait(cl, NULL, 0), 0);
+	ASSERT_ERRNO(v9p_op_wait(NULL, got, sizeof(got)), EINVAL);
+	ASSERT_ERRNO(v9p_op_wait_fid(NULL), EINVAL);
+	ASSERT_ERRNO(v9p_op_wait_attr(NULL, &a), EINVAL);
+	ASSERT_ERRNO(v9p_op_done(NULL), EINVAL);
+	ASSERT_ERRNO(v9p_op_flush(NULL), EINVAL);
+	ASSERT_EQ(v9p_clunk(f), 0);
+	ASSERT_EQ(live_fids(self->s), 1u);
 }
 
 struct worker {

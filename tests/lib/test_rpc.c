@@ -318,6 +318,115 @@ TEST(flush_keeps_old_tag_until_rflush)
 	v9p_close(s);
 }
 
+/* A Twalk whose Rwalk comes before the Rflush made its fid: the client
+ * must clunk that fid. */
+static void script_walk_flush_too_late(struct fake *f)
+{
+	uint8_t wk[256], fl[256], m[256];
+
+	srv_attach(f);
+	if (srv_recv(f->fd, wk, sizeof(wk), 0) < 0 || wk[4] != V9P_TWALK)
+		abort();
+	if (srv_recv(f->fd, fl, sizeof(fl), 0) < 0 || fl[4] != V9P_TFLUSH)
+		abort();
+	srv_send(f->fd, V9P_RWALK, tag_of(wk),
+		 "\1\0" "\0\0\0\0\0\2\0\0\0\0\0\0\0", 15);
+	srv_send(f->fd, V9P_RFLUSH, tag_of(fl), "", 0);
+	if (srv_recv(f->fd, m, sizeof(m), 0) < 0 || m[4] != V9P_TCLUNK)
+		abort();
+	f->ok = memcmp(m + 7, wk + 11, 4) == 0; /* fid[4] == newfid[4] */
+	srv_send(f->fd, V9P_RCLUNK, tag_of(m), "", 0);
+}
+
+TEST(flush_of_walk_that_happened_clunks_its_fid)
+{
+	struct fake f = { 0 };
+	pthread_t th;
+	struct v9p_session *s = fake_start(&f, &th, script_walk_flush_too_late,
+					   0, 0);
+	struct v9p_fid *root;
+	struct v9p_op *op;
+
+	ASSERT_NONNULL(s);
+	root = v9p_attach(s, "u", 0, "/");
+	ASSERT_NONNULL(root);
+	op = v9p_walk_start(root, "a");
+	ASSERT_NONNULL(op);
+	ASSERT_EQ(v9p_op_flush(op), 1);
+	pthread_join(th, NULL);
+	ASSERT_EQ(f.ok, 1);
+	v9p_fid_free(root);
+	v9p_close(s);
+}
+
+/* A Tclunk flushed before it ran leaves the fid open: the client must
+ * send it again. */
+static void script_clunk_flushed(struct fake *f)
+{
+	uint8_t cl[256], fl[256], m[256];
+
+	srv_attach(f);
+	if (srv_recv(f->fd, cl, sizeof(cl), 0) < 0 || cl[4] != V9P_TCLUNK)
+		abort();
+	if (srv_recv(f->fd, fl, sizeof(fl), 0) < 0 || fl[4] != V9P_TFLUSH)
+		abort();
+	srv_send(f->fd, V9P_RFLUSH, tag_of(fl), "", 0);
+	if (srv_recv(f->fd, m, sizeof(m), 0) < 0 || m[4] != V9P_TCLUNK)
+		abort();
+	f->ok = memcmp(m + 7, cl + 7, 4) == 0;
+	srv_send(f->fd, V9P_RCLUNK, tag_of(m), "", 0);
+}
+
+TEST(flush_of_clunk_before_it_ran_clunks_again)
+{
+	struct fake f = { 0 };
+	pthread_t th;
+	struct v9p_session *s = fake_start(&f, &th, script_clunk_flushed, 0,
+					   0);
+	struct v9p_fid *root;
+	struct v9p_op *op;
+
+	ASSERT_NONNULL(s);
+	root = v9p_attach(s, "u", 0, "/");
+	ASSERT_NONNULL(root);
+	op = v9p_clunk_start(root);
+	ASSERT_NONNULL(op);
+	ASSERT_EQ(v9p_op_flush(op), 0);
+	pthread_join(th, NULL);
+	ASSERT_EQ(f.ok, 1);
+	v9p_close(s);
+}
+
+/* An Rwalk with more qids than names asked is EPROTO, as in v9p_walk(). */
+static void script_walk_overlong(struct fake *f)
+{
+	uint8_t m[256];
+
+	srv_attach(f);
+	if (srv_recv(f->fd, m, sizeof(m), 0) < 0 || m[4] != V9P_TWALK)
+		abort();
+	srv_send(f->fd, V9P_RWALK, tag_of(m),
+		 "\2\0" "\0\0\0\0\0\2\0\0\0\0\0\0\0"
+		 "\0\0\0\0\0\3\0\0\0\0\0\0\0", 28);
+}
+
+TEST(async_rwalk_with_extra_qids_is_eproto)
+{
+	struct fake f = { 0 };
+	pthread_t th;
+	struct v9p_session *s = fake_start(&f, &th, script_walk_overlong, 0,
+					   0);
+	struct v9p_fid *root;
+
+	ASSERT_NONNULL(s);
+	root = v9p_attach(s, "u", 0, "/");
+	ASSERT_NONNULL(root);
+	ASSERT_ERRNO(v9p_op_wait_fid(v9p_walk_start(root, "a")), EPROTO);
+	pthread_join(th, NULL);
+	v9p_fid_free(root);
+	v9p_close(s);
+}
+
 static void script_capture(struct fake *f)
 {
 	srv_attach(f);
