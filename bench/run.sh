@@ -66,6 +66,9 @@
 #		and the ratios of the bars it has, skips the diagnostics and
 #		the sha256 checks, and writes no report, plot or README table
 #		(e.g. BENCH_ROWS=ls BENCH_COLS="v9fs vio9p" for the ls -l bar)
+#   FUSE_OPTS	the -o options of the FUSE mount (default
+#		attr_timeout=0,entry_timeout=0,negative_timeout=0); e.g. an empty
+#		one to measure with the kernel's caches on, as mounted by default
 #   VM_MEM	guest memory, MiB (default here 1024)
 #   VM_TIMEOUT	seconds before the guest is killed (default 3000)
 #   WORK	scratch folder (default build/bench/vm)
@@ -88,6 +91,8 @@ DEFAULT_RESULTS=$top/bench/results/latest.md
 RESULTS=${RESULTS:-$DEFAULT_RESULTS}
 PLOT=${RESULTS%.md}.png
 MSIZE=8192
+FUSE_NOCACHE=attr_timeout=0,entry_timeout=0,negative_timeout=0
+FUSE_OPTS=${FUSE_OPTS-$FUSE_NOCACHE}
 ALL_COLS="v9fs v9fsbig vio9p vio9pbig relay fuse"
 ALL_KINDS="read write ls osc"
 COLS=${BENCH_COLS:-$ALL_COLS}
@@ -143,6 +148,7 @@ cp "$VIO9P_CMD" "$root/bin/vio9p"
 	printf 'runs=%s msize=%s raised=%s big_mib=%s osc_n=%s\n' "$RUNS" \
 		"$MSIZE" "$RAISED" "$BIG_MIB" "$OSC_N"
 	printf 'cols="%s" kinds="%s" partial=%s\n' "$COLS" "$KINDS" "$partial"
+	printf 'fuse_opts=%s\n' "$FUSE_OPTS"
 	printf 'tag_v9fs=%s tag_v9fsbig=%s tag_vio9p=%s tag_vio9pbig=%s tag_relay=%s tag_fuse=%s\n' \
 		"$TAG_V9FS" "$TAG_V9FSBIG" "$TAG_VIO9P" "$TAG_VIO9PBIG" \
 		"$TAG_RELAY" "$TAG_FUSE"
@@ -176,7 +182,7 @@ while [ ! -S /run/relay.sock ] && [ $i -lt 100 ]; do
 done
 mount -t 9p -o trans=unix,$o,msize=$msize /run/relay.sock /mnt/relay ||
 	echo "# mount relay failed: $(cat /tmp/relay.log)"
-vio9p -t $tag_fuse mount -o attr_timeout=0,entry_timeout=0,negative_timeout=0 \
+vio9p -t $tag_fuse mount ${fuse_opts:+-o $fuse_opts} \
 	/mnt/fuse </dev/null || echo "# mount fuse failed"
 echo "# kernel $(uname -r)"
 for c in /sys/class/vio9p/*; do
@@ -614,8 +620,12 @@ median of $RUNS rounds after a warm-up round, $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "- *v9fs via relay $MSIZE*: the kernel's v9fs, \`trans=unix,msize=$MSIZE,cache=none\`,"
 	echo "  on the socket of \`vio9p relay\`, which holds a vio9p channel of msize $MSIZE;"
 	echo "- *vio9p mount $MSIZE*: \`vio9p mount\` (FUSE) on a vio9p channel of msize"
-	echo "  $MSIZE, with \`-o attr_timeout=0,entry_timeout=0,negative_timeout=0\`"
-	echo "  so that, like cache=none, every lookup and stat reaches the server."
+	if [ "$FUSE_OPTS" = "$FUSE_NOCACHE" ]; then
+		echo "  $MSIZE, with \`-o $FUSE_OPTS\`"
+		echo "  so that, like cache=none, every lookup and stat reaches the server."
+	else
+		echo "  $MSIZE, with \`${FUSE_OPTS:+-o $FUSE_OPTS}\` (FUSE_OPTS)."
+	fi
 	echo
 	echo "Rows (the mounts' tool, then the vio9p columns' tool):"
 	echo

@@ -88,6 +88,31 @@ int rename_at(struct v9p_fid *olddir, const char *oldname,
  * free_names()), or -1 with errno. */
 ssize_t read_names(struct vctx *c, struct v9p_fid *dir, char ***names);
 void free_names(char **names, size_t n);
+/*
+ * The attributes of many names in one directory: a Twalk, a Tgetattr and a
+ * Tclunk each, sent in steps with every request of a step in flight at
+ * once: attrs_fetch() sends all the walks and collects them, then all the
+ * getattrs; attrs_release() sends all the clunks.  A batch larger than
+ * v9p_window() is fine: a start waits for a free slot, reading replies
+ * meanwhile, so the channel stays full.  Callers use batches of
+ * ATTR_BATCH names.
+ */
+#define ATTR_BATCH 64
+
+struct name_attr {
+	const char *name;	/* in: a name in the directory */
+	struct v9p_op *op;	/* the request in flight */
+	struct v9p_fid *f;	/* out: the name's fid (NULL when the walk
+				 * failed), until attrs_release() */
+	struct v9p_attr a;	/* out: the attributes, when err is 0 */
+	int err;		/* out: errno of the walk or getattr that
+				 * failed, else 0 */
+};
+
+/* Walk from @dir to each of the @n names of @e and get its attributes. */
+void attrs_fetch(struct v9p_fid *dir, struct name_attr *e, size_t n);
+/* Clunk the fids attrs_fetch() left in the @n entries of @e. */
+void attrs_release(struct name_attr *e, size_t n);
 /* A name for a temporary file beside @name: ".@name.vio9p.PID.N". */
 char *temp_name(const char *name);
 

@@ -57,67 +57,16 @@ static void ls_print(struct ls_state *ls, struct v9p_fid *f,
 }
 
 /*
- * ls -l and -R need the attributes of every entry: a Twalk, a Tgetattr
- * and a Tclunk each.  They go in batches of LS_BATCH entries with every
- * request of a step in flight at once: all the walks, then all the
- * getattrs, then the batch is printed and all the clunks go.  A batch
- * larger than v9p_window() is fine: a start waits for a free slot,
- * reading replies meanwhile, so the channel stays full.
+ * ls -l and -R need the attributes of every entry: they are fetched in
+ * batches of ATTR_BATCH names (attrs_fetch(), util.c), printed, and the
+ * batch's fids clunked (attrs_release()).
  */
-#define LS_BATCH 64
-
-struct ls_ent {
-	const char *name;
-	struct v9p_op *op;
-	struct v9p_fid *f;
-	struct v9p_attr a;
-	int err; /* errno of the walk or getattr that failed, else 0 */
-};
-
-/* Walk to each of the @n entries of @e in @d and get its attributes. */
-static void ls_fetch(struct v9p_fid *d, struct ls_ent *e, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		e[i].f = NULL;
-		e[i].op = v9p_walk_start(d, e[i].name);
-		e[i].err = e[i].op ? 0 : errno;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!e[i].op)
-			continue;
-		e[i].f = v9p_op_wait_fid(e[i].op);
-		if (!e[i].f)
-			e[i].err = errno;
-	}
-	for (size_t i = 0; i < n; i++) {
-		e[i].op = NULL;
-		if (!e[i].f)
-			continue;
-		e[i].op = v9p_getattr_start(e[i].f, V9P_GETATTR_BASIC);
-		if (!e[i].op)
-			e[i].err = errno;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (e[i].op && v9p_op_wait_attr(e[i].op, &e[i].a) < 0)
-			e[i].err = errno;
-}
-
-/* Clunk the fids of the @n entries of @e. */
-static void ls_release(struct ls_ent *e, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		e[i].op = e[i].f ? v9p_clunk_start(e[i].f) : NULL;
-	for (size_t i = 0; i < n; i++)
-		if (e[i].op)
-			v9p_op_wait(e[i].op, NULL, 0);
-}
-
 static int ls_dir(struct vctx *c, struct ls_state *ls, const char *path,
 		  const char *shown, bool header)
 {
 	struct v9p_fid *d = walk_path(c, path);
 	char **names = NULL, **subdirs;
-	struct ls_ent *e;
+	struct name_attr *e;
 	size_t nsub = 0;
 	ssize_t n;
 	int rval = 0;
@@ -132,16 +81,16 @@ static int ls_dir(struct vctx *c, struct ls_state *ls, const char *path,
 		printf("%s%s:\n", ls->printed ? "\n" : "", shown);
 	ls->printed = true;
 	subdirs = calloc((size_t)n + 1, sizeof(*subdirs));
-	e = calloc(LS_BATCH, sizeof(*e));
+	e = calloc(ATTR_BATCH, sizeof(*e));
 	if (!subdirs || !e)
 		xerr("out of memory");
-	for (size_t at = 0; at < (size_t)n; at += LS_BATCH) {
-		size_t k = (size_t)n - at < LS_BATCH ? (size_t)n - at : LS_BATCH;
+	for (size_t at = 0; at < (size_t)n; at += ATTR_BATCH) {
+		size_t k = (size_t)n - at < ATTR_BATCH ? (size_t)n - at : ATTR_BATCH;
 
 		for (size_t i = 0; i < k; i++)
 			e[i].name = names[at + i];
 		if (ls->l || ls->R)
-			ls_fetch(d, e, k);
+			attrs_fetch(d, e, k);
 		for (size_t i = 0; i < k; i++) {
 			if (e[i].err) {
 				char *p = path_join(shown, e[i].name);
@@ -156,7 +105,7 @@ static int ls_dir(struct vctx *c, struct ls_state *ls, const char *path,
 				subdirs[nsub++] = names[at + i];
 			ls_print(ls, e[i].f, &e[i].a, e[i].name);
 		}
-		ls_release(e, k);
+		attrs_release(e, k);
 	}
 	free(e);
 	v9p_clunk(d);

@@ -39,7 +39,19 @@
  *	read, write	Tread/Twrite on fi->fh, up to v9p_window() (at most
  *			64) in flight; a short Rread is the end of the file
  *	readdir		Treaddir on fi->fh from the kernel's offset, which is
- *			the 9P entry offset
+ *			the 9P entry offset.  For readdirplus (libfuse asks
+ *			for it, adaptively: the first reply of a listing, and
+ *			later ones while the kernel uses their entries), each
+ *			batch of up to 64 entries of an Rreaddir is walked,
+ *			Tgetattr'd and clunked with every request of a step
+ *			in flight at once (attrs_fetch(), shared with ls -l),
+ *			and filled with its attributes; ".", ".." and an entry
+ *			whose walk or getattr fails go without, as in readdir.
+ *			A batch holds no more entries than the last full reply
+ *			took (m->rd_room), so that few attributes are fetched
+ *			for entries that do not fit.  With -o entry_timeout=0
+ *			the kernel would look every entry up again anyway:
+ *			m_init() turns readdirplus off then.
  *	fsync		Tfsync on fi->fh; flush does nothing (writes are not
  *			buffered here)
  *	release(dir)	Tclunk of fi->fh

@@ -21,6 +21,8 @@ struct mnt {
 	uint32_t chunk_max;	/* data bytes per Tread/Twrite: msize - 24 */
 	uint32_t window;	/* most requests one call keeps in flight */
 	atomic_bool dead;	/* the channel died; the loop is stopping */
+	atomic_size_t rd_room;	/* bytes of entries the last readdirplus
+				 * reply that came back full held, or 0 */
 };
 
 /* The operations, for fuse_new(). */

@@ -14,6 +14,8 @@
 
 #include "mount.h"
 
+#include <fuse_lowlevel.h> /* fuse_add_direntry_plus(): an entry's size */
+
 static struct mnt *mnt_of_ctx(void)
 {
 	return fuse_get_context()->private_data;
@@ -146,10 +148,18 @@ static void attr_to_stat(const struct v9p_attr *a, struct stat *st)
 
 /* ---- metadata --------------------------------------------------------- */
 
+/*
+ * libfuse asks the kernel for readdirplus (adaptive: FUSE_CAP_READDIRPLUS
+ * and _AUTO by default).  Its attributes spare the kernel a lookup of
+ * each entry only while the entry is valid: with -o entry_timeout=0 they
+ * would be fetched for nothing, and plain readdir packs more entries in
+ * each reply, so readdirplus is turned off then.
+ */
 static void *m_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-	(void)conn;
 	cfg->use_ino = 1;
+	if (cfg->entry_timeout <= 0)
+		conn->want &= ~(unsigned int)FUSE_CAP_READDIRPLUS;
 	return mnt_of_ctx();
 }
 
@@ -601,6 +611,37 @@ static int m_write(const char *path, const char *buf, size_t size, off_t off,
 	return pipelined(m, fh_fid(fi), NULL, buf, size, (uint64_t)off);
 }
 
+/* Bytes of @name's entry in a readdirplus reply (struct fuse_direntplus). */
+static size_t plus_size(const char *name)
+{
+	return fuse_add_direntry_plus(NULL, NULL, 0, name, NULL, 0);
+}
+
+static bool is_dot(const char *name)
+{
+	return !strcmp(name, ".") || !strcmp(name, "..");
+}
+
+/* Up to ATTR_BATCH entries of one Rreaddir and, for readdirplus, their
+ * attributes. */
+struct rd_batch {
+	struct v9p_dirent de[ATTR_BATCH];
+	struct name_attr na[ATTR_BATCH];
+	int slot[ATTR_BATCH];	/* de[i]'s index in na, or -1 */
+};
+
+/*
+ * Treaddir on the open fid from the kernel's offset (the 9P entry
+ * offset), each chunk's entries filled in order until fill() says the
+ * buffer is full.  For readdirplus, each batch of entries has its
+ * attributes fetched first (attrs_fetch()) and goes with them
+ * (FUSE_FILL_DIR_PLUS); ".", ".." and an entry whose walk or getattr
+ * failed (it went away meanwhile, EACCES...) go without, as for readdir.
+ * Attributes fetched for entries that do not fit are wasted, so a batch
+ * holds only as many entries as the last full reply did (m->rd_room,
+ * bytes), at least one; when they all fit the estimate was short and is
+ * dropped for the rest of the call.
+ */
 static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
 		     off_t off, struct fuse_file_info *fi,
 		     enum fuse_readdir_flags flags)
@@ -609,18 +650,21 @@ static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
 	struct v9p_fid *dir = fh_fid(fi);
 	uint32_t cap = m->chunk_max;
 	uint64_t pos = (uint64_t)off;
+	bool plus = flags & FUSE_READDIR_PLUS;
+	size_t room = plus ? atomic_load(&m->rd_room) : 0;
+	size_t planned = 0, filled = 0;
 	char *buf = malloc(cap);
+	struct rd_batch *b = malloc(sizeof(*b));
 	int rc = 0;
 
 	(void)path;
-	(void)flags;
-	if (!buf)
-		return -ENOMEM;
+	if (!buf || !b) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	for (;;) {
-		struct v9p_dirent de;
 		size_t at = 0;
 		ssize_t len = v9p_readdir(dir, pos, buf, cap);
-		int r;
 
 		if (len < 0) {
 			rc = err_now(m);
@@ -628,25 +672,84 @@ static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
 		}
 		if (len == 0)
 			break;
-		while ((r = v9p_dirent_next(buf, (size_t)len, &at, &de)) > 0) {
-			struct stat st = { .st_ino = (ino_t)de.qid.path,
-					   .st_mode = (mode_t)((de.type & 017) << 12) };
+		for (;;) {
+			size_t k = 0, nna = 0;
+			bool capped = false, full = false;
+			int r;
 
-			if (de.offset == 0 || de.offset > INT64_MAX) {
-				r = -1; /* 0 would restart the listing */
-				errno = EPROTO;
-				break;
+			while (k < ATTR_BATCH) {
+				struct v9p_dirent *de = &b->de[k];
+				size_t was = at;
+
+				r = v9p_dirent_next(buf, (size_t)len, &at, de);
+				if (r <= 0)
+					break;
+				if (de->offset == 0 || de->offset > INT64_MAX) {
+					r = -1; /* 0 would restart the listing */
+					errno = EPROTO;
+					break;
+				}
+				if (plus && room) {
+					size_t sz = plus_size(de->name);
+
+					if (k && planned + sz > room) {
+						at = was; /* the next batch's */
+						capped = true;
+						break;
+					}
+					planned += sz;
+				}
+				k++;
 			}
-			if (fill(out, de.name, &st, (off_t)de.offset, 0))
-				goto full;
-			pos = de.offset;
-		}
-		if (r < 0) {
-			rc = err_now(m);
-			break;
+			if (r < 0) {
+				rc = err_now(m);
+				goto out;
+			}
+			for (size_t i = 0; plus && i < k; i++) {
+				b->slot[i] = is_dot(b->de[i].name) ? -1 : (int)nna;
+				if (b->slot[i] >= 0)
+					b->na[nna++].name = b->de[i].name;
+			}
+			if (nna)
+				attrs_fetch(dir, b->na, nna);
+			for (size_t i = 0; i < k && !full; i++) {
+				const struct v9p_dirent *de = &b->de[i];
+				const struct name_attr *na =
+					plus && b->slot[i] >= 0 ?
+						&b->na[b->slot[i]] : NULL;
+				struct stat st = {
+					.st_ino = (ino_t)de->qid.path,
+					.st_mode = (mode_t)((de->type & 017) << 12)
+				};
+				enum fuse_fill_dir_flags ff = 0;
+
+				if (na && !na->err) {
+					attr_to_stat(&na->a, &st);
+					ff = FUSE_FILL_DIR_PLUS;
+				}
+				if (fill(out, de->name, &st, (off_t)de->offset,
+					 ff)) {
+					full = true;
+					break;
+				}
+				filled += plus_size(de->name);
+				pos = de->offset;
+			}
+			if (nna)
+				attrs_release(b->na, nna);
+			if (full) {
+				if (plus)
+					atomic_store(&m->rd_room, filled);
+				goto out;
+			}
+			if (capped)
+				room = 0; /* all fitted: the estimate was short */
+			if (r == 0)
+				break; /* the end of this chunk */
 		}
 	}
-full:
+out:
+	free(b);
 	free(buf);
 	return rc;
 }

@@ -362,3 +362,41 @@ char *temp_name(const char *name)
 		xerr("out of memory");
 	return p;
 }
+
+void attrs_fetch(struct v9p_fid *dir, struct name_attr *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		e[i].f = NULL;
+		e[i].op = v9p_walk_start(dir, e[i].name);
+		e[i].err = e[i].op ? 0 : errno;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].op)
+			continue;
+		e[i].f = v9p_op_wait_fid(e[i].op);
+		if (!e[i].f)
+			e[i].err = errno;
+	}
+	for (size_t i = 0; i < n; i++) {
+		e[i].op = NULL;
+		if (!e[i].f)
+			continue;
+		e[i].op = v9p_getattr_start(e[i].f, V9P_GETATTR_BASIC);
+		if (!e[i].op)
+			e[i].err = errno;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (e[i].op && v9p_op_wait_attr(e[i].op, &e[i].a) < 0)
+			e[i].err = errno;
+}
+
+void attrs_release(struct name_attr *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		e[i].op = e[i].f ? v9p_clunk_start(e[i].f) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].op)
+			v9p_op_wait(e[i].op, NULL, 0);
+		e[i].f = NULL;
+	}
+}

@@ -328,6 +328,20 @@ TEST(mkdir_and_rmdir)
 	ASSERT_EQ(mkdir(P("dirs/kept"), 0711), 0);
 }
 
+/* The next entry of @d but "." and "..", which add to *@dots; NULL at the
+ * end (errno 0) or on an error (errno set). */
+static struct dirent *next_entry(DIR *d, int *dots)
+{
+	struct dirent *de;
+
+	while ((errno = 0, de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			break;
+		(*dots)++;
+	}
+	return de;
+}
+
 /* 300 names of 40 bytes: more than one Treaddir at any msize up to 16k. */
 #define NAME_FMT "many/entry-%03d-.............................."
 TEST(readdir_lists_every_entry)
@@ -350,13 +364,9 @@ TEST(readdir_lists_every_entry)
 	}
 	d = opendir(P("many"));
 	ASSERT_TRUE(d != NULL);
-	while ((errno = 0, de = readdir(d))) {
+	while ((de = next_entry(d, &dots))) {
 		int i;
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) {
-			dots++;
-			continue;
-		}
 		ASSERT_EQ(sscanf(de->d_name, "entry-%3d-", &i), 1);
 		ASSERT_TRUE(i >= 0 && i < N);
 		ASSERT_EQ(seen[i], 0);
@@ -372,6 +382,98 @@ TEST(readdir_lists_every_entry)
 	for (int i = 0; i < N; i++)
 		ASSERT_EQ(unlink(P(NAME_FMT, i)), 0);
 	ASSERT_EQ(rmdir(P("many")), 0);
+}
+
+/*
+ * readdirplus: 150 files (more than one batch of 64, and more than one
+ * reply of the kernel's), a symlink and a folder, each with its own size,
+ * mode and mtime, listed as ls -l does: readdir, then lstat of each entry
+ * as it comes.  The files are made first and the test waits out the
+ * kernel's 1 s entry and attribute caches, so that what lstat sees came
+ * from the listing (or, without readdirplus, from lookups).
+ */
+#define PLUS_N 150
+#define PLUS_MTIME(i) (1500000000 + (i) * 1001)
+
+static mode_t plus_mode(int i)
+{
+	static const mode_t modes[] = { 0644, 0600, 0755, 0640, 0444, 0711 };
+
+	return modes[i % 6];
+}
+
+TEST(readdirplus_gives_every_entry_its_attributes)
+{
+	static char seen[PLUS_N];
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, 0 } };
+	struct dirent *de;
+	struct stat st;
+	int n = 0, dots = 0, others = 0;
+	DIR *d;
+
+	TEST_TIMEOUT(120);
+	umask(0);
+	ASSERT_EQ(mkdir(P("plus"), 0755), 0);
+	for (int i = 0; i < PLUS_N; i++) {
+		uint8_t buf[PLUS_N];
+		int fd = open(P("plus/f%03d", i), O_WRONLY | O_CREAT | O_EXCL,
+			      0600);
+
+		ASSERT_GE(fd, 0);
+		memset(buf, 'x', sizeof(buf));
+		ASSERT_EQ(write(fd, buf, (size_t)i), i);
+		ASSERT_EQ(close(fd), 0);
+		ASSERT_EQ(chmod(P("plus/f%03d", i), plus_mode(i)), 0);
+		ts[1].tv_sec = PLUS_MTIME(i);
+		ts[1].tv_nsec = i * 1000;
+		ASSERT_EQ(utimensat(AT_FDCWD, P("plus/f%03d", i), ts, 0), 0);
+	}
+	ASSERT_EQ(mkdir(P("plus/sub"), 0750), 0);
+	ASSERT_EQ(symlink("f001", P("plus/link")), 0);
+	sleep(2); /* past the kernel's caches of what was just made */
+	d = opendir(P("plus"));
+	ASSERT_TRUE(d != NULL);
+	while ((de = next_entry(d, &dots))) {
+		int i;
+
+		ASSERT_EQ(lstat(P("plus/%s", de->d_name), &st), 0);
+		EXPECT_EQ(de->d_ino, st.st_ino);
+		if (!strcmp(de->d_name, "sub")) {
+			EXPECT_EQ(de->d_type, DT_DIR);
+			EXPECT_EQ(st.st_mode, S_IFDIR | 0750);
+			others++;
+			continue;
+		}
+		if (!strcmp(de->d_name, "link")) {
+			EXPECT_EQ(de->d_type, DT_LNK);
+			EXPECT_TRUE(S_ISLNK(st.st_mode));
+			EXPECT_EQ(st.st_size, 4);
+			others++;
+			continue;
+		}
+		ASSERT_EQ(sscanf(de->d_name, "f%3d", &i), 1);
+		ASSERT_TRUE(i >= 0 && i < PLUS_N);
+		ASSERT_EQ(seen[i], 0);
+		seen[i] = 1;
+		n++;
+		EXPECT_EQ(de->d_type, DT_REG);
+		EXPECT_EQ(st.st_mode, S_IFREG | plus_mode(i));
+		EXPECT_EQ(st.st_size, i);
+		EXPECT_EQ(st.st_nlink, 1);
+		EXPECT_EQ(st.st_uid, getuid());
+		EXPECT_EQ(st.st_mtim.tv_sec, PLUS_MTIME(i));
+		EXPECT_EQ(st.st_mtim.tv_nsec, i * 1000);
+	}
+	ASSERT_EQ(errno, 0);
+	closedir(d);
+	EXPECT_EQ(dots, 2);
+	EXPECT_EQ(others, 2);
+	ASSERT_EQ(n, PLUS_N);
+	for (int i = 0; i < PLUS_N; i++)
+		ASSERT_EQ(unlink(P("plus/f%03d", i)), 0);
+	ASSERT_EQ(unlink(P("plus/link")), 0);
+	ASSERT_EQ(rmdir(P("plus/sub")), 0);
+	ASSERT_EQ(rmdir(P("plus")), 0);
 }
 
 /* Entries of directory @path, with "." and "..", or -1. */
