@@ -638,9 +638,12 @@ struct rd_batch {
  * (FUSE_FILL_DIR_PLUS); ".", ".." and an entry whose walk or getattr
  * failed (it went away meanwhile, EACCES...) go without, as for readdir.
  * Attributes fetched for entries that do not fit are wasted, so a batch
- * holds only as many entries as the last full reply did (m->rd_room,
- * bytes), at least one; when they all fit the estimate was short and is
- * dropped for the rest of the call.
+ * holds no more entries than could fit in the last reply that came back
+ * full (m->rd_room: the bytes it held plus those of the entry refused,
+ * less one), at least one, so that hardly any are fetched for nothing.
+ * When they all fit, the kernel's buffer has grown: the estimate is
+ * dropped for the rest of the call and batches grow from one entry,
+ * doubling, to ATTR_BATCH.
  */
 static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
 		     off_t off, struct fuse_file_info *fi,
@@ -652,7 +655,7 @@ static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
 	uint64_t pos = (uint64_t)off;
 	bool plus = flags & FUSE_READDIR_PLUS;
 	size_t room = plus ? atomic_load(&m->rd_room) : 0;
-	size_t planned = 0, filled = 0;
+	size_t planned = 0, filled = 0, limit = ATTR_BATCH;
 	char *buf = malloc(cap);
 	struct rd_batch *b = malloc(sizeof(*b));
 	int rc = 0;
@@ -677,7 +680,7 @@ static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
 			bool capped = false, full = false;
 			int r;
 
-			while (k < ATTR_BATCH) {
+			while (k < limit) {
 				struct v9p_dirent *de = &b->de[k];
 				size_t was = at;
 
@@ -730,6 +733,7 @@ static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
 				if (fill(out, de->name, &st, (off_t)de->offset,
 					 ff)) {
 					full = true;
+					filled += plus_size(de->name) - 1;
 					break;
 				}
 				filled += plus_size(de->name);
@@ -742,8 +746,12 @@ static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
 					atomic_store(&m->rd_room, filled);
 				goto out;
 			}
-			if (capped)
+			if (capped) {
 				room = 0; /* all fitted: the estimate was short */
+				limit = 1;
+			} else if (limit < ATTR_BATCH) {
+				limit *= 2;
+			}
 			if (r == 0)
 				break; /* the end of this chunk */
 		}
