@@ -194,8 +194,9 @@ enum v9p_trans_kind {
  * session then owns (closed by v9p_close(), also when this fails).
  * @window: most requests in flight; 0 picks the default (on a device the
  *          driver's request slots, else V9P_DEV_WINDOW; on a socket
- *          V9P_SOCK_WINDOW).  On a device it is lowered to the slots.  The fd may be O_NONBLOCK: the library
- *          poll(2)s when it would block.
+ *          V9P_SOCK_WINDOW).  On a device it is lowered to the slots.
+ *          The fd may be O_NONBLOCK: the library poll(2)s when it would
+ *          block.
  */
 V9P_API struct v9p_session *v9p_session_new(int fd, enum v9p_trans_kind kind,
 					    uint32_t msize, uint32_t window);
@@ -221,8 +222,10 @@ V9P_API uint32_t v9p_msize(const struct v9p_session *s);
 /* v9p_window() - most requests the session keeps in flight. */
 V9P_API uint32_t v9p_window(const struct v9p_session *s);
 
-/* v9p_session_fd() - the channel's file descriptor, for poll(2) (POLLIN
- * means a reply can be read; call v9p_op_done() to collect it). */
+/*
+ * v9p_session_fd() - the channel's file descriptor, for poll(2) (POLLIN
+ * means a reply can be read; call v9p_op_done() to collect it).
+ */
 V9P_API int v9p_session_fd(const struct v9p_session *s);
 
 /* ---- Fids ------------------------------------------------------------- */
@@ -261,8 +264,10 @@ V9P_API int v9p_clunk(struct v9p_fid *f);
  */
 V9P_API int v9p_remove(struct v9p_fid *f);
 
-/* v9p_fid_free() - free @f without sending anything (after v9p_restart()
- * or when the channel is dead). */
+/*
+ * v9p_fid_free() - free @f without sending anything (after v9p_restart()
+ * or when the channel is dead).
+ */
 V9P_API void v9p_fid_free(struct v9p_fid *f);
 
 /* v9p_fid_qid() - qid of the file as last reported by the server. */
@@ -303,25 +308,33 @@ V9P_API int v9p_lcreate(struct v9p_fid *dir, const char *name, uint32_t flags,
 V9P_API ssize_t v9p_pread(struct v9p_fid *f, void *buf, size_t n,
 			  uint64_t off);
 
-/* v9p_pwrite() - write all @n bytes at @off in Twrite chunks.  Returns @n
- * or -1; a short Rwrite ends the loop and returns the bytes written. */
+/*
+ * v9p_pwrite() - write all @n bytes at @off in Twrite chunks.  Returns @n
+ * or -1; a short Rwrite ends the loop and returns the bytes written.
+ */
 V9P_API ssize_t v9p_pwrite(struct v9p_fid *f, const void *buf, size_t n,
 			   uint64_t off);
 
 /* v9p_fsync() - send Tfsync (@datasync nonzero: data only). */
 V9P_API int v9p_fsync(struct v9p_fid *f, int datasync);
 
-/* v9p_lock() - send Tlock; stores the Rlock status (V9P_LOCK_*) in
- * @status. */
+/*
+ * v9p_lock() - send Tlock; stores the Rlock status (V9P_LOCK_*) in
+ * @status.
+ */
 V9P_API int v9p_lock(struct v9p_fid *f, const struct v9p_flock *fl,
 		     uint8_t *status);
 
-/* v9p_getlock() - send Tgetlock with @fl and overwrite it with Rgetlock
- * (type V9P_LOCK_TYPE_UNLCK means the range is free). */
+/*
+ * v9p_getlock() - send Tgetlock with @fl and overwrite it with Rgetlock
+ * (type V9P_LOCK_TYPE_UNLCK means the range is free).
+ */
 V9P_API int v9p_getlock(struct v9p_fid *f, struct v9p_flock *fl);
 
-/* v9p_readlink() - send Treadlink; returns the target, malloc'd, NUL
- * terminated; the caller free()s it. */
+/*
+ * v9p_readlink() - send Treadlink; returns the target, malloc'd, NUL
+ * terminated; the caller free()s it.
+ */
 V9P_API char *v9p_readlink(struct v9p_fid *f);
 
 /* ---- Directories --------------------------------------------------------- */
@@ -387,8 +400,10 @@ V9P_API int v9p_unlinkat(struct v9p_fid *dir, const char *name,
 V9P_API struct v9p_op *v9p_read_start(struct v9p_fid *f, uint64_t off,
 				      uint32_t count);
 
-/* v9p_write_start() - send Twrite of @count bytes (copied; at most
- * msize - V9P_IOHDRSZ, else EMSGSIZE) at @off. */
+/*
+ * v9p_write_start() - send Twrite of @count bytes (copied; at most
+ * msize - V9P_IOHDRSZ, else EMSGSIZE) at @off.
+ */
 V9P_API struct v9p_op *v9p_write_start(struct v9p_fid *f, uint64_t off,
 				       const void *buf, uint32_t count);
 
@@ -400,8 +415,10 @@ V9P_API struct v9p_op *v9p_write_start(struct v9p_fid *f, uint64_t off,
 V9P_API struct v9p_op *v9p_walk_start(struct v9p_fid *from,
 				      const char *path);
 
-/* v9p_getattr_start() - send Tgetattr with @mask (V9P_GETATTR_*) on @f;
- * v9p_op_wait_attr() gives the attributes. */
+/*
+ * v9p_getattr_start() - send Tgetattr with @mask (V9P_GETATTR_*) on @f;
+ * v9p_op_wait_attr() gives the attributes.
+ */
 V9P_API struct v9p_op *v9p_getattr_start(struct v9p_fid *f, uint64_t mask);
 
 /*
@@ -428,8 +445,10 @@ V9P_API ssize_t v9p_op_wait(struct v9p_op *op, void *buf, size_t len);
  */
 V9P_API struct v9p_fid *v9p_op_wait_fid(struct v9p_op *op);
 
-/* v9p_op_wait_attr() - wait for the reply of a getattr @op into @out and
- * free @op.  0 or -1 with errno. */
+/*
+ * v9p_op_wait_attr() - wait for the reply of a getattr @op into @out and
+ * free @op.  0 or -1 with errno.
+ */
 V9P_API int v9p_op_wait_attr(struct v9p_op *op, struct v9p_attr *out);
 
 /*
