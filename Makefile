@@ -70,7 +70,8 @@ lint:
 	scripts/checkpatch.sh driver/*.c driver/*.h include/vio9p.h
 	mandoc -Tlint -Wwarning docs/*.[0-9]
 	shellcheck -x tests/run-guest tests/vm.sh tests/check.sh \
-		tests/tap-summary tests/cmd/*.sh tests/lib/run.sh scripts/*.sh \
+		tests/tap-lib.sh tests/tap-stream tests/tap-replay tests/tap-number \
+		tests/kscan tests/cmd/*.sh tests/lib/run.sh scripts/*.sh \
 		bench/run.sh .ci/run tests/fuse/run-host tests/fuse/run-guest \
 		tests/fuse/tree.sh tests/udev/run-guest tests/udev/guest.sh \
 		tests/install.sh tests/deb.sh debian/*.postinst \
@@ -129,10 +130,10 @@ FUSE_GUEST = $(BUILD)/guest/t_fuse $(BUILD)/guest/asuser
 check-fuse: module $(BUILD)/host/t_fuse $(FUSE_GUEST) $(PATTERN)
 	$(MAKE) -C cmd vio9p-san vio9p-static
 	VIO9P=cmd/vio9p-san T_FUSE=$(BUILD)/host/t_fuse PATTERN=$(PATTERN) \
-		tests/fuse/run-host; h=$$?; \
+		tests/tap-stream fuse-host tests/fuse/run-host; h=$$?; \
 	GUEST_KVER=$(KVER) VIO9P_KO=$(MODDIR)/vio9p.ko GUEST_BIN=$(BUILD)/guest \
 		PATTERN=$(PATTERN) VIO9P_CMD=cmd/vio9p-static \
-		tests/fuse/run-guest && exit $$h
+		tests/tap-stream fuse-guest tests/fuse/run-guest && exit $$h
 
 $(BUILD)/host/t_fuse: $(FUSE_T) $(GUEST_HDRS)
 	@mkdir -p $(@D)

@@ -1,182 +1,185 @@
 #!/bin/bash
-# Everything `make check` runs, stage by stage, as one TAP stream: each
-# stage's output is kept under build/results/<id>.log, a failing stage does
-# not stop the others, and the run ends with "N passed, N failed".  A stage
-# that fails without reporting a failing case counts as one.
+# Everything `make check` runs, stage by stage.  Each stage records one or
+# more TAP streams in build/results (tests/tap-lib.sh: NAME.tap, NAME.rc,
+# NAME.log) and names them in build/results/expected before it runs; a
+# failing stage does not stop the others.  At the end perl's TAP::Harness
+# judges every stream (tests/tap-judge): a stream fails when it has no
+# plan, reports fewer or more cases than its plan, has a failing case or
+# exited non-zero, and a skip fails unless its reason is one that make
+# check cannot remove (tests/skips-allowed).  The run ends with
+# "N passed, N failed, N skipped".
 #
 # Environment (the Makefile sets these): KVER, KVER_BPO, MAKE.
 set -u
 : "${KVER:?}" "${MAKE:=make}"
-results=build/results
-all=$results/all.tap
-rm -rf "$results"
-mkdir -p "$results"
-: >"$all"
+here=$(cd "$(dirname "$0")" && pwd)
+export TAP_DIR=$PWD/build/results
+rm -rf "$TAP_DIR"
+mkdir -p "$TAP_DIR"
+: >"$TAP_DIR/expected"
+# shellcheck source=tests/tap-lib.sh
+. "$here/tap-lib.sh"
 
-# emit: copy TAP lines from stdin to the terminal and to the run's record.
-emit() {
-	tee -a "$all"
+# say LINE: progress on the terminal.
+say() {
+	echo "# $(date +%T) $*"
 }
 
-# failed ID WHAT STATUS: report a stage that failed, with its log's tail.
-failed() {
-	echo "not ok - $2: exited with status $3" | emit
-	tail -n 30 "$results/$1.log" | sed 's/^/# /'
-}
-
-# stage ID WHAT COMMAND...: one case for a command that passes or fails as
-# a whole.
-stage() {
-	local id=$1 what=$2 rc=0
-	shift 2
-	"$@" >"$results/$id.log" 2>&1 || rc=$?
-	if [ "$rc" = 0 ]; then
-		echo "ok - build: $what" | emit
-	else
-		failed "$id" "build: $what" "$rc"
-	fi
-	return "$rc"
-}
-
-# suite ID INDENT COMMAND...: a command that writes TAP of its own; each of
-# its cases (lines indented by INDENT) becomes "ok - ID: case".
-suite() {
-	local id=$1 indent=$2 rc=0
-	shift 2
-	"$@" >"$results/$id.log" 2>&1 || rc=$?
-	sed -n "s/^$indent\\(\\(not \\)\\{0,1\\}ok\\) [0-9]* \\(.*\\)/\\1 - $id: \\3/p" \
-		"$results/$id.log" | emit
-	if [ "$rc" != 0 ] && ! grep -q "^not ok - $id:" "$all"; then
-		failed "$id" "$id" "$rc"
-	fi
+# show NAME...: the cases of streams just recorded, on the terminal.
+show() {
+	local n
+	for n in "$@"; do
+		grep -hE '^(not )?ok ' "$TAP_DIR/$n.tap" 2>/dev/null | sed "s/^/$n: /"
+	done
 }
 
 # guest ID ENV...: the guest suites in one QEMU guest (tests/run-guest),
-# with the given environment.
+# with the given environment: a stream ID.SUITE for each suite and
+# ID.host for the host's checks.
 guest() {
-	local id=$1 rc=0
-	shift
+	local id=$1
+	say "guest $id"
 	env "$@" GUEST_BIN=build/guest PATTERN=build/host/pattern \
 		STALLFS=build/host/stallfs \
-		tests/run-guest "$id" >"$results/$id.log" 2>&1 || rc=$?
-	grep -E '^(not )?ok - ' "$results/$id.log" | emit
-	grep '^# ' "$results/$id.log" | head -n 40
-	if [ "$rc" != 0 ] && ! grep -q "^not ok - $id:" "$all"; then
-		failed "$id" "$id" "$rc"
-	fi
-}
-
-# bg_start ID COMMAND...: start a long stage (a kernel or image build) in
-# the background, niced, so that it overlaps with the stages that follow;
-# bg_wait ID WHAT reports it like `stage` once it ends.
-declare -A bg_pid
-bg_start() {
-	local id=$1
-	shift
-	nice -n 10 "$@" >"$results/$id.log" 2>&1 &
-	bg_pid[$id]=$!
-}
-bg_wait() {
-	local id=$1 what=$2 rc=0
-	wait "${bg_pid[$id]}" || rc=$?
-	if [ "$rc" = 0 ]; then
-		echo "ok - build: $what" | emit
-	else
-		failed "$id" "build: $what" "$rc"
-	fi
-	return "$rc"
-}
-
-# tap ID COMMAND...: a command that prints "ok - ID: ..." lines itself.
-tap() {
-	local id=$1 rc=0
-	shift
-	"$@" >"$results/$id.log" 2>&1 || rc=$?
-	grep -E '^(not )?ok - ' "$results/$id.log" | emit
-	if [ "$rc" != 0 ] && ! grep -q "^not ok - $id:" "$all"; then
-		failed "$id" "$id" "$rc"
-	fi
+		tests/run-guest "$id" >"$TAP_DIR/$id.log" 2>&1
+	tail -n 1 "$TAP_DIR/$id.log"
 }
 
 modpath() {
 	"$MAKE" -s --no-print-directory module-path "$@"
 }
 
-# The debug kernel takes longest to build (about 20 minutes on 2 cores the
+# bg_start ID COMMAND...: start a long build (a kernel or an image) in
+# the background, niced, so that it overlaps with the stages that follow;
+# bg_wait ID WHAT records it as one case once it ends.
+declare -A bg_pid
+bg_start() {
+	local id=$1
+	shift
+	tap_expect "$id"
+	nice -n 10 "$@" >"$TAP_DIR/$id.log" 2>&1 &
+	bg_pid[$id]=$!
+}
+bg_wait() {
+	local id=$1 what=$2 rc=0
+	wait "${bg_pid[$id]}" || rc=$?
+	tap_build_result "$id" "$what" "$rc"
+	show "$id"
+	return "$rc"
+}
+
+# The debug kernel takes longest to build (about 15 minutes on 2 cores the
 # first time, then cached): start it first.
 bg_start debug-kernel scripts/build-debug-kernel.sh
 # The Debian 12 guest's root filesystem (tests/debian-guest/run), also cached.
 bg_start debian-guest-image scripts/build-debian-guest.sh
 
-stage module "vio9p.ko builds with W=1 and no warnings" \
+# The streams of the stages below that run only if an earlier step
+# passed: a stage that never ran fails.
+GUEST_SUITES="t_chan t_session t_reset t_stress t_stall t_cmd t_unplug t_msize t_module t_choose"
+# virtio-mmio devices cannot be unplugged: t_unplug is for PCI.
+MMIO_SUITES=${GUEST_SUITES/ t_unplug/}
+guest_streams() { # ID SUITES
+	local s
+	for s in $2; do
+		tap_expect "$1.$s"
+	done
+	tap_expect "$1.host"
+}
+
+say "builds and lint"
+tap_build module "vio9p.ko builds with W=1 and no warnings" \
 	"$MAKE" module W=1 KCFLAGS=-Werror
-stage lint "checkpatch --strict, mandoc -Tlint and shellcheck are clean" \
+tap_build lint "checkpatch --strict, mandoc -Tlint and shellcheck are clean" \
 	"$MAKE" lint
-stage guest-build "guest test programs build" "$MAKE" guest-tests
+tap_build guest-build "guest test programs build" "$MAKE" guest-tests
+show module lint guest-build
 
 # The library and the command, under ASan and UBSan, against a real diod.
-suite lib "    " "$MAKE" -C lib check
-suite cmd "" "$MAKE" -C cmd check
+say "library and command"
+tap_expect lib.test_marshal lib.test_parse lib.test_rpc lib.test_diod lib.fuzz
+tap_build lib "the library and its tests build, and its test runner ends" \
+	"$MAKE" -C lib check
+tap_record cmd "$MAKE" -s --no-print-directory -C cmd check
+show lib lib.test_marshal lib.test_parse lib.test_rpc lib.test_diod lib.fuzz cmd
 
 # The driver in a guest of the Debian kernel it was built for, on
 # virtio-pci (modern and transitional devices), then on virtio-mmio (a
 # microvm; tests/vm.sh says how its boot hang was cured).
 ko=$(modpath)
-guest "debian-$KVER" GUEST_KVER="$KVER" VIO9P_KO="$ko"
-guest "mmio-$KVER" GUEST_KVER="$KVER" VIO9P_KO="$ko" VM_TRANSPORT=mmio
+guest_streams "debian-$KVER" "$GUEST_SUITES"
+guest "debian-$KVER" GUEST_KVER="$KVER" VIO9P_KO="$ko" SUITES="$GUEST_SUITES"
+guest_streams "mmio-$KVER" "$MMIO_SUITES"
+guest "mmio-$KVER" GUEST_KVER="$KVER" VIO9P_KO="$ko" VM_TRANSPORT=mmio \
+	SUITES="$MMIO_SUITES"
 
 # The same suites on bookworm-backports' kernel (6.12) under its QEMU
 # (10.0, unpacked beside the system's 7.2 by scripts/qemu-backports.sh);
 # scripts/backports-deps.sh installed both.
 bpo=/usr/src/linux-headers-${KVER_BPO:-none}
-if stage bpo-module "vio9p.ko builds for ${KVER_BPO:-the backports kernel} with W=1 and no warnings" \
+guest_streams "debian-bpo" "$GUEST_SUITES"
+if tap_build bpo-module "vio9p.ko builds for ${KVER_BPO:-the backports kernel} with W=1 and no warnings" \
 	"$MAKE" module KDIR="$bpo" W=1 KCFLAGS=-Werror &&
-	stage bpo-qemu "QEMU of bookworm-backports is unpacked" \
+	tap_build bpo-qemu "QEMU of bookworm-backports is unpacked" \
 		scripts/qemu-backports.sh; then
-	guest "debian-$KVER_BPO" GUEST_KVER="$KVER_BPO" \
-		VIO9P_KO="$(modpath KDIR="$bpo")" \
-		QEMU="$(tail -n 1 "$results/bpo-qemu.log")"
+	guest "debian-bpo" GUEST_KVER="$KVER_BPO" \
+		VIO9P_KO="$(modpath KDIR="$bpo")" SUITES="$GUEST_SUITES" \
+		QEMU="$(tail -n 1 "$TAP_DIR/bpo-qemu.log")"
 fi
 
 # vio9p mount (FUSE): against diod here, then as a non-root user in a guest.
-suite fuse "" "$MAKE" check-fuse KVER="$KVER"
+say "fuse"
+tap_expect fuse-host fuse-guest
+tap_build fuse "make check-fuse builds and its runners end" \
+	"$MAKE" check-fuse KVER="$KVER"
+show fuse fuse-host fuse-guest
 
 # Packaging: make install/uninstall in a scratch DESTDIR, make deb with
 # lintian, and udev/60-vio9p.rules under systemd-udevd in a guest.
-tap install tests/install.sh
-tap deb tests/deb.sh
-stage udev-build "vio9p_id builds" "$MAKE" udev &&
-	tap udev env GUEST_KVER="$KVER" VIO9P_KO="$ko" \
+say "packaging"
+tap_counted install 12 tests/install.sh
+tap_counted deb 14 tests/deb.sh
+tap_expect udev
+tap_build udev-build "vio9p_id builds" "$MAKE" udev &&
+	tap_counted udev 33 env GUEST_KVER="$KVER" VIO9P_KO="$ko" \
 		VIO9P_ID=build/udev/vio9p_id VIO9P_ID_SAN=build/udev/vio9p_id-san \
 		tests/udev/run-guest udev
+show install deb udev-build udev
 
 # vio9p relay: on the host against diod (ASan, UBSan), then in a guest
 # where v9fs mounts through it (trans=unix, trans=fd) with a 60 s soak.
-suite relay "" "$MAKE" -C cmd check-relay
-tap relay-guest env GUEST_KVER="$KVER" VIO9P_KO="$ko" \
+say "relay"
+tap_record relay "$MAKE" -s --no-print-directory -C cmd check-relay
+tap_counted relay-guest 40 env GUEST_KVER="$KVER" VIO9P_KO="$ko" \
 	tests/relay/run-guest relay-guest
+show relay relay-guest
 
 # The same suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN),
 # built once and cached.
+say "debug kernel"
+guest_streams "debug" "$GUEST_SUITES"
 if bg_wait debug-kernel "debug kernel builds (cached under ~/.cache/vio9p)"; then
-	dbg=$(tail -n 1 "$results/debug-kernel.log")
-	if stage debug-module "vio9p.ko builds for the debug kernel with W=1" \
+	dbg=$(tail -n 1 "$TAP_DIR/debug-kernel.log")
+	if tap_build debug-module "vio9p.ko builds for the debug kernel with W=1" \
 		"$MAKE" module KDIR="$dbg/src" W=1 KCFLAGS=-Werror; then
-		guest "debug-$(cat "$dbg/release")" \
-			GUEST_KVER="$(cat "$dbg/release")" \
+		guest "debug" \
+			GUEST_KVER="$(cat "$dbg/release")" SUITES="$GUEST_SUITES" \
 			GUEST_KERNEL="$dbg/vmlinuz" GUEST_MODDIR="$dbg/modules" \
 			VIO9P_KO="$(modpath KDIR="$dbg/src")" VM_MEM=1536 \
-			VM_APPEND=VIO9P_TEST_CYCLES=2000
+			VM_APPEND=VIO9P_TEST_CYCLES=2000 KMEMLEAK=1
 	fi
 fi
 
 # The packages of build/deb (tests/deb.sh) on a real Debian 12 guest with
 # systemd: DKMS, the module at boot beside v9fs, udev, a user, the relay, a
 # kernel upgrade, purge.  Its timings are in build/results/debian-guest.log.
+say "debian guest"
+tap_expect debian-guest
 if bg_wait debian-guest-image "Debian 12 guest image builds (cached under ~/.cache/vio9p)"; then
-	tap debian-guest tests/debian-guest/run
-	grep '^# time' "$results/debian-guest.log"
+	tap_counted debian-guest 60 tests/debian-guest/run
+	show debian-guest
+	grep '^# time' "$TAP_DIR/debian-guest.out"
 fi
 
 echo
-tests/tap-summary "$all"
+"$here/tap-judge" --skips "$here/skips-allowed" "$TAP_DIR"

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@
 
 static struct harness_test *tests, **tail = &tests;
 static int failed;
+/* A page shared with the test's child: why it skipped. */
+static char *skip_reason;
 
 void harness_register(struct harness_test *t)
 {
@@ -48,6 +51,8 @@ void harness_skip(const char *file, int line, const char *reason)
 {
 	printf("# %s:%d: SKIP %s\n", file, line, reason);
 	fflush(stdout);
+	if (skip_reason)
+		snprintf(skip_reason, 4096, "%s", reason);
 	_exit(EXIT_SKIP);
 }
 
@@ -106,6 +111,10 @@ int main(int argc, char **argv)
 	int n = 0, i = 0, bad = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	skip_reason = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (skip_reason == MAP_FAILED)
+		skip_reason = NULL;
 	for (t = tests; t; t = t->next)
 		n += selected(t->name, argc, argv);
 	printf("TAP version 13\n1..%d\n", n);
@@ -114,10 +123,13 @@ int main(int argc, char **argv)
 
 		if (!selected(t->name, argc, argv))
 			continue;
+		if (skip_reason)
+			skip_reason[0] = '\0';
 		rc = run_one(t);
 		i++;
 		if (rc == EXIT_SKIP) {
-			printf("ok %d %s # SKIP\n", i, t->name);
+			printf("ok %d %s # SKIP %s\n", i, t->name,
+			       skip_reason ? skip_reason : "");
 		} else if (rc == EXIT_PASS) {
 			printf("ok %d %s\n", i, t->name);
 		} else {

@@ -235,7 +235,7 @@ TEST(o_nonblock_set_and_cleared_with_fcntl)
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
 	/* Blocking again: the read waits until a signal breaks it. */
-	pid = interrupt_after(300);
+	pid = interrupt_when_asleep();
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EINTR);
 	waitpid(pid, NULL, 0);
 	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
@@ -249,7 +249,7 @@ TEST(blocking_read_is_interrupted_with_eintr)
 	struct p9msg rep;
 	pid_t pid;
 
-	pid = interrupt_after(300);
+	pid = interrupt_when_asleep();
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EINTR);
 	waitpid(pid, NULL, 0);
 	close(fd);
@@ -289,7 +289,7 @@ TEST(blocking_write_waits_for_a_slot)
 		p9_tclunk(&req, 99, 0xdeadbeef);
 		_exit(write(fd, req.buf, req.len) == (ssize_t)req.len ? 0 : 1);
 	}
-	msleep(500);
+	ASSERT_OK(wait_asleep_in_driver(pid, 60000));
 	ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0);
 	chan_recv(fd, &rep);
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -306,7 +306,7 @@ TEST(blocking_write_is_interrupted_with_eintr)
 
 	chan_fill(fd, 100);
 	p9_tclunk(&req, 99, 0xdeadbeef);
-	pid = interrupt_after(300);
+	pid = interrupt_when_asleep();
 	ASSERT_ERRNO(write(fd, req.buf, req.len), EINTR);
 	waitpid(pid, NULL, 0);
 	close(fd);
@@ -329,7 +329,7 @@ TEST(poll_reports_readable_and_writable)
 	ASSERT_EQ(poll(&pfd, 1, 0), 0);
 	/* With every slot holding an unread reply: readable, not writable. */
 	chan_fill(fd, 100);
-	msleep(300);
+	ASSERT_OK(wait_in_flight(TAG_MAIN, 0, 60000));
 	pfd.events = POLLIN | POLLOUT;
 	ASSERT_EQ(poll(&pfd, 1, 0), 1);
 	ASSERT_EQ(pfd.revents, POLLIN);

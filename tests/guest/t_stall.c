@@ -120,11 +120,11 @@ TEST(a_device_that_stops_answering_wedges_no_later_open)
 	ASSERT_EQ(poll(&pfd, 1, 300), 0);
 	/* Blocked reads and writes are interrupted by a signal. */
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
-	pid = interrupt_after(300);
+	pid = interrupt_when_asleep();
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EINTR);
 	waitpid(pid, NULL, 0);
 	p9_tgetattr(&req, 99, 0);
-	pid = interrupt_after(300);
+	pid = interrupt_when_asleep();
 	ASSERT_ERRNO(write(fd, req.buf, req.len), EINTR);
 	waitpid(pid, NULL, 0);
 	close(fd);

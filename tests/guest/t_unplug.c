@@ -108,7 +108,7 @@ TEST(unbind_wakes_blocked_reader_with_enodev)
 	ASSERT_EQ(chan_path(TAG_UNPLUG, path, sizeof(path)), 0);
 	fd = chan_open(TAG_UNPLUG, 0);
 	pid = blocked_child(fd, 0);
-	msleep(300);
+	ASSERT_OK(wait_asleep_in_driver(pid, 60000));
 	ASSERT_EQ(waitpid(pid, NULL, WNOHANG), 0);
 	unbind(virtio);
 	assert_child_saw_enodev(pid);
@@ -129,7 +129,7 @@ TEST(unbind_wakes_writer_blocked_on_full_pool_with_enodev)
 	fd = chan_open(TAG_UNPLUG, 0);
 	chan_fill(fd, 100);
 	pid = blocked_child(fd, 1);
-	msleep(300);
+	ASSERT_OK(wait_asleep_in_driver(pid, 60000));
 	ASSERT_EQ(waitpid(pid, NULL, WNOHANG), 0);
 	unbind(virtio);
 	assert_child_saw_enodev(pid);
@@ -200,7 +200,7 @@ TEST(pci_removal_and_rescan_with_a_blocked_reader)
 
 	fd = chan_open(TAG_UNPLUG, 0);
 	pid = blocked_child(fd, 0);
-	msleep(300);
+	ASSERT_OK(wait_asleep_in_driver(pid, 60000));
 	strncat(pci, "/remove", sizeof(pci) - strlen(pci) - 1);
 	ASSERT_OK(write_file(pci, "1"));
 	assert_child_saw_enodev(pid);
@@ -251,7 +251,7 @@ TEST(qmp_device_del_with_a_blocked_reader_then_device_add)
 
 	fd = chan_open(TAG_UNPLUG, 0);
 	pid = blocked_child(fd, 0);
-	msleep(300);
+	ASSERT_OK(wait_asleep_in_driver(pid, 60000));
 	TH_LOG("qmp device_del dev-fs3");
 	assert_child_saw_enodev(pid);
 	assert_dead(fd);

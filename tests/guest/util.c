@@ -21,7 +21,44 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
-pid_t interrupt_after(unsigned int ms)
+int wait_asleep_in_driver(pid_t pid, unsigned int ms)
+{
+	char path[64], stat[512], wchan[128];
+	char state = '?';
+
+	wchan[0] = '\0';
+	for (unsigned int waited = 0; waited <= ms; waited += 10) {
+		const char *p;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		f = fopen(path, "r");
+		if (!f)
+			return -1;
+		if (!fgets(stat, sizeof(stat), f))
+			stat[0] = '\0';
+		fclose(f);
+		/* The state follows the command name, which may hold spaces. */
+		p = strrchr(stat, ')');
+		state = p && p[1] == ' ' ? p[2] : '?';
+		snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(wchan, sizeof(wchan), f))
+				wchan[0] = '\0';
+			fclose(f);
+		}
+		if (state == 'S' && strncmp(wchan, "vio9p", 5) == 0)
+			return 0;
+		msleep(10);
+	}
+	TH_LOG("pid %d not asleep in vio9p after %u ms: state %c, wchan '%s'",
+	       (int)pid, ms, state, wchan);
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+pid_t interrupt_when_asleep(void)
 {
 	struct sigaction sa;
 	pid_t parent = getpid(), pid;
@@ -32,8 +69,9 @@ pid_t interrupt_after(unsigned int ms)
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		msleep(ms);
-		kill(parent, SIGUSR1);
+		/* The parent's test fails on its own if no signal comes. */
+		if (wait_asleep_in_driver(parent, 60000) == 0)
+			kill(parent, SIGUSR1);
 		_exit(0);
 	}
 	return pid;
@@ -75,6 +113,19 @@ uint64_t chan_stat(const char *tag, const char *name)
 	fclose(f);
 	harness_fail(__FILE__, __LINE__, "no counter %s in %s", name, path);
 	harness_abort();
+}
+
+int wait_in_flight(const char *tag, unsigned int n, unsigned int ms)
+{
+	for (unsigned int waited = 0; waited <= ms; waited += 10) {
+		if (chan_stat(tag, "in_flight") <= n)
+			return 0;
+		msleep(10);
+	}
+	TH_LOG("%s: %llu requests still in flight after %u ms", tag,
+	       (unsigned long long)chan_stat(tag, "in_flight"), ms);
+	errno = ETIMEDOUT;
+	return -1;
 }
 
 int chan_state(const char *tag)

@@ -8,8 +8,17 @@
 
 #include <vio9p.h>
 
-/* Send SIGUSR1, whose handler has no SA_RESTART, to us after @ms. */
-pid_t interrupt_after(unsigned int ms);
+/*
+ * Wait up to @ms until @pid sleeps in the driver: state S in
+ * /proc/PID/stat and a vio9p function in /proc/PID/wchan.  0 when it
+ * does; else -1, with what it was doing logged.
+ */
+int wait_asleep_in_driver(pid_t pid, unsigned int ms);
+/*
+ * Send SIGUSR1, whose handler has no SA_RESTART, to us once we sleep in
+ * the driver (from a child; returns its pid).
+ */
+pid_t interrupt_when_asleep(void);
 /* An address no access succeeds at: a PROT_NONE page. */
 void *bad_address(void);
 /* Sleep @ms milliseconds. */
@@ -18,6 +27,8 @@ void msleep(unsigned int ms);
 uint64_t chan_stat(const char *tag, const char *name);
 /* First letter of the state attribute of @tag: 'r'eady, 'n'eeds-reset. */
 int chan_state(const char *tag);
+/* Wait up to @ms until at most @n requests of @tag are on the device. */
+int wait_in_flight(const char *tag, unsigned int n, unsigned int ms);
 /* The channel's limits, checked for zeroed reserved fields. */
 void chan_limits(int fd, struct vio9p_limits *lim);
 /* Fill every request slot with a request nobody reads; returns how many. */
