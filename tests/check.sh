@@ -158,18 +158,34 @@ tap_counted relay-guest 27 env GUEST_KVER="$KVER" VIO9P_KO="$ko" \
 show relay relay-guest
 
 # The same suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN),
-# built once and cached.
+# built once and cached: on virtio-pci and virtio-mmio, and the FUSE
+# mount, udev and relay guests too.
 say "debug kernel"
 guest_streams "debug" "$GUEST_SUITES"
+guest_streams "debug-mmio" "$MMIO_SUITES"
+tap_expect debug-fuse-guest debug-udev debug-relay-guest
 if bg_wait debug-kernel "debug kernel builds (cached under ~/.cache/vio9p)"; then
 	dbg=$(tail -n 1 "$TAP_DIR/debug-kernel.log")
 	if tap_build debug-module "vio9p.ko builds for the debug kernel with W=1" \
 		"$MAKE" module KDIR="$dbg/src" W=1 KCFLAGS=-Werror; then
-		guest "debug" \
-			GUEST_KVER="$(cat "$dbg/release")" SUITES="$GUEST_SUITES" \
-			GUEST_KERNEL="$dbg/vmlinuz" GUEST_MODDIR="$dbg/modules" \
-			VIO9P_KO="$(modpath KDIR="$dbg/src")" VM_MEM=1536 \
+		dbg_env=(GUEST_KVER="$(cat "$dbg/release")"
+			GUEST_KERNEL="$dbg/vmlinuz" GUEST_MODDIR="$dbg/modules"
+			VIO9P_KO="$(modpath KDIR="$dbg/src")" VM_MEM=1536)
+		guest "debug" "${dbg_env[@]}" SUITES="$GUEST_SUITES" \
 			VM_APPEND=VIO9P_TEST_CYCLES=2000 KMEMLEAK=1
+		guest "debug-mmio" "${dbg_env[@]}" SUITES="$MMIO_SUITES" \
+			VM_TRANSPORT=mmio VM_APPEND=VIO9P_TEST_CYCLES=500 KMEMLEAK=1
+		say "debug kernel: fuse, udev, relay"
+		tap_record debug-fuse-guest env "${dbg_env[@]}" \
+			GUEST_BIN=build/guest PATTERN=build/host/pattern \
+			VIO9P_CMD=cmd/vio9p-static WORK=build/vm/debug-fuse \
+			tests/fuse/run-guest
+		tap_counted debug-udev 33 env "${dbg_env[@]}" \
+			VIO9P_ID=build/udev/vio9p_id VIO9P_ID_SAN=build/udev/vio9p_id-san \
+			tests/udev/run-guest debug-udev
+		tap_counted debug-relay-guest 27 env "${dbg_env[@]}" \
+			tests/relay/run-guest debug-relay-guest
+		show debug-fuse-guest debug-udev debug-relay-guest
 	fi
 fi
 
