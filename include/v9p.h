@@ -185,7 +185,9 @@ V9P_API struct v9p_session *v9p_connect(const char *addr, uint32_t msize);
 
 /* Kinds of file descriptor for v9p_session_new(). */
 enum v9p_trans_kind {
-	V9P_TRANS_DEV,	  /* vio9p device: one message per read/write */
+	V9P_TRANS_DEV,	  /* vio9p device: one message per read/write (a
+			   * read of 0 bytes, a reply dropped after a
+			   * Tflush, is skipped) */
 	V9P_TRANS_STREAM, /* byte stream framed by size[4] */
 };
 
