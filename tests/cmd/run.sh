@@ -834,6 +834,28 @@ put_interrupted_by_sigterm_removes_its_temporary() {
 	put_interrupted TERM
 }
 
+# get likewise removes its local temporary.
+get_interrupted_by_sigint_removes_its_temporary() {
+	head -c 67108864 /dev/zero >"$EXP/big"
+	env --default-signal=INT "$VIO9P" -a "unix:$T/sock" -A "$EXP" \
+		-m 512 get big 2>"$T/err" &
+	pid=$!
+	i=0
+	while [ -z "$(find . -name '.big.vio9p.*')" ] && [ "$i" -lt 500 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	sleep 0.2
+	kill -s INT "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	expect_rc 130
+	expect_err ""
+	expect_true "the copy ended before the signal" test "$i" -lt 500
+	expect_true "big made" test ! -e big
+	expect_true "temporary left" no_temps .
+}
+
 # ---- a hostile server ------------------------------------------------------
 
 # Names from Rreaddir that are empty, hold a '/', or are a second "." or
@@ -994,6 +1016,7 @@ for t in help_lists_every_verb every_verb_has_help bad_usage_exits_1 \
 	put_never_leaves_a_partial_file put_syncs_before_the_rename \
 	put_interrupted_by_sigint_removes_its_temporary \
 	put_interrupted_by_sigterm_removes_its_temporary \
+	get_interrupted_by_sigint_removes_its_temporary \
 	server_names_are_refused_and_the_rest_goes_on \
 	readdir_offsets_that_do_not_advance_are_eproto \
 	short_reads_before_the_size_are_not_the_end \
