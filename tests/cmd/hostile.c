@@ -130,8 +130,8 @@ static void readdir_body(struct v9p_buf *b, int dir, uint64_t off)
 		for (size_t i = off; i < n; i++)
 			put_dirent(b, list[i], i + 1);
 	}
-	b->data[at] = (uint8_t)(b->pos - at - 4);
-	b->data[at + 1] = (uint8_t)((b->pos - at - 4) >> 8);
+	for (int i = 0; i < 4; i++)
+		b->data[at + i] = (uint8_t)((b->pos - at - 4) >> (8 * i));
 }
 
 static void attr_body(struct v9p_buf *b, int n)
