@@ -37,10 +37,11 @@ NINEPLS = $(BUILD)/guest/9pls
 # The relay's guest helper: v9fs mounted with trans=fd on a socketpair.
 FDMOUNT = $(BUILD)/guest/fdmount
 
-.PHONY: all module module-path module-clean deps lib check check-all lint guest-tests \
+.PHONY: all module module-path module-clean deps lib cmd check check-all lint guest-tests \
 	demo demo-run bench bench-run clean check-fuse soak soak-run
 
-all: module
+# What `make install` installs: the module, the library and the command.
+all: module lib cmd
 
 # The module is built in a copy under build/, one per kernel, so that the
 # source folder stays clean and several kernels can be built side by side.
@@ -99,7 +100,12 @@ $(BUILD)/guest/%: tests/guest/%.c $(GUEST_COMMON) $(GUEST_HDRS)
 	$(CC) $(GUEST_CFLAGS) -o $@ $< $(GUEST_COMMON)
 
 lib:
-	$(MAKE) -C lib libvio9p.a
+	$(MAKE) -C lib libvio9p.a libvio9p.so
+
+# The command; `make cmd MOUNT=no` (or `make MOUNT=no`) leaves out vio9p
+# mount where libfuse3 is missing.
+cmd: lib
+	$(MAKE) -C cmd vio9p
 
 $(NINEPLS): examples/9pls.c lib include/v9p.h include/vio9p.h
 	@mkdir -p $(@D)
@@ -182,6 +188,7 @@ $(OSC): bench/osc.c lib include/v9p.h
 
 clean: module-clean
 	$(MAKE) -C lib clean
+	$(MAKE) -C cmd clean
 	rm -rf $(BUILD)
 
 # The udev helper, make install / uninstall, make deb.

@@ -83,10 +83,22 @@ int remove_at(struct v9p_fid *dir, const char *name, bool isdir);
  * Twalk+Trename on servers without it. */
 int rename_at(struct v9p_fid *olddir, const char *oldname,
 	      struct v9p_fid *newdir, const char *newname);
-/* Read every entry name of the directory @dir (not opened yet; "." and
- * ".." left out), sorted.  Returns the count and *@names (free with
- * free_names()), or -1 with errno. */
-ssize_t read_names(struct vctx *c, struct v9p_fid *dir, char ***names);
+/*
+ * Read every entry name of the directory @dir (not opened yet; "." and
+ * ".." left out), sorted.  Names from the server are not trusted: an empty
+ * one, one with a '/', and a second "." or ".." are left out too, each
+ * with a warning naming it ("vio9p: <verb> @shown: bad name from the
+ * server: ...") and *@bad set.  Returns the count and *@names (free with
+ * free_names()), or -1 with errno (EPROTO when an Rreaddir's last offset
+ * is the one asked: the listing would never end).
+ */
+ssize_t read_names(struct vctx *c, struct v9p_fid *dir, const char *shown,
+		   char ***names, bool *bad);
+/* @target, a symbolic link's, resolved from the directory @dir (both
+ * relative to the export's root) to a path without ".", ".." or empty
+ * names; absolute targets start at the root and ".." stops there.
+ * Malloc'd. */
+char *path_resolve(const char *dir, const char *target);
 void free_names(char **names, size_t n);
 /*
  * The attributes of many names in one directory: a Twalk, a Tgetattr and a

@@ -69,14 +69,16 @@ static int ls_dir(struct vctx *c, struct ls_state *ls, const char *path,
 	struct name_attr *e;
 	size_t nsub = 0;
 	ssize_t n;
+	bool bad;
 	int rval = 0;
 
-	if (!d || (n = read_names(c, d, &names)) < 0) {
+	if (!d || (n = read_names(c, d, shown, &names, &bad)) < 0) {
 		xwarn("ls %s", shown);
 		if (d)
 			drop(d);
 		return 1;
 	}
+	rval = bad;
 	if (header)
 		printf("%s%s:\n", ls->printed ? "\n" : "", shown);
 	ls->printed = true;
@@ -327,14 +329,16 @@ static int rm_contents(struct vctx *c, const char *path)
 	struct v9p_fid *d = walk_path(c, path);
 	char **names;
 	ssize_t n;
-	int rval = 0;
+	bool bad;
+	int rval;
 
-	if (!d || (n = read_names(c, d, &names)) < 0) {
+	if (!d || (n = read_names(c, d, path, &names, &bad)) < 0) {
 		xwarn("rm %s", path);
 		if (d)
 			drop(d);
 		return 1;
 	}
+	rval = bad;
 	for (ssize_t i = 0; i < n; i++) {
 		char *p = path_join(path, names[i]);
 		struct v9p_attr a;
@@ -360,6 +364,20 @@ static int rm_contents(struct vctx *c, const char *path)
 	return rval;
 }
 
+/* Whether the last name of @path (trailing slashes aside) is "." or "..". */
+static bool ends_in_dot(const char *path)
+{
+	size_t end = strlen(path), start;
+
+	while (end > 0 && path[end - 1] == '/')
+		end--;
+	start = end;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	return (end - start == 1 && path[start] == '.') ||
+	       (end - start == 2 && !strncmp(path + start, "..", 2));
+}
+
 static int rm_one(struct vctx *c, const char *path, bool recurse)
 {
 	char *dir, *base;
@@ -367,6 +385,12 @@ static int rm_one(struct vctx *c, const char *path, bool recurse)
 	struct v9p_attr a;
 	int rval = 0;
 
+	/* "d/.." is d's parent, which the caller did not name (GNU rm). */
+	if (ends_in_dot(path)) {
+		xwarnx("rm: refusing to remove '.' or '..' directory: "
+		       "skipping '%s'", path);
+		return 1;
+	}
 	if (path_is_root(path)) {
 		xwarnx("rm %s: refusing to remove the root", path);
 		return 1;

@@ -34,11 +34,15 @@ static const struct verb verbs[] = {
 	{ "rm", cmd_rm, "[-r] path ...", true },
 	{ "mv", cmd_mv, "src dst", true },
 	{ "ln", cmd_ln, "-s target link", true },
-	{ "df", cmd_df, "", true },
+	{ "df", cmd_df, "[path ...]", true },
 	{ "mount", cmd_mount, "[-f] [-o options] mountpoint", true },
 	{ "relay", cmd_relay, "[-v] [-l path [-m mode]] [--fd n] [-u user]",
 	  false },
 };
+
+#ifndef VIO9P_VERSION
+#define VIO9P_VERSION "unknown" /* cmd/Makefile passes ../VERSION */
+#endif
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 #define GLOBAL_USAGE \
@@ -228,16 +232,22 @@ int cmd_tag(struct vctx *c, int argc, char **argv)
 	return 0;
 }
 
-int cmd_df(struct vctx *c, int argc, char **argv)
+/* One line of df for @path (the root when NULL); 0 or 1. */
+static int df_one(struct vctx *c, const char *path)
 {
+	struct v9p_fid *f = path ? walk_path(c, path) : c->root;
 	struct v9p_statfs st;
 	uint64_t k, total, avail, used, pct;
+	int rc = f ? v9p_statfs(f, &st) : -1;
 
-	(void)argv;
-	if (argc > 1)
-		return usage_verb(c->verb);
-	if (v9p_statfs(c->root, &st) < 0) {
-		xwarn("df %s", c->addr);
+	if (f && f != c->root) {
+		int e = errno;
+
+		v9p_clunk(f);
+		errno = e;
+	}
+	if (rc < 0) {
+		xwarn("df %s", path ? path : c->addr);
 		return 1;
 	}
 	k = st.bsize ? st.bsize : 1024;
@@ -246,13 +256,27 @@ int cmd_df(struct vctx *c, int argc, char **argv)
 	used = (st.blocks - st.bfree) * k / 1024;
 	/* As df(1): used / (used + available), rounded up. */
 	pct = used + avail ? (used * 100 + used + avail - 1) / (used + avail) : 0;
-	printf("%-20s %12s %12s %12s %4s %10s %10s\n", "Channel", "1K-blocks",
-	       "Used", "Available", "Use%", "Inodes", "IFree");
 	printf("%-20s %12llu %12llu %12llu %3llu%% %10llu %10llu\n", c->addr,
 	       (unsigned long long)total, (unsigned long long)used,
 	       (unsigned long long)avail, (unsigned long long)pct,
 	       (unsigned long long)st.files, (unsigned long long)st.ffree);
 	return 0;
+}
+
+/* df [path ...]: as df(1), the file system holding each path. */
+int cmd_df(struct vctx *c, int argc, char **argv)
+{
+	int rval = 0;
+
+	if (getopt(argc, argv, "+") != -1)
+		return usage_verb(c->verb);
+	printf("%-20s %12s %12s %12s %4s %10s %10s\n", "Channel", "1K-blocks",
+	       "Used", "Available", "Use%", "Inodes", "IFree");
+	if (optind >= argc)
+		return df_one(c, NULL);
+	for (int i = optind; i < argc; i++)
+		rval |= df_one(c, argv[i]);
+	return rval;
 }
 
 /* The channel the global options name; exits on error. */
@@ -317,6 +341,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dev = NULL, *tag = NULL, *addr = NULL, *aname = "";
@@ -343,6 +368,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return fclose(stdout) == 0 ? 0 : 1;
+		case 'V':
+			printf("vio9p %s\n", VIO9P_VERSION);
 			return fclose(stdout) == 0 ? 0 : 1;
 		default:
 			usage(stderr);

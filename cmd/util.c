@@ -298,15 +298,51 @@ void free_names(char **names, size_t n)
 	free(names);
 }
 
-ssize_t read_names(struct vctx *c, struct v9p_fid *dir, char ***out)
+/* Print @name for a diagnostic: in double quotes, with a quote, a
+ * backslash and bytes that are not printable ASCII as \ooo, so that a
+ * server's name cannot write control sequences to the terminal. */
+static void quote_name(const char *name, char *buf, size_t n)
+{
+	size_t at = 0;
+
+	buf[at++] = '"';
+	for (const unsigned char *p = (const unsigned char *)name;
+	     *p && at + 6 < n; p++) {
+		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+			at += (size_t)snprintf(buf + at, n - at, "\\%03o", *p);
+		else
+			buf[at++] = (char)*p;
+	}
+	buf[at++] = '"';
+	buf[at] = '\0';
+}
+
+/*
+ * Whether @name, from an Rreaddir, may name an entry: not empty, no '/',
+ * and "." or ".." only once each (*@dots counts them: 1 and 2).
+ */
+static bool good_name(const char *name, unsigned int *dots)
+{
+	unsigned int bit = !strcmp(name, ".") ? 1 : !strcmp(name, "..") ? 2 : 0;
+
+	if (!*name || strchr(name, '/') || (bit && (*dots & bit)))
+		return false;
+	*dots |= bit;
+	return true;
+}
+
+ssize_t read_names(struct vctx *c, struct v9p_fid *dir, const char *shown,
+		   char ***out, bool *bad)
 {
 	size_t cap = v9p_msize(c->s) - V9P_IOHDRSZ, n = 0, room = 0;
 	struct v9p_fid *d = v9p_walk(dir, NULL);
 	char **names = NULL;
+	unsigned int dots = 0;
 	uint64_t off = 0;
 	void *buf = xnull(malloc(cap));
 	int e;
 
+	*bad = false;
 	if (!d)
 		goto fail;
 	if (v9p_lopen(d, O_RDONLY | O_DIRECTORY) < 0)
@@ -314,6 +350,7 @@ ssize_t read_names(struct vctx *c, struct v9p_fid *dir, char ***out)
 	for (;;) {
 		struct v9p_dirent de;
 		size_t pos = 0;
+		uint64_t asked = off;
 		ssize_t len = v9p_readdir(d, off, buf, cap);
 		int r;
 
@@ -323,6 +360,15 @@ ssize_t read_names(struct vctx *c, struct v9p_fid *dir, char ***out)
 			break;
 		while ((r = v9p_dirent_next(buf, (size_t)len, &pos, &de)) > 0) {
 			off = de.offset;
+			if (!good_name(de.name, &dots)) {
+				char q[4 * V9P_NAME_MAX + 8];
+
+				quote_name(de.name, q, sizeof(q));
+				xwarnx("%s %s: bad name from the server: %s",
+				       c->verb, shown, q);
+				*bad = true;
+				continue;
+			}
 			if (!strcmp(de.name, ".") || !strcmp(de.name, ".."))
 				continue;
 			if (n == room) {
@@ -334,6 +380,11 @@ ssize_t read_names(struct vctx *c, struct v9p_fid *dir, char ***out)
 		}
 		if (r < 0)
 			goto fail;
+		/* The next Treaddir would ask the same again, forever. */
+		if (off == asked) {
+			errno = EPROTO;
+			goto fail;
+		}
 	}
 	v9p_clunk(d);
 	free(buf);
@@ -349,6 +400,32 @@ fail:
 	free_names(names, n);
 	errno = e;
 	return -1;
+}
+
+char *path_resolve(const char *dir, const char *target)
+{
+	size_t len = strlen(dir) + strlen(target) + 2, at = 0;
+	char *copy = xnull(malloc(len)), *out = xnull(malloc(len));
+	char *save = NULL, *name;
+
+	snprintf(copy, len, "%s/%s", *target == '/' ? "" : dir, target);
+	out[0] = '\0';
+	for (name = strtok_r(copy, "/", &save); name;
+	     name = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(name, "."))
+			continue;
+		if (!strcmp(name, "..")) {
+			/* Back to the last '/', not above the root. */
+			while (at > 0 && out[--at] != '/')
+				;
+			out[at] = '\0';
+			continue;
+		}
+		at += (size_t)snprintf(out + at, len - at, "%s%s",
+				       at ? "/" : "", name);
+	}
+	free(copy);
+	return out;
 }
 
 char *temp_name(const char *name)

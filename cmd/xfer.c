@@ -6,8 +6,9 @@
  * A file is copied with the library's pipelined v9p_get_fd2() and
  * v9p_put_fd2(), whose progress callback draws the bar, under a temporary
  * name in the destination directory (".NAME.vio9p.PID.N"); only a
- * complete copy is renamed to its final name, and a failed one is removed, locally for get and on
- * the server for put.  Directories are created (or merged into) directly
+ * complete copy is renamed to its final name (put: after a Tfsync), and a
+ * failed or interrupted one is removed, locally for get and on the server
+ * for put.  Directories are created (or merged into) directly
  * and get their mode and times after their contents, so that -p works
  * on read-only directories too.  Errors name the source when reading
  * failed and the destination when writing failed.
@@ -16,6 +17,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +103,7 @@ static int fail(const char *verb, enum side who, const char *src,
 	return 1;
 }
 
-/* ---- get ----------------------------------------------------------------- */
+/* ---- modes and times ------------------------------------------------------ */
 
 /* Local file mode for a copy of @mode: all of it with -p, else the
  * permissions less the umask, as cp(1). */
@@ -119,11 +122,105 @@ static void attr_times(const struct v9p_attr *a, struct timespec ts[2])
 	ts[1].tv_nsec = (long)a->mtime_nsec;
 }
 
-/* Local temporary path beside @dst; malloc'd. */
-static char *local_temp(const char *dst)
+/* ---- interruption -------------------------------------------------------- */
+
+/*
+ * SIGINT, SIGTERM and SIGHUP (those not ignored when the command started)
+ * are taken by a thread of their own, in sigwait(): it removes the
+ * temporary file a copy is writing, if any, locally (get) or on the server
+ * (put, through the same session: the library is thread-safe), then dies
+ * of the signal.  The copying thread holds @lock from before it creates a
+ * temporary until it is registered, and around the rename that makes it
+ * final, so the signal thread sees each temporary either not yet there or
+ * registered.  A second signal during the clean-up kills at once.
+ */
+static struct {
+	pthread_mutex_t lock;
+	sigset_t set;		/* the signals the thread waits for */
+	int dfd;		/* get: the temporary is @name at @dfd */
+	struct v9p_fid *dir;	/* put: it is @name in @dir on the server */
+	const char *name;	/* NULL: no temporary */
+} cleanup = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void *signal_thread(void *arg)
 {
-	char *dir = path_dir(dst), *base = path_base(dst);
-	char *tmp = temp_name(base), *p = path_join(*dir ? dir : ".", tmp);
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	int sig;
+
+	(void)arg;
+	if (sigwait(&cleanup.set, &sig) != 0)
+		return NULL;
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&cleanup.set, s) == 1)
+			sigaction(s, &dfl, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &cleanup.set, NULL);
+	pthread_mutex_lock(&cleanup.lock);
+	if (cleanup.name && cleanup.dir)
+		remove_at(cleanup.dir, cleanup.name, false);
+	else if (cleanup.name)
+		unlinkat(cleanup.dfd, cleanup.name, 0);
+	raise(sig);
+	_exit(128 + sig); /* not reached */
+}
+
+/* Start the signal thread (once).  Exits on failure. */
+static void catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static bool started;
+	pthread_t th;
+
+	if (started)
+		return;
+	started = true;
+	sigemptyset(&cleanup.set);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* Ignored at the start (nohup, a background job): stays so. */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaddset(&cleanup.set, sigs[i]);
+	}
+	errno = pthread_sigmask(SIG_BLOCK, &cleanup.set, NULL);
+	if (errno || (errno = pthread_create(&th, NULL, signal_thread, NULL)))
+		xerr("signals");
+	pthread_detach(th);
+}
+
+/* Register the temporary @name at @dfd (get) or in @dir (put), or none
+ * (@name NULL), and drop the lock taken before it was created. */
+static void temp_set(int dfd, struct v9p_fid *dir, const char *name)
+{
+	cleanup.dfd = dfd;
+	cleanup.dir = dir;
+	cleanup.name = name;
+	pthread_mutex_unlock(&cleanup.lock);
+}
+
+static void temp_lock(void)
+{
+	pthread_mutex_lock(&cleanup.lock);
+}
+
+/* ---- get ------------------------------------------------------------------ */
+
+/*
+ * Local files are made relative to the descriptor of the directory they
+ * go in (@dfd), by a name without '/' below the destination the user
+ * named (at the top, @dfd is AT_FDCWD and the name that path): a
+ * directory is entered with O_NOFOLLOW, a temporary is created with
+ * O_EXCL, and renameat() replaces a name, never what it points to.  So
+ * nothing is written outside the destination, also not through a
+ * symbolic link that the server had get -r make earlier in the run.
+ */
+
+/* Temporary name beside @name (which may hold a path at the top);
+ * malloc'd. */
+static char *local_temp(const char *name)
+{
+	char *dir = path_dir(name), *base = path_base(name);
+	char *tmp = temp_name(base), *p = path_join(dir, tmp);
 
 	free(dir);
 	free(base);
@@ -132,11 +229,12 @@ static char *local_temp(const char *dst)
 }
 
 static int get_file(struct xfer *x, struct v9p_fid *f,
-		    const struct v9p_attr *a, const char *src, const char *dst)
+		    const struct v9p_attr *a, const char *src, int dfd,
+		    const char *name, const char *dst)
 {
 	struct progress p = { .on = x->bar, .name = src, .total = a->size };
 	struct v9p_copy cp = { .progress = progress, .arg = &p };
-	char *tmp = local_temp(dst);
+	char *tmp = local_temp(name);
 	struct timespec ts[2];
 	enum side who = SRC;
 	int fd = -1;
@@ -144,7 +242,10 @@ static int get_file(struct xfer *x, struct v9p_fid *f,
 	if (v9p_lopen(f, O_RDONLY) < 0)
 		goto out_fail;
 	who = DST;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	temp_lock();
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	temp_set(dfd, NULL, fd < 0 ? NULL : tmp);
 	if (fd < 0)
 		goto out_fail;
 	if (v9p_get_fd2(f, fd, &cp) < 0) {
@@ -161,8 +262,12 @@ static int get_file(struct xfer *x, struct v9p_fid *f,
 		goto out_unlink;
 	}
 	fd = -1;
-	if (rename(tmp, dst) < 0)
+	temp_lock();
+	if (renameat(dfd, tmp, dfd, name) < 0) {
+		pthread_mutex_unlock(&cleanup.lock);
 		goto out_unlink;
+	}
+	temp_set(-1, NULL, NULL);
 	free(tmp);
 	return 0;
 
@@ -173,7 +278,9 @@ out_unlink:
 
 		if (fd >= 0)
 			close(fd);
-		unlink(tmp);
+		temp_lock();
+		unlinkat(dfd, tmp, 0);
+		temp_set(-1, NULL, NULL);
 		errno = e;
 	}
 out_fail:
@@ -182,86 +289,147 @@ out_fail:
 }
 
 static int get_link(struct xfer *x, struct v9p_fid *f,
-		    const struct v9p_attr *a, const char *src, const char *dst)
+		    const struct v9p_attr *a, const char *src, int dfd,
+		    const char *name, const char *dst)
 {
 	char *target = v9p_readlink(f), *tmp;
 	struct timespec ts[2];
+	int rc;
 
 	if (!target)
 		return fail("get", SRC, src, dst);
-	tmp = local_temp(dst);
+	tmp = local_temp(name);
 	attr_times(a, ts);
-	if (symlink(target, tmp) < 0 ||
-	    (x->preserve &&
-	     utimensat(AT_FDCWD, tmp, ts, AT_SYMLINK_NOFOLLOW) < 0) ||
-	    rename(tmp, dst) < 0) {
+	temp_lock();
+	rc = symlinkat(target, dfd, tmp);
+	temp_set(dfd, NULL, rc < 0 ? NULL : tmp);
+	if (rc == 0 && x->preserve)
+		rc = utimensat(dfd, tmp, ts, AT_SYMLINK_NOFOLLOW);
+	temp_lock();
+	if (rc == 0)
+		rc = renameat(dfd, tmp, dfd, name);
+	if (rc < 0) {
 		int e = errno;
 
-		unlink(tmp);
+		unlinkat(dfd, tmp, 0);
 		errno = e;
-		free(target);
-		free(tmp);
-		return fail("get", DST, src, dst);
 	}
+	temp_set(-1, NULL, NULL);
 	free(target);
 	free(tmp);
-	return 0;
+	return rc < 0 ? fail("get", DST, src, dst) : 0;
 }
 
-static int get_any(struct xfer *x, const char *src, const char *dst);
+static int get_any(struct xfer *x, const char *src, int dfd,
+		   const char *name, const char *dst, bool top);
 
+/* Make (or merge into) directory @name at @dfd, fill it, then give it
+ * its mode and times.  Only at the top may @name be a symbolic link (to a
+ * directory): the user named it. */
 static int get_dir(struct xfer *x, struct v9p_fid *d,
-		   const struct v9p_attr *a, const char *src, const char *dst)
+		   const struct v9p_attr *a, const char *src, int dfd,
+		   const char *name, const char *dst, bool top)
 {
-	bool made = mkdir(dst, 0700) == 0;
+	bool made = mkdirat(dfd, name, 0700) == 0, bad;
 	struct timespec ts[2];
-	struct stat st;
 	char **names;
 	ssize_t n;
-	int rval = 0;
+	int sub, rval = 0;
 
-	if (!made && (errno != EEXIST || stat(dst, &st) < 0 ||
-		      !S_ISDIR(st.st_mode))) {
-		if (errno == EEXIST)
-			errno = ENOTDIR;
+	if (!made && errno != EEXIST)
+		return fail("get", DST, src, dst);
+	sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+		     (top ? 0 : O_NOFOLLOW));
+	if (sub < 0) {
+		if (errno == ELOOP)
+			errno = ENOTDIR; /* a symbolic link */
 		return fail("get", DST, src, dst);
 	}
-	n = read_names(x->c, d, &names);
-	if (n < 0)
+	n = read_names(x->c, d, src, &names, &bad);
+	if (n < 0) {
+		close(sub);
 		return fail("get", SRC, src, dst);
+	}
+	rval = bad;
 	for (ssize_t i = 0; i < n; i++) {
 		char *s = path_join(src, names[i]);
 		char *t = path_join(dst, names[i]);
 
-		rval |= get_any(x, s, t);
+		rval |= get_any(x, s, sub, names[i], t, false);
 		free(s);
 		free(t);
 	}
 	free_names(names, (size_t)n);
 	attr_times(a, ts);
-	if (((made || x->preserve) && chmod(dst, local_mode(x, a->mode)) < 0) ||
-	    (x->preserve && utimensat(AT_FDCWD, dst, ts, 0) < 0))
+	if (((made || x->preserve) && fchmod(sub, local_mode(x, a->mode)) < 0) ||
+	    (x->preserve && futimens(sub, ts) < 0))
 		rval |= fail("get", DST, src, dst);
+	close(sub);
 	return rval;
 }
 
-static int get_any(struct xfer *x, const char *src, const char *dst)
+/*
+ * Follow the symbolic link @f (attributes @a) at @path to the file it
+ * names, as the kernel would with the export as the root (path_resolve()),
+ * through at most 40 links: *@f and *@a are replaced.  0, or -1 with
+ * errno (ELOOP, or the walk's: ENOENT for a dangling link).
+ */
+static int follow(struct xfer *x, const char *path, struct v9p_fid **f,
+		  struct v9p_attr *a)
+{
+	char *cur = strdup(path);
+
+	if (!cur)
+		xerr("out of memory");
+	for (int hops = 0; S_ISLNK(a->mode); hops++) {
+		char *target = hops < 40 ? v9p_readlink(*f) : NULL;
+		char *dir = path_dir(cur);
+		int e;
+
+		if (hops >= 40)
+			errno = ELOOP;
+		if (target) {
+			free(cur);
+			cur = path_resolve(dir, target);
+		}
+		free(dir);
+		free(target);
+		e = errno;
+		v9p_clunk(*f);
+		*f = target ? walk_path(x->c, cur) : NULL;
+		if (!*f || v9p_getattr(*f, V9P_GETATTR_BASIC, a) < 0) {
+			e = errno;
+			if (*f)
+				v9p_clunk(*f);
+			*f = NULL;
+			free(cur);
+			errno = e;
+			return -1;
+		}
+	}
+	free(cur);
+	return 0;
+}
+
+static int get_any(struct xfer *x, const char *src, int dfd,
+		   const char *name, const char *dst, bool top)
 {
 	struct v9p_fid *f = walk_path(x->c, src);
 	struct v9p_attr a;
 	int rval;
 
-	if (!f || v9p_getattr(f, V9P_GETATTR_BASIC, &a) < 0) {
+	if (!f || v9p_getattr(f, V9P_GETATTR_BASIC, &a) < 0 ||
+	    (S_ISLNK(a.mode) && !x->recurse && follow(x, src, &f, &a) < 0)) {
 		rval = fail("get", SRC, src, dst);
-	} else if (S_ISREG(a.mode) || (S_ISLNK(a.mode) && !x->recurse)) {
-		rval = get_file(x, f, &a, src, dst);
+	} else if (S_ISREG(a.mode)) {
+		rval = get_file(x, f, &a, src, dfd, name, dst);
 	} else if (S_ISDIR(a.mode) && x->recurse) {
-		rval = get_dir(x, f, &a, src, dst);
+		rval = get_dir(x, f, &a, src, dfd, name, dst, top);
 	} else if (S_ISDIR(a.mode)) {
 		errno = EISDIR;
 		rval = fail("get", SRC, src, dst);
 	} else if (S_ISLNK(a.mode)) {
-		rval = get_link(x, f, &a, src, dst);
+		rval = get_link(x, f, &a, src, dfd, name, dst);
 	} else {
 		xwarnx("get %s: not a regular file, skipped", src);
 		rval = 1;
@@ -311,7 +479,8 @@ int cmd_get(struct vctx *c, int argc, char **argv)
 	} else {
 		target = strdup(dst);
 	}
-	rval = get_any(&x, src, target);
+	catch_signals();
+	rval = get_any(&x, src, AT_FDCWD, target, target, true);
 	free(target);
 	return rval;
 }
@@ -356,17 +525,28 @@ static int put_file(struct xfer *x, const char *src, const struct stat *st,
 		goto out_fail;
 	who = DST;
 	f = v9p_walk(dir, NULL);
-	if (!f || v9p_lcreate(f, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600,
-			      x->c->gid) < 0)
+	if (!f)
+		goto out_fail;
+	temp_lock();
+	e = v9p_lcreate(f, tmp, O_WRONLY | O_CREAT | O_EXCL, 0600, x->c->gid);
+	temp_set(-1, dir, e < 0 ? NULL : tmp);
+	if (e < 0)
 		goto out_fail;
 	if (v9p_put_fd2(f, fd, &cp) < 0) {
 		who = cp.fd_error ? SRC : DST;
 		goto out_remove;
 	}
 	progress_end(&p);
-	if (put_attr(x, f, st, true) < 0 ||
-	    rename_at(dir, tmp, dir, name) < 0)
+	/* Durable before it is visible: no empty or partial file under
+	 * the final name after a crash of the server's machine. */
+	if (put_attr(x, f, st, true) < 0 || v9p_fsync(f, 0) < 0)
 		goto out_remove;
+	temp_lock();
+	if (rename_at(dir, tmp, dir, name) < 0) {
+		pthread_mutex_unlock(&cleanup.lock);
+		goto out_remove;
+	}
+	temp_set(-1, NULL, NULL);
 	close(fd);
 	free(tmp);
 	return v9p_clunk(f) < 0 ? fail("put", DST, src, dst) : 0;
@@ -376,7 +556,9 @@ out_remove:
 	e = errno;
 	v9p_clunk(f);
 	f = NULL;
+	temp_lock();
 	remove_at(dir, tmp, false);
+	temp_set(-1, NULL, NULL);
 	errno = e;
 out_fail:
 	e = errno;
@@ -399,7 +581,9 @@ static int put_link(struct xfer *x, const char *src, struct v9p_fid *dir,
 		return fail("put", SRC, src, dst);
 	target[n] = '\0';
 	tmp = temp_name(name);
+	temp_lock();
 	if (v9p_symlink(dir, tmp, target, x->c->gid, NULL) < 0) {
+		temp_set(-1, NULL, NULL);
 		free(tmp);
 		return fail("put", DST, src, dst);
 	}
@@ -407,10 +591,12 @@ static int put_link(struct xfer *x, const char *src, struct v9p_fid *dir,
 		int e = errno;
 
 		remove_at(dir, tmp, false);
+		temp_set(-1, NULL, NULL);
 		free(tmp);
 		errno = e;
 		return fail("put", DST, src, dst);
 	}
+	temp_set(-1, NULL, NULL);
 	free(tmp);
 	return 0;
 }
@@ -516,6 +702,7 @@ int cmd_put(struct vctx *c, int argc, char **argv)
 		name = path_base(dst);
 	}
 	shown = path_join(dirpath, name);
+	catch_signals();
 	dir = walk_path(c, dirpath);
 	if (!dir) {
 		rval = fail("put", DST, src, dst);

@@ -185,7 +185,9 @@ V9P_API struct v9p_session *v9p_connect(const char *addr, uint32_t msize);
 
 /* Kinds of file descriptor for v9p_session_new(). */
 enum v9p_trans_kind {
-	V9P_TRANS_DEV,	  /* vio9p device: one message per read/write */
+	V9P_TRANS_DEV,	  /* vio9p device: one message per read/write (a
+			   * read of 0 bytes, a reply dropped after a
+			   * Tflush, is skipped) */
 	V9P_TRANS_STREAM, /* byte stream framed by size[4] */
 };
 
@@ -290,12 +292,17 @@ V9P_API int v9p_statfs(struct v9p_fid *f, struct v9p_statfs *out);
 
 /* ---- Files ------------------------------------------------------------- */
 
-/* v9p_lopen() - send Tlopen; @flags are Linux open(2) flags (O_RDONLY...). */
+/*
+ * v9p_lopen() - send Tlopen; @flags are the host's open(2) flags
+ * (O_RDONLY...), sent as their 9P2000.L values.  A flag 9P2000.L has no
+ * value for (O_PATH, O_TMPFILE) fails with EINVAL and sends nothing.
+ */
 V9P_API int v9p_lopen(struct v9p_fid *f, uint32_t flags);
 
 /*
  * v9p_lcreate() - send Tlcreate: create @name in directory @dir and open
- * it with @flags.  As in 9P, @dir itself then refers to the new open file.
+ * it with @flags (open(2) flags, converted as for v9p_lopen()).  As in 9P,
+ * @dir itself then refers to the new open file.
  */
 V9P_API int v9p_lcreate(struct v9p_fid *dir, const char *name, uint32_t flags,
 			uint32_t mode, uint32_t gid);
@@ -488,7 +495,10 @@ struct v9p_copy {
 /*
  * v9p_get_fd2() - copy the open file @f from offset 0 to its end into @fd,
  * keeping up to v9p_window() Treads in flight (each msize - V9P_IOHDRSZ
- * bytes, or the iounit); a short Rread marks the end.  @c may be NULL.
+ * bytes, or the iounit).  The end is an empty Rread, or a short one at or
+ * past the size a Tgetattr sent with the first Treads reports; after a
+ * short Rread before that size, reading goes on from where it stopped.
+ * @c may be NULL.
  * Returns bytes copied or -1 with errno (see @c->fd_error for the side).
  */
 V9P_API int64_t v9p_get_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c);

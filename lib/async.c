@@ -321,6 +321,8 @@ struct pipe {
 	uint32_t head, n;	/* oldest op, ops in flight */
 	uint64_t next;		/* offset of the next op */
 	uint64_t done;		/* bytes copied */
+	struct v9p_op *size_op;	/* get: the Tgetattr asking the file's size */
+	uint64_t size;		/* get: its answer (0: none) */
 };
 
 static int pipe_init(struct pipe *p, struct v9p_fid *f, struct v9p_copy *c,
@@ -402,11 +404,32 @@ static void pipe_drain(struct pipe *p)
 	errno = e;
 }
 
+/*
+ * The file's size as the server tells it, in reply to the Tgetattr that
+ * v9p_get_fd2() sends with its first reads (waited for once, then kept);
+ * 0 when the server did not say, so that a short Rread is the end.
+ */
+static uint64_t pipe_size(struct pipe *p)
+{
+	struct v9p_attr a;
+	int e = errno;
+
+	if (p->size_op) {
+		if (v9p_op_wait_attr(p->size_op, &a) == 0 &&
+		    (a.valid & V9P_GETATTR_SIZE))
+			p->size = a.size;
+		p->size_op = NULL;
+		errno = e;
+	}
+	return p->size;
+}
+
 /* Finish: drain after an error, free, and return the bytes or -1. */
 static int64_t pipe_end(struct pipe *p, int rc)
 {
 	if (rc < 0)
 		pipe_drain(p);
+	(void)pipe_size(p);
 	free(p->ring);
 	free(p->bufs);
 	return rc < 0 ? -1 : (int64_t)p->done;
@@ -427,6 +450,8 @@ V9P_API int64_t v9p_get_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c)
 
 	if (pipe_init(&p, f, c, false) < 0)
 		return -1;
+	/* In flight with the first reads: no round trip of its own. */
+	p.size_op = v9p_getattr_start(f, V9P_GETATTR_SIZE);
 	for (;;) {
 		ssize_t got;
 
@@ -442,11 +467,14 @@ V9P_API int64_t v9p_get_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c)
 		if (write_all(fd, p.bufs, (size_t)got) < 0)
 			return pipe_fd_fail(&p);
 		pipe_advance(&p, (size_t)got);
-		if ((uint32_t)got < p.chunk && !eof) {
-			/* End of file: later reads are past it. */
-			eof = true;
-			pipe_drain(&p);
-		}
+		if ((uint32_t)got == p.chunk || eof)
+			continue;
+		/* A short read: the reads after it are past a gap. */
+		pipe_drain(&p);
+		if (got == 0 || p.done >= pipe_size(&p))
+			eof = true; /* the end of the file */
+		else
+			p.next = p.done; /* read on from here */
 	}
 	return pipe_end(&p, 0);
 }

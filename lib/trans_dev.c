@@ -5,11 +5,17 @@
  * session's msize, so EOVERFLOW means the device handed us a reply larger
  * than negotiated: a protocol error.
  *
+ * A read of 0 bytes is a reply the driver emptied (the device answered a
+ * flushed request with nothing): the library reads on.  Only a hung-up
+ * descriptor (POLLHUP; a socketpair standing in for the device in tests)
+ * ends the channel there.
+ *
  * The driver tells its limits with VIO9P_IOC_LIMITS: the largest message
  * (the msize ceiling) and its request slots (the window).
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -81,6 +87,18 @@ static int dev_send(struct v9p_transport *t, const void *msg, size_t len)
 	}
 }
 
+/* Whether @fd, which just read 0 bytes, is hung up (POLLHUP) rather than
+ * live with an empty reply. */
+static bool dev_hung_up(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (poll(&p, 1, 0) < 0)
+		if (errno != EINTR)
+			return true;
+	return (p.revents & POLLHUP) != 0;
+}
+
 static ssize_t dev_recv(struct v9p_transport *t, void *buf, size_t cap)
 {
 	for (;;) {
@@ -88,10 +106,12 @@ static ssize_t dev_recv(struct v9p_transport *t, void *buf, size_t cap)
 
 		if (n > 0)
 			return n;
-		if (n == 0) {
+		if (n == 0 && dev_hung_up(t->fd)) {
 			errno = ECONNABORTED;
 			return -1;
 		}
+		if (n == 0)
+			continue; /* a reply dropped after a Tflush */
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN && v9p__trans_wait(t->fd, POLLIN) == 0)

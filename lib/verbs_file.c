@@ -3,6 +3,7 @@
  * verbs_file.c - open, create, read, write, fsync, locks, readlink.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,25 +23,78 @@ static int open_rpc(struct v9p_fid *f, struct v9p_req *r)
 	return 0;
 }
 
+/*
+ * The host's open(2) flags as 9P2000.L values (Linux's P9_DOTL_*), one by
+ * one: they are the same numbers only on some architectures.  O_SYNC is
+ * O_DSYNC plus a bit of its own, so the two are mapped separately.  0 and
+ * *@out, or -1 (EINVAL) for a flag 9P2000.L has no value for (O_PATH,
+ * O_TMPFILE...): it is not passed on under another meaning.
+ */
+static int dotl_flags(uint32_t flags, uint32_t *out)
+{
+	static const struct {
+		uint32_t host, dotl;
+	} map[] = {
+		{ O_CREAT, 00000100 },
+		{ O_EXCL, 00000200 },
+		{ O_NOCTTY, 00000400 },
+		{ O_TRUNC, 00001000 },
+		{ O_APPEND, 00002000 },
+		{ O_NONBLOCK, 00004000 },
+		{ O_DSYNC, 00010000 },
+		{ O_ASYNC, 00020000 },
+		{ O_DIRECT, 00040000 },
+		{ O_LARGEFILE, 00100000 },
+		{ O_DIRECTORY, 00200000 },
+		{ O_NOFOLLOW, 00400000 },
+		{ O_NOATIME, 01000000 },
+		{ O_CLOEXEC, 02000000 },
+		{ O_SYNC & ~O_DSYNC, 04000000 },
+	};
+	uint32_t rest = flags & ~(uint32_t)O_ACCMODE;
+
+	/* O_RDONLY 0, O_WRONLY 1, O_RDWR 2 (and 3) are the same in both. */
+	*out = flags & (uint32_t)O_ACCMODE;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (map[i].host && (rest & map[i].host) == map[i].host) {
+			*out |= map[i].dotl;
+			rest &= ~map[i].host;
+		}
+	}
+	if (rest) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
 V9P_API int v9p_lopen(struct v9p_fid *f, uint32_t flags)
 {
-	struct v9p_req *r = v9p__req_fid(f, V9P_TLOPEN);
+	struct v9p_req *r;
+	uint32_t dotl;
 
+	if (dotl_flags(flags, &dotl) < 0)
+		return -1;
+	r = v9p__req_fid(f, V9P_TLOPEN);
 	if (!r)
 		return -1;
-	v9p__put_u32(&r->b, flags);
+	v9p__put_u32(&r->b, dotl);
 	return open_rpc(f, r);
 }
 
 V9P_API int v9p_lcreate(struct v9p_fid *dir, const char *name, uint32_t flags,
 			uint32_t mode, uint32_t gid)
 {
-	struct v9p_req *r = v9p__req_fid(dir, V9P_TLCREATE);
+	struct v9p_req *r;
+	uint32_t dotl;
 
+	if (dotl_flags(flags, &dotl) < 0)
+		return -1;
+	r = v9p__req_fid(dir, V9P_TLCREATE);
 	if (!r)
 		return -1;
 	v9p__put_str(&r->b, name);
-	v9p__put_u32(&r->b, flags);
+	v9p__put_u32(&r->b, dotl);
 	v9p__put_u32(&r->b, mode);
 	v9p__put_u32(&r->b, gid);
 	return open_rpc(dir, r);

@@ -34,19 +34,42 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# start_diod SOCK EXPORT - start diod in the background and wait for it
-start_diod() {
-	# diod 1.0.24 has been seen to crash at shutdown, and it turns core
-	# dumps on: run it in the scratch dir, so that a core goes with it.
-	(cd "$T" && exec "$DIOD" -f -n -c /dev/null -l "$1" -e "$2" \
-		-L "$T/diod.log") >>"$T/diod.out" 2>&1 &
-	echo "$!" >>"$T/diod.pids"
+# wait_sock SOCK - wait up to 5 s for the unix socket SOCK
+wait_sock() {
 	i=0
 	while [ ! -S "$1" ] && [ "$i" -lt 250 ]; do
 		sleep 0.02
 		i=$((i + 1))
 	done
 	[ -S "$1" ]
+}
+
+# start_diod SOCK EXPORT [OPTION...] - start diod in the background and
+# wait for it
+start_diod() {
+	sock=$1
+	exp=$2
+	shift 2
+	# diod 1.0.24 has been seen to crash at shutdown, and it turns core
+	# dumps on: run it in the scratch dir, so that a core goes with it.
+	(cd "$T" && exec "$DIOD" -f -n -c /dev/null -l "$sock" -e "$exp" \
+		-L "$T/diod.log" "$@") >>"$T/diod.out" 2>&1 &
+	echo "$!" >>"$T/diod.pids"
+	wait_sock "$sock"
+}
+
+# start_hostile SCENARIO [ARG] - the scripted server of hostile replies
+# (tests/cmd/hostile.c) on $T/sock2, where fresh() stops it
+start_hostile() {
+	[ -n "${HOSTILE:-}" ] || tap_skip "HOSTILE (tests/cmd/hostile.c) not built"
+	"$HOSTILE" "$T/sock2" "$@" >>"$T/diod.out" 2>&1 &
+	echo "$!" >>"$T/diod.pids"
+	wait_sock "$T/sock2"
+}
+
+# h ARGS... - the command under test, on the hostile server
+h() {
+	timeout 20 "$VIO9P" -a "unix:$T/sock2" "$@"
 }
 
 # v ARGS... - the command under test, on the test's diod
@@ -138,7 +161,7 @@ verbs:
     rm [-r] path ...
     mv src dst
     ln -s target link
-    df
+    df [path ...]
     mount [-f] [-o options] mountpoint
     relay [-v] [-l path [-m mode]] [--fd n] [-u user]"
 }
@@ -526,6 +549,28 @@ ln_makes_symbolic_links() {
 	expect_err "vio9p: ln d/link: File exists"
 }
 
+# rm of a last name "." or ".." removes nothing, as GNU rm: "d/.." is the
+# parent of d, and rm -r of it used to empty the parent and remove d.
+rm_refuses_dot_and_dot_dot() {
+	mkdir -p "$EXP/victim/d"
+	: >"$EXP/victim/d/f"
+	: >"$EXP/victim/g"
+	run v rm -r victim/d/.. victim/. victim/d/../ . ..
+	expect_rc 1
+	expect_out ""
+	expect_err "vio9p: rm: refusing to remove '.' or '..' directory: skipping 'victim/d/..'
+vio9p: rm: refusing to remove '.' or '..' directory: skipping 'victim/.'
+vio9p: rm: refusing to remove '.' or '..' directory: skipping 'victim/d/../'
+vio9p: rm: refusing to remove '.' or '..' directory: skipping '.'
+vio9p: rm: refusing to remove '.' or '..' directory: skipping '..'"
+	expect_true "victim/d/f removed" test -f "$EXP/victim/d/f"
+	expect_true "victim/g removed" test -f "$EXP/victim/g"
+	run v rm -r victim/d/f victim/..d
+	expect_rc 1
+	expect_err "vio9p: rm victim/..d: No such file or directory"
+	expect_true "victim/d/f left" test ! -e "$EXP/victim/d/f"
+}
+
 df_reports_export_file_system() {
 	run v df
 	expect_rc 0
@@ -536,6 +581,25 @@ df_reports_export_file_system() {
 	want=$(stat -f -c '%b %S' "$EXP" | awk '{ printf "%d", $1 * $2 / 1024 }')
 	expect_eq "$(sed -n 2p "$T/out" | awk '{ print $1, $2 }')" \
 		"unix:$T/sock $want" "df size"
+	# A path operand, as df(1): the file system holding it.
+	mkdir "$EXP/d"
+	run v df d /
+	expect_rc 0
+	expect_err ""
+	expect_eq "$(wc -l <"$T/out")" 3 "df d / lines"
+	expect_eq "$(sed -n 2p "$T/out" | awk '{ print $1, $2 }')" \
+		"unix:$T/sock $want" "df d size"
+	run v df nope d
+	expect_rc 1
+	expect_err "vio9p: df nope: No such file or directory"
+	expect_eq "$(wc -l <"$T/out")" 2 "df nope d lines"
+}
+
+version_prints_version_file() {
+	run "$VIO9P" --version
+	expect_rc 0
+	expect_err ""
+	expect_out "vio9p $(cat "$here/../../VERSION")"
 }
 
 # ---- get and put ---------------------------------------------------------
@@ -641,6 +705,44 @@ tree_round_trips_with_checksums() {
 	expect_err "vio9p: put src: Is a directory"
 }
 
+# get of a symbolic link (without -r) copies what it points to, with that
+# file's mode and times; targets resolve inside the export, an absolute
+# one from its root.
+get_of_a_link_gives_the_target_mode_and_times() {
+	printf 'target\n' >"$EXP/t"
+	chmod 0604 "$EXP/t"
+	touch -d '2020-02-03 04:05:06.5' "$EXP/t"
+	mkdir "$EXP/d"
+	ln -s t "$EXP/l"
+	ln -s ../l "$EXP/d/up"
+	ln -s /t "$EXP/d/abs"
+	ln -s d "$EXP/ld"
+	ln -s nope "$EXP/dangling"
+	run v get l
+	expect_rc 0
+	expect_err ""
+	expect_true "l differs" cmp -s "$EXP/t" l
+	expect_eq "$(stat -c %a l)" 604 "mode of l"
+	run v get -p l lp
+	expect_rc 0
+	expect_eq "$(stat -c '%a %.9Y' lp)" "604 $(stat -c %.9Y "$EXP/t")" \
+		"get -p l"
+	run v get -p d/up up
+	expect_rc 0
+	expect_eq "$(stat -c '%a %.9Y' up)" "604 $(stat -c %.9Y "$EXP/t")" \
+		"get -p d/up (a link to a link)"
+	run v get d/abs abs
+	expect_rc 0
+	expect_true "abs differs" cmp -s "$EXP/t" abs
+	run v get ld
+	expect_rc 1
+	expect_err "vio9p: get ld: Is a directory"
+	run v get dangling
+	expect_rc 1
+	expect_err "vio9p: get dangling: No such file or directory"
+	expect_true "temporary left" no_temps .
+}
+
 get_never_leaves_a_partial_file() {
 	head -c 3145728 /dev/urandom >"$EXP/big"
 	printf 'old\n' >big
@@ -683,6 +785,164 @@ put_never_leaves_a_partial_file() {
 	expect_rc 1
 	expect_true "partial file under the final name" test ! -e "$T/exp2/new"
 	expect_true "temporary left on the server" no_temps "$T/exp2"
+}
+
+# put makes the data durable (Tfsync) before the rename that shows it:
+# diod's protocol trace (-d 1) has a Tfsync before the Trenameat.
+put_syncs_before_the_rename() {
+	start_diod "$T/sock2" "$EXP" -d 1 -L "$T/trace.log"
+	printf 'data\n' >f
+	run "$VIO9P" -a "unix:$T/sock2" -A "$EXP" put f
+	expect_rc 0
+	expect_err ""
+	expect_true "f differs" cmp -s f "$EXP/f"
+	expect_eq "$(grep -o 'P9_T\(FSYNC\|RENAMEAT\|RENAME\) ' "$T/trace.log" |
+		head -n 1)" "P9_TFSYNC " "first of Tfsync and Trename(at) in diod's trace"
+	expect_eq "$(grep -c 'P9_TFSYNC ' "$T/trace.log")" 1 "Tfsyncs"
+}
+
+# put_interrupted INT|TERM - the copy of a big file in small messages is
+# interrupted by SIGNAL once its temporary exists: the temporary goes and
+# the command dies of the signal.  On a diod of its own: diod 1.0.24 has
+# been seen to crash now and then after clients die with requests in
+# flight, and the other cases should not pay for it.
+put_interrupted() {
+	start_diod "$T/sock2" "$EXP"
+	head -c 67108864 /dev/zero >big
+	env --default-signal="$1" "$VIO9P" -a "unix:$T/sock2" -A "$EXP" \
+		-m 512 put big 2>"$T/err" &
+	pid=$!
+	i=0
+	while [ -z "$(find "$EXP" -name '.big.vio9p.*')" ] && [ "$i" -lt 500 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	sleep 0.2
+	kill -s "$1" "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	case $1 in INT) want=130 ;; TERM) want=143 ;; esac
+	expect_rc "$want"
+	expect_err ""
+	expect_true "the copy ended before the signal" test "$i" -lt 500
+	expect_true "big made on the server" test ! -e "$EXP/big"
+	expect_true "temporary left on the server" no_temps "$EXP"
+}
+
+put_interrupted_by_sigint_removes_its_temporary() {
+	put_interrupted INT
+}
+
+put_interrupted_by_sigterm_removes_its_temporary() {
+	put_interrupted TERM
+}
+
+# get likewise removes its local temporary.
+get_interrupted_by_sigint_removes_its_temporary() {
+	start_diod "$T/sock2" "$EXP"
+	head -c 67108864 /dev/zero >"$EXP/big"
+	env --default-signal=INT "$VIO9P" -a "unix:$T/sock2" -A "$EXP" \
+		-m 512 get big 2>"$T/err" &
+	pid=$!
+	i=0
+	while [ -z "$(find . -name '.big.vio9p.*')" ] && [ "$i" -lt 500 ]; do
+		sleep 0.01
+		i=$((i + 1))
+	done
+	sleep 0.2
+	kill -s INT "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	expect_rc 130
+	expect_err ""
+	expect_true "the copy ended before the signal" test "$i" -lt 500
+	expect_true "big made" test ! -e big
+	expect_true "temporary left" no_temps .
+}
+
+# ---- a hostile server ------------------------------------------------------
+
+# Names from Rreaddir that are empty, hold a '/', or are a second "." or
+# ".." are refused, each named; the good ones go on.
+server_names_are_refused_and_the_rest_goes_on() {
+	start_hostile names
+	bad='vio9p: ls /: bad name from the server: ""
+vio9p: ls /: bad name from the server: "a/b"
+vio9p: ls /: bad name from the server: ".."
+vio9p: ls /: bad name from the server: "."'
+	run h ls /
+	expect_rc 1
+	expect_out "ok"
+	expect_err "$bad"
+	run h get -r / got
+	expect_rc 1
+	expect_err "$(printf '%s\n' "$bad" | sed 's/ls \//get \//')"
+	expect_eq "$(cd got && find . | sort | tr '\n' ' ')" ". ./ok " \
+		"files made by get -r"
+	expect_true "a file made outside got" test ! -e a -a ! -e ok
+}
+
+# Rreaddir offsets that never advance: EPROTO, not a loop.
+readdir_offsets_that_do_not_advance_are_eproto() {
+	start_hostile loop
+	run h ls /
+	expect_rc 1
+	expect_err "vio9p: ls /: Protocol error"
+}
+
+# Each Rread is short (1000 bytes) but the file is 100000 bytes long.
+short_reads_before_the_size_are_not_the_end() {
+	start_hostile short
+	perl -e 'print map { chr($_ % 251) } 0 .. 99999' >want
+	run h get f
+	expect_rc 0
+	expect_err ""
+	expect_true "f differs (short reads taken as the end?)" cmp -s want f
+	run h cat f
+	expect_rc 0
+	expect_true "cat f differs" cmp -s want "$T/out"
+}
+
+# The server lists d/x twice: first a symbolic link to a folder outside
+# the destination, which get -r makes, then a directory holding a file:
+# get -r must not write that file through the link it made.
+get_r_never_writes_through_a_link_it_made() {
+	mkdir "$T/outside"
+	start_hostile escape "$T/outside"
+	run h get -r d got
+	expect_rc 1
+	expect_err "vio9p: get got/x: Not a directory"
+	expect_eq "$(readlink got/x)" "$T/outside" "the link got/x"
+	expect_eq "$(ls -A "$T/outside")" "" "files written outside"
+	expect_true "temporary left" no_temps got
+}
+
+# ---- 32-bit x86 --------------------------------------------------------------
+
+# The library and the command build for i386 (gcc -m32, without the
+# mount) with the same warnings as errors, and the result works.
+builds_and_runs_for_32_bit_x86() {
+	[ -n "${CMD_DIR:-}" ] || tap_skip "CMD_DIR (the cmd folder to build in) not set"
+	printf 'int main(void) { return 0; }\n' >m32.c
+	gcc -m32 -o m32 m32.c 2>/dev/null ||
+		tap_skip "gcc -m32 cannot link (install gcc-multilib)"
+	run make -s -C "$CMD_DIR" vio9p-m32
+	expect_rc 0
+	[ "$rc" -eq 0 ] || return 0
+	m32="$CMD_DIR/vio9p-m32"
+	expect_eq "$(od -An -tx1 -j4 -N1 "$m32" | tr -d ' ')" 01 "ELF class (32-bit)"
+	head -c 3000000 /dev/urandom >f
+	run "$m32" -a "unix:$T/sock" -A "$EXP" put f
+	expect_rc 0
+	run "$m32" -a "unix:$T/sock" -A "$EXP" get f g
+	expect_rc 0
+	expect_true "g differs" cmp -s f g
+	run "$m32" -a "unix:$T/sock" -A "$EXP" ls -l f
+	expect_rc 0
+	expect_eq "$(cut -d' ' -f5 "$T/out")" 3000000 "size in ls -l"
+	run "$m32" -a "unix:$T/sock" -A "$EXP" mount "$T/mnt"
+	expect_rc 1
+	expect_err "vio9p: mount: this vio9p was built without FUSE (libfuse3)"
 }
 
 concurrent_commands_share_the_server() {
@@ -750,11 +1010,22 @@ for t in help_lists_every_verb every_verb_has_help bad_usage_exits_1 \
 	ls_missing_warns_and_goes_on stat_prints_attributes \
 	cat_concatenates_and_goes_on full_stdout_fails_loudly \
 	mkdir_makes_directories rm_removes_files_and_trees \
+	rm_refuses_dot_and_dot_dot \
 	mv_renames_and_moves_into_directories ln_makes_symbolic_links \
-	df_reports_export_file_system get_copies_file_and_mode \
+	df_reports_export_file_system version_prints_version_file \
+	get_copies_file_and_mode \
 	put_copies_file_and_mode preserve_keeps_mode_and_times \
+	get_of_a_link_gives_the_target_mode_and_times \
 	tree_round_trips_with_checksums get_never_leaves_a_partial_file \
-	put_never_leaves_a_partial_file concurrent_commands_share_the_server \
+	put_never_leaves_a_partial_file put_syncs_before_the_rename \
+	put_interrupted_by_sigint_removes_its_temporary \
+	put_interrupted_by_sigterm_removes_its_temporary \
+	get_interrupted_by_sigint_removes_its_temporary \
+	server_names_are_refused_and_the_rest_goes_on \
+	readdir_offsets_that_do_not_advance_are_eproto \
+	short_reads_before_the_size_are_not_the_end \
+	get_r_never_writes_through_a_link_it_made \
+	builds_and_runs_for_32_bit_x86 concurrent_commands_share_the_server \
 	guest_script_passes_under_busybox progress_bar_only_on_a_terminal; do
 	fresh
 	tap_run "$t"

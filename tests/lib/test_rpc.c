@@ -526,4 +526,154 @@ TEST(device_fd_in_nonblocking_mode_polls)
 	v9p_close(s);
 }
 
+/* Tlopen carries 9P2000.L flag values, converted from the host's O_*
+ * flags one by one; a host flag 9P2000.L has no value for (O_PATH,
+ * O_TMPFILE) is refused before anything is sent. */
+static void script_lopen(struct fake *f)
+{
+	srv_attach(f);
+	f->seen_len[0] = srv_recv(f->fd, f->seen[0], 256, 0);
+	if (f->seen_len[0] < 7)
+		abort();
+	srv_send(f->fd, V9P_RLOPEN, tag_of(f->seen[0]),
+		 "\0\0\0\0\0\0\0\0\0\0\0\0\0" "\0\0\0\0", 17);
+	/* Anything more would be a flag the client should have refused. */
+	f->seen_len[1] = srv_recv(f->fd, f->seen[1], 256, 0);
+	if (f->seen_len[1] >= 7)
+		srv_send(f->fd, V9P_RLOPEN, tag_of(f->seen[1]),
+			 "\0\0\0\0\0\0\0\0\0\0\0\0\0" "\0\0\0\0", 17);
+}
+
+TEST(lopen_sends_9p2000l_flags_and_refuses_host_only_ones)
+{
+	/* P9_DOTL_WRONLY|APPEND|NOFOLLOW|CLOEXEC|SYNC|DSYNC|DIRECTORY */
+	static const uint8_t lopen[] = {
+		15, 0, 0, 0, V9P_TLOPEN, 0, 0, 0, 0, 0, 0,
+		0x01, 0x14, 0x1b, 0x00,
+	};
+	struct fake f = { 0 };
+	pthread_t th;
+	struct v9p_session *s = fake_start(&f, &th, script_lopen, 0, 0);
+	struct v9p_fid *root;
+
+	ASSERT_NONNULL(s);
+	root = v9p_attach(s, "u", 0, "/");
+	ASSERT_NONNULL(root);
+	ASSERT_EQ(v9p_lopen(root, O_WRONLY | O_APPEND | O_NOFOLLOW |
+			    O_CLOEXEC | O_SYNC | O_DIRECTORY), 0);
+	ASSERT_ERRNO(v9p_lopen(root, O_RDONLY | O_PATH), EINVAL);
+	ASSERT_ERRNO(v9p_lcreate(root, "t", O_RDWR | O_TMPFILE, 0600, 0),
+		     EINVAL);
+	v9p_fid_free(root);
+	shutdown(f.fd, SHUT_RDWR);
+	pthread_join(th, NULL);
+	ASSERT_EQ(f.seen_len[0], (ssize_t)sizeof(lopen));
+	ASSERT_MEMEQ(f.seen[0], lopen, sizeof(lopen));
+	ASSERT_LT(f.seen_len[1], 7); /* nothing sent for O_PATH, O_TMPFILE */
+	close(f.fd);
+	v9p_close(s);
+}
+
+/* The driver hands out a 0-length reply for a request whose reply it
+ * dropped (after a Tflush): that is nothing to read, not a dead channel. */
+static void script_empty_device_reply(struct fake *f)
+{
+	uint8_t m[256];
+
+	srv_attach(f);
+	if (srv_recv(f->fd, m, sizeof(m), 1) < 0 || m[4] != V9P_TCLUNK)
+		abort();
+	if (write(f->fd, m, 0) != 0)
+		abort();
+	srv_send(f->fd, V9P_RCLUNK, tag_of(m), "", 0);
+}
+
+TEST(device_read_of_zero_bytes_is_skipped)
+{
+	struct fake f = { 0 };
+	pthread_t th;
+	struct v9p_session *s = fake_start(&f, &th, script_empty_device_reply,
+					   1, 0);
+	struct v9p_fid *root;
+
+	ASSERT_NONNULL(s);
+	root = v9p_attach(s, "u", 0, "/");
+	ASSERT_NONNULL(root);
+	ASSERT_EQ(v9p_clunk(root), 0);
+	pthread_join(th, NULL);
+	close(f.fd);
+	v9p_close(s);
+}
+
+/* A file of FILE_SIZE bytes (byte i is i % 251) whose server answers
+ * every Tread with at most SHORT_READ bytes, and Tgetattr with its size. */
+#define FILE_SIZE 1000u
+#define SHORT_READ 100u
+
+static void script_short_reads(struct fake *f)
+{
+	uint8_t m[256], body[512];
+
+	srv_attach(f);
+	while (srv_recv(f->fd, m, sizeof(m), 0) >= 7) {
+		struct v9p_buf in, out;
+		uint64_t off;
+		uint32_t n;
+
+		v9p__buf_init(&in, m, sizeof(m));
+		in.pos = 11; /* past size[4] type[1] tag[2] fid[4] */
+		v9p__buf_init(&out, body, sizeof(body));
+		switch (m[4]) {
+		case V9P_TREAD:
+			off = v9p__get_u64(&in);
+			n = off < FILE_SIZE ? FILE_SIZE - (uint32_t)off : 0;
+			if (n > SHORT_READ)
+				n = SHORT_READ;
+			v9p__put_u32(&out, n);
+			for (uint32_t i = 0; i < n; i++)
+				v9p__put_u8(&out, (uint8_t)((off + i) % 251));
+			break;
+		case V9P_TGETATTR:
+			v9p__put_u64(&out, V9P_GETATTR_BASIC);
+			v9p__put_qid(&out, &(struct v9p_qid){ 0 });
+			v9p__put_u32(&out, 0100644);
+			for (int i = 0; i < 2; i++)
+				v9p__put_u32(&out, 0);	/* uid, gid */
+			v9p__put_u64(&out, 1);		/* nlink */
+			v9p__put_u64(&out, 0);		/* rdev */
+			v9p__put_u64(&out, FILE_SIZE);
+			for (int i = 0; i < 12; i++)
+				v9p__put_u64(&out, 0);
+			break;
+		}
+		srv_send(f->fd, (uint8_t)(m[4] + 1), tag_of(m), body, out.pos);
+	}
+}
+
+TEST(short_rread_before_the_size_is_not_the_end)
+{
+	struct fake f = { 0 };
+	pthread_t th;
+	struct v9p_session *s = fake_start(&f, &th, script_short_reads, 0, 0);
+	struct v9p_fid *root;
+	uint8_t got[2 * FILE_SIZE];
+	int p[2];
+
+	ASSERT_NONNULL(s);
+	root = v9p_attach(s, "u", 0, "/");
+	ASSERT_NONNULL(root);
+	ASSERT_EQ(pipe(p), 0);
+	ASSERT_EQ(v9p_get_fd(root, p[1]), (int64_t)FILE_SIZE);
+	close(p[1]);
+	ASSERT_EQ(read(p[0], got, sizeof(got)), (ssize_t)FILE_SIZE);
+	for (uint32_t i = 0; i < FILE_SIZE; i++)
+		ASSERT_EQ(got[i], (uint8_t)(i % 251));
+	close(p[0]);
+	v9p_fid_free(root);
+	shutdown(f.fd, SHUT_RDWR);
+	pthread_join(th, NULL);
+	close(f.fd);
+	v9p_close(s);
+}
+
 TEST_HARNESS_MAIN
