@@ -1002,7 +1002,8 @@ progress_bar_only_on_a_terminal() {
 	expect_true "get differs" cmp -s "$EXP/big" "$W/big"
 }
 
-for t in help_lists_every_verb every_verb_has_help bad_usage_exits_1 \
+# The cases, declared up front as the plan: a run that ends early fails.
+set -- help_lists_every_verb every_verb_has_help bad_usage_exits_1 \
 	msize_is_parsed_with_bounds list_shows_channels_tags_and_state \
 	channel_is_chosen_by_tag_or_device ls_lists_sorted_names \
 	ls_long_shows_attributes ls_recursive_walks_tree \
@@ -1026,7 +1027,9 @@ for t in help_lists_every_verb every_verb_has_help bad_usage_exits_1 \
 	short_reads_before_the_size_are_not_the_end \
 	get_r_never_writes_through_a_link_it_made \
 	builds_and_runs_for_32_bit_x86 concurrent_commands_share_the_server \
-	guest_script_passes_under_busybox progress_bar_only_on_a_terminal; do
+	guest_script_passes_under_busybox progress_bar_only_on_a_terminal
+tap_plan $#
+for t in "$@"; do
 	fresh
 	tap_run "$t"
 done
