@@ -120,6 +120,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -291,19 +292,43 @@ static void ring_del(struct relay *r, struct client *c)
 	c->rnext = c->rprev = NULL;
 }
 
-void relay_enqueue(struct relay *r, struct req *q, bool prio)
+/* Append @q to the queue at *@head, *@tail. */
+static void q_append(struct req **head, struct req **tail, struct req *q)
+{
+	if (*tail)
+		(*tail)->next = q;
+	else
+		*head = q;
+	*tail = q;
+}
+
+/* Take the first request off the queue at *@head, *@tail. */
+static struct req *q_pop(struct req **head, struct req **tail)
+{
+	struct req *q = *head;
+
+	if (q) {
+		*head = q->next;
+		if (!*head)
+			*tail = NULL;
+		q->next = NULL;
+	}
+	return q;
+}
+
+void relay_enqueue(struct relay *r, struct req *q, uint8_t queue)
 {
 	struct client *c = q->c;
 
 	q->state = REQ_QUEUED;
-	q->prio = prio;
+	q->queue = queue;
 	q->next = NULL;
-	if (prio) {
-		if (r->pqtail)
-			r->pqtail->next = q;
-		else
-			r->pqhead = q;
-		r->pqtail = q;
+	if (queue == Q_PRIO) {
+		q_append(&r->pqhead, &r->pqtail, q);
+		return;
+	}
+	if (queue == Q_CLEANUP) {
+		q_append(&r->cqhead, &r->cqtail, q);
 		return;
 	}
 	if (c->qtail)
@@ -333,32 +358,66 @@ void relay_unqueue(struct relay *r, struct req *q)
 		ring_del(r, c);
 }
 
-/* The next request to send: the priority queue, then the clients in turn. */
-static struct req *next_req(struct relay *r)
+/*
+ * May @c put one more request on the channel?  Only while it leaves an
+ * eighth of the slots it could reach (those the others do not hold) to
+ * the others: a client whose requests block in the server then holds at
+ * most 7/8 of the window, the next one 7/8 of the rest, and so on, and a
+ * client alone still keeps the channel nearly full.  A client with
+ * nothing on the channel may always take a free slot.
+ */
+static bool client_may_send(const struct relay *r, const struct client *c)
 {
-	struct client *c = r->ring;
-	struct req *q = r->pqhead;
+	uint32_t others = r->inflight > c->nsent ? r->inflight - c->nsent : 0;
+	uint32_t avail = r->window > others ? r->window - others : 0;
 
-	if (q) {
-		r->pqhead = q->next;
-		if (!r->pqhead)
-			r->pqtail = NULL;
-		q->next = NULL;
-		return q;
-	}
+	return c->nsent < avail - avail / 8;
+}
+
+/* The next client request to send: the clients in turn, skipping those
+ * at their share of the channel. */
+static struct req *next_client_req(struct relay *r)
+{
+	struct client *c = r->ring, *first = c;
+	struct req *q;
+
 	if (!c)
 		return NULL;
-	q = c->qhead;
-	c->qhead = q->next;
-	if (!c->qhead)
-		c->qtail = NULL;
-	q->next = NULL;
+	while (!client_may_send(r, c)) {
+		c = c->rnext;
+		if (c == first)
+			return NULL;
+	}
+	q = q_pop(&c->qhead, &c->qtail);
 	c->qbytes -= q->len;
+	r->ring = c->rnext;
 	if (!c->qhead)
 		ring_del(r, c);
-	else
-		r->ring = c->rnext;
 	return q;
+}
+
+/*
+ * The next request to send: the priority queue first, then the clients
+ * in turn, with the clunks of clients that left taking every other turn
+ * (a client that leaves with a million fids does not hold the others up
+ * for a million clunks).
+ */
+static struct req *next_req(struct relay *r)
+{
+	struct req *q = q_pop(&r->pqhead, &r->pqtail);
+
+	if (q)
+		return q;
+	if (r->cqhead && r->cleanup_turn) {
+		r->cleanup_turn = false;
+		return q_pop(&r->cqhead, &r->cqtail);
+	}
+	q = next_client_req(r);
+	if (q) {
+		r->cleanup_turn = true;
+		return q;
+	}
+	return q_pop(&r->cqhead, &r->cqtail);
 }
 
 /* Put @q back at the head of its queue (the channel was full). */
@@ -366,11 +425,18 @@ static void requeue_front(struct relay *r, struct req *q)
 {
 	struct client *c = q->c;
 
-	if (q->prio) {
+	if (q->queue == Q_PRIO) {
 		q->next = r->pqhead;
 		r->pqhead = q;
 		if (!r->pqtail)
 			r->pqtail = q;
+		return;
+	}
+	if (q->queue == Q_CLEANUP) {
+		q->next = r->cqhead;
+		r->cqhead = q;
+		if (!r->cqtail)
+			r->cqtail = q;
 		return;
 	}
 	q->next = c->qhead;
@@ -449,6 +515,8 @@ static void pump(struct relay *r)
 		q->state = REQ_SENT;
 		r->tags[tag] = q;
 		r->inflight++;
+		if (q->c)
+			q->c->nsent++;
 		r->nrequests++;
 		free(q->msg); /* the reply is all that is left to wait for */
 		q->msg = NULL;
@@ -546,6 +614,28 @@ void client_send(struct relay *r, struct client *c, const void *msg,
 	}
 }
 
+/* Learn who is at the other end of @c's socket (SO_PEERCRED). */
+static void client_peer(struct client *c)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct passwd *pw;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    len != sizeof(cred))
+		return;
+	c->has_peer = true;
+	c->peer_uid = cred.uid;
+	pw = getpwuid(cred.uid);
+	if (pw && strlen(pw->pw_name) < sizeof(c->peer_name))
+		snprintf(c->peer_name, sizeof(c->peer_name), "%s", pw->pw_name);
+	else
+		snprintf(c->peer_name, sizeof(c->peer_name), "%u",
+			 (unsigned)cred.uid);
+}
+
+/* A new client on socket @fd; NULL (and @fd closed) if --peer-uid
+ * cannot tell whose it is. */
 static struct client *client_new(struct relay *r, int fd)
 {
 	struct client *c = calloc(1, sizeof(*c));
@@ -554,6 +644,16 @@ static struct client *client_new(struct relay *r, int fd)
 	if (!c)
 		xerr("relay: out of memory");
 	c->fd = fd;
+	if (r->peer_uid) {
+		client_peer(c);
+		if (!c->has_peer) {
+			relay_warn("client on fd %d: SO_PEERCRED, which "
+				   "--peer-uid needs: refused", fd);
+			close(fd);
+			free(c);
+			return NULL;
+		}
+	}
 	c->id = ++r->nextid;
 	c->events = EPOLLIN;
 	ev.data.ptr = c;
@@ -564,7 +664,12 @@ static struct client *client_new(struct relay *r, int fd)
 		r->clients->prev = c;
 	r->clients = c;
 	r->nclients++;
-	relay_note(r, "client %u: connected (fd %d)", c->id, fd);
+	if (c->has_peer)
+		relay_note(r, "client %u: connected (fd %d), attaches as "
+			   "%s (uid %u)", c->id, fd, c->peer_name,
+			   (unsigned)c->peer_uid);
+	else
+		relay_note(r, "client %u: connected (fd %d)", c->id, fd);
 	return c;
 }
 
@@ -859,14 +964,16 @@ static void relay_free(struct relay *r)
 	while (r->clients)
 		client_drop(r, r->clients, NULL);
 	reap(r);
-	while ((q = next_req(r)))
-		req_free(q);
+	while ((q = q_pop(&r->pqhead, &r->pqtail)) ||
+	       (q = q_pop(&r->cqhead, &r->cqtail)))
+		req_free(r, q);
 	for (uint32_t t = 0; t < r->ntags; t++)
 		if (r->tags[t])
-			req_free(r->tags[t]);
+			req_free(r, r->tags[t]);
 	free(r->tags);
 	free(r->freetags);
 	free(r->freefids);
+	free(r->fidrefs);
 	free(r->chin.p);
 	free(r->chout.p);
 	close(r->chfd);
@@ -885,9 +992,12 @@ int cmd_relay(struct vctx *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "fd", required_argument, NULL, 'F' },
+		{ "max-fids", required_argument, NULL, 'M' },
+		{ "peer-uid", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct relay r = { .chfd = -1, .lfd = -1, .sigfd = -1 };
+	struct relay r = { .chfd = -1, .lfd = -1, .sigfd = -1,
+			   .maxfids = R_CLIENT_FIDS };
 	const char *lpath = NULL, *user = NULL, *errstr;
 	mode_t mode = 0600;
 	int ch, cfd = -1;
@@ -910,6 +1020,13 @@ int cmd_relay(struct vctx *c, int argc, char **argv)
 				xerrx("relay: fd %s: %s", optarg, errstr);
 			cfd = (int)val;
 			break;
+		case 'M':
+			if (parse_u64(optarg, 1, R_TOTAL_FIDS, &val, &errstr) < 0)
+				xerrx("relay: --max-fids %s: %s", optarg,
+				      errstr);
+			r.maxfids = (uint32_t)val;
+			break;
+		case 'P': r.peer_uid = true; break;
 		default:
 			return usage_verb(c->verb);
 		}
@@ -961,8 +1078,9 @@ int cmd_relay(struct vctx *c, int argc, char **argv)
 	if (cfd >= 0) {
 		fcntl(cfd, F_SETFD, FD_CLOEXEC);
 		fcntl(cfd, F_SETFL, fcntl(cfd, F_GETFL) | O_NONBLOCK);
-		client_new(&r, cfd);
 		r.once = r.lfd < 0;
+		if (!client_new(&r, cfd) && r.once)
+			xerrx("relay: --fd %d: no client to serve", cfd);
 	}
 	relay_note(&r, "channel %s: msize %u, %u requests in flight%s%s",
 		   r.addr, r.msize, r.window, lpath ? ", listening on " : "",

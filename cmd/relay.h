@@ -42,8 +42,9 @@
 /* Most requests one client may have outstanding (queued or on the
  * channel); beyond that the relay stops reading its socket. */
 #define R_CLIENT_REQS 128
-/* Most fids one client may hold, and all clients together. */
-#define R_CLIENT_FIDS (1u << 20)
+/* Most fids one client may hold by default (--max-fids), and all
+ * clients together. */
+#define R_CLIENT_FIDS 65536u
 #define R_TOTAL_FIDS (1u << 24)
 
 /* A byte buffer: bytes [head, len) are pending. */
@@ -55,6 +56,16 @@ struct rbuf {
 };
 
 enum { REQ_QUEUED, REQ_SENT };
+
+/* The send queue a request waits on. */
+enum {
+	Q_CLIENT,	/* its client's, served in turn with the others */
+	Q_PRIO,		/* before everything: Tflush, a settled fid's clunk */
+	Q_CLEANUP,	/* the fids of clients that left: one turn in two */
+};
+
+/* Most channel fids one request names (Trenameat, Tlink, Tattach). */
+#define R_REQ_FIDS 3
 
 /*
  * One request on its way through the relay: a client's (c set), an
@@ -70,7 +81,10 @@ struct req {
 	uint64_t serial;	  /* tells a reused channel tag apart */
 	uint8_t type;		  /* T-message type */
 	uint8_t state;		  /* REQ_QUEUED or REQ_SENT */
-	bool prio;		  /* queued on the priority queue */
+	uint8_t queue;		  /* Q_CLIENT, Q_PRIO or Q_CLEANUP */
+	uint8_t nrefs;		  /* channel fids in refs[] */
+	uint32_t refs[R_REQ_FIDS]; /* channel fids it names: one reference
+				    * each, until it is freed */
 	uint16_t ctag;		  /* client's tag */
 	uint16_t chtag;		  /* channel tag, once sent */
 	uint16_t nwname;	  /* Twalk: names asked */
@@ -112,6 +126,11 @@ struct client {
 	size_t qbytes;
 	struct req *outstanding;  /* every request it is owed a reply for */
 	uint32_t nreq;
+	uint32_t nsent;		  /* of those, on the channel */
+	bool warned_fids;	  /* told the log it reached --max-fids */
+	bool has_peer;		  /* peer_uid is known (SO_PEERCRED) */
+	uid_t peer_uid;
+	char peer_name[64];	  /* its user name, or the uid in decimal */
 	struct client *rnext, *rprev; /* ring of clients with queued requests */
 	struct client *next, *prev;   /* every client */
 	struct client *dnext;	  /* dirty list */
@@ -135,7 +154,13 @@ struct relay {
 	uint16_t *freetags;
 	uint32_t *freefids;	  /* channel fids to reuse */
 	uint32_t nfreefids, capfreefids, nextfid, nfids;
-	struct req *pqhead, *pqtail; /* priority queue: flushes, own clunks */
+	uint32_t *fidrefs;	  /* channel fid -> references (0: free) */
+	uint32_t capfidrefs;
+	uint32_t maxfids;	  /* --max-fids: most fids per client */
+	bool peer_uid;		  /* --peer-uid: attach as the peer's uid */
+	struct req *pqhead, *pqtail; /* Q_PRIO */
+	struct req *cqhead, *cqtail; /* Q_CLEANUP */
+	bool cleanup_turn;	  /* Q_CLEANUP goes next, before a client */
 	struct client *ring;	  /* next client to send a request for */
 	struct client *clients;
 	struct client *dirty;
@@ -166,8 +191,8 @@ void client_send(struct relay *r, struct client *c, const void *msg,
 		 size_t len);
 /* Drop @c: close its socket, flush and clunk what it left. */
 void client_drop(struct relay *r, struct client *c, const char *why);
-/* Put @q on its client's send queue, or the priority queue if @prio. */
-void relay_enqueue(struct relay *r, struct req *q, bool prio);
+/* Put @q on send queue @queue (Q_CLIENT: its client's). */
+void relay_enqueue(struct relay *r, struct req *q, uint8_t queue);
 /* Take @q (not a priority one) off its client's send queue. */
 void relay_unqueue(struct relay *r, struct req *q);
 
@@ -212,8 +237,8 @@ void msg_reply(struct relay *r, uint8_t *m, uint32_t len);
  * began a new session with Tversion). */
 void msg_abandon(struct relay *r, struct client *c);
 
-/* Free @q and its message. */
-void req_free(struct req *q);
+/* Free @q and its message, and drop its references to channel fids. */
+void req_free(struct relay *r, struct req *q);
 
 void fidmap_free(struct fidmap *m);
 

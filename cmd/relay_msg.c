@@ -10,8 +10,12 @@
  * Ownership of a channel fid: exactly one of (a) a client's fid map entry
  * (live, or pending while the request creating it is outstanding), (b) a
  * request that clunks it (a client's Tclunk/Tremove or the relay's own
- * Tclunk), (c) a request that creates it after its client left.  It goes
- * back to the free list only when the server is known not to hold it.
+ * Tclunk), (c) a request that creates it after its client left.  The
+ * owner holds one reference (relay.fidrefs), and so does every request
+ * that names the fid, from msg_request() to req_free().  The number goes
+ * back to the free list when the last reference goes: the server does
+ * not hold it (its owner saw to that), and no request queued or on the
+ * channel still names it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -145,21 +149,40 @@ void fidmap_free(struct fidmap *m)
 
 /* ---- channel fids --------------------------------------------------------- */
 
+/* A free channel fid, with its owner's reference, in *@out; 0 or -1. */
 static int chfid_get(struct relay *r, uint32_t *out)
 {
 	if (r->nfreefids) {
 		*out = r->freefids[--r->nfreefids];
 	} else if (r->nextfid < R_TOTAL_FIDS) {
+		if (r->nextfid == r->capfidrefs) {
+			uint32_t cap = r->capfidrefs ? r->capfidrefs * 2 : 256;
+			uint32_t *p = realloc(r->fidrefs, cap * sizeof(*p));
+
+			if (!p)
+				xerr("relay: out of memory");
+			r->fidrefs = p;
+			r->capfidrefs = cap;
+		}
 		*out = r->nextfid++;
 	} else {
 		return -1;
 	}
+	r->fidrefs[*out] = 1;
 	r->nfids++;
 	return 0;
 }
 
+static void chfid_ref(struct relay *r, uint32_t fid)
+{
+	r->fidrefs[fid]++;
+}
+
+/* Drop a reference to @fid: the owner's, or a request's. */
 static void chfid_put(struct relay *r, uint32_t fid)
 {
+	if (--r->fidrefs[fid])
+		return;
 	if (r->nfreefids == r->capfreefids) {
 		uint32_t cap = r->capfreefids ? r->capfreefids * 2 : 256;
 		uint32_t *p = realloc(r->freefids, cap * sizeof(*p));
@@ -191,8 +214,17 @@ static struct req *req_new(struct relay *r, struct client *c, uint8_t type,
 	return q;
 }
 
-void req_free(struct req *q)
+/* @q names channel fid @fid: hold it until @q is freed. */
+static void req_ref(struct relay *r, struct req *q, uint32_t fid)
 {
+	chfid_ref(r, fid);
+	q->refs[q->nrefs++] = fid;
+}
+
+void req_free(struct relay *r, struct req *q)
+{
+	for (uint8_t i = 0; i < q->nrefs; i++)
+		chfid_put(r, q->refs[i]);
 	free(q->msg);
 	free(q);
 }
@@ -240,16 +272,18 @@ static void outstanding_del(struct req *q)
 	tag_clear(c, q->ctag);
 }
 
-/* The relay's own Tclunk of @chfid, which it then frees. */
-static void own_clunk(struct relay *r, uint32_t chfid)
+/* The relay's own Tclunk of @chfid, whose ownership it takes, on send
+ * queue @queue (Q_PRIO or Q_CLEANUP). */
+static void own_clunk(struct relay *r, uint32_t chfid, uint8_t queue)
 {
 	struct req *q = req_new(r, NULL, R_TCLUNK, R_HDRSZ + 4);
 
 	r_put32(q->msg, q->len);
 	q->msg[4] = R_TCLUNK;
 	r_put32(q->msg + R_HDRSZ, chfid);
+	req_ref(r, q, chfid);
 	q->dropchfid = chfid;
-	relay_enqueue(r, q, true);
+	relay_enqueue(r, q, queue);
 }
 
 /* The relay's own Tflush of the sent request @t (whose client left). */
@@ -262,7 +296,7 @@ static void own_flush(struct relay *r, const struct req *t)
 	r_put16(q->msg + R_HDRSZ, t->chtag);
 	q->flush_chtag = t->chtag;
 	q->flush_serial = t->serial;
-	relay_enqueue(r, q, true);
+	relay_enqueue(r, q, Q_PRIO);
 }
 
 static void reply_error(struct relay *r, struct client *c, uint16_t tag,
@@ -447,8 +481,16 @@ static int check_fids(struct relay *r, struct client *c, uint8_t type,
 				break;
 			if (f->val == R_NOFID || e)
 				return EINVAL;
-			if (c->fids.n >= R_CLIENT_FIDS)
+			if (c->fids.n >= r->maxfids) {
+				if (!c->warned_fids)
+					relay_warnx("client %u: holds %u fids, "
+						    "its limit (--max-fids): "
+						    "its next ones fail with "
+						    "EMFILE", c->id,
+						    c->fids.n);
+				c->warned_fids = true;
 				return EMFILE;
+			}
 			if (r->nfids >= R_TOTAL_FIDS && !r->nfreefids)
 				return ENFILE;
 			*create = i;
@@ -457,6 +499,9 @@ static int check_fids(struct relay *r, struct client *c, uint8_t type,
 	}
 	return 0;
 }
+
+static int request(struct relay *r, struct client *c, const uint8_t *m,
+		   uint32_t len, const char **why);
 
 static void version(struct relay *r, struct client *c, const uint8_t *m,
 		    uint32_t len, uint16_t tag)
@@ -510,8 +555,8 @@ static void flush(struct relay *r, struct client *c, uint16_t tag,
 			chfid_put(r, t->newchfid);
 		}
 		if (t->dropchfid != R_NOFID)
-			own_clunk(r, t->dropchfid);
-		req_free(t);
+			own_clunk(r, t->dropchfid, Q_PRIO);
+		req_free(r, t);
 		reply_empty(r, c, R_RFLUSH, tag);
 		return;
 	}
@@ -523,11 +568,66 @@ static void flush(struct relay *r, struct client *c, uint16_t tag,
 	q->flush_chtag = t->chtag;
 	q->flush_serial = t->serial;
 	outstanding_add(c, q);
-	relay_enqueue(r, q, true);
+	relay_enqueue(r, q, Q_PRIO);
+}
+
+/*
+ * --peer-uid: a copy of the Tattach or Tauth @m (@len bytes, well formed)
+ * whose uname and n_uname are @c's peer's; its length in *@outlen.  The
+ * caller frees it.
+ */
+static uint8_t *as_peer(const struct client *c, const uint8_t *m,
+			uint32_t len, uint32_t *outlen)
+{
+	/* Tattach: fid afid uname aname n_uname; Tauth: afid uname ... */
+	uint32_t pre = R_HDRSZ + (m[4] == R_TATTACH ? 8 : 4);
+	uint32_t oldu = 2u + r_get16(m + pre);
+	uint32_t aoff = pre + oldu, alen = 2u + r_get16(m + aoff);
+	uint32_t ulen = (uint32_t)strlen(c->peer_name);
+	uint32_t n = len - oldu + 2 + ulen;
+	uint8_t *q = xmalloc(n);
+
+	memcpy(q, m, pre);
+	r_put32(q, n);
+	r_put16(q + pre, (uint16_t)ulen);
+	memcpy(q + pre + 2, c->peer_name, ulen);
+	memcpy(q + pre + 2 + ulen, m + aoff, alen);
+	r_put32(q + pre + 2 + ulen + alen, (uint32_t)c->peer_uid);
+	*outlen = n;
+	return q;
 }
 
 int msg_request(struct relay *r, struct client *c, const uint8_t *m,
 		uint32_t len, const char **why)
+{
+	uint8_t *peer = NULL;
+	int rc;
+
+	if (r->peer_uid && c->msize &&
+	    (m[4] == R_TATTACH || m[4] == R_TAUTH)) {
+		struct parsed p;
+		const char *fmt = layout_of(m[4]);
+
+		/* A malformed one is refused as it is, below. */
+		if (parse_request(m, len, fmt, &p) == 0) {
+			peer = as_peer(c, m, len, &len);
+			m = peer;
+		}
+		if (peer && len > c->msize) {
+			/* The peer's name made it too long. */
+			reply_error(r, c, r_get16(m + 5), EMSGSIZE);
+			free(peer);
+			return 0;
+		}
+	}
+	rc = request(r, c, m, len, why);
+	free(peer);
+	return rc;
+}
+
+/* msg_request() once the message is what the channel may see. */
+static int request(struct relay *r, struct client *c, const uint8_t *m,
+		   uint32_t len, const char **why)
 {
 	uint8_t type = m[4];
 	uint16_t tag = r_get16(m + 5);
@@ -587,7 +687,7 @@ int msg_request(struct relay *r, struct client *c, const uint8_t *m,
 		if (i == create) {
 			if (chfid_get(r, &ch) < 0)
 				xerrx("relay: channel fids exhausted");
-			fid_add(&c->fids, f->val, ch);
+			fid_add(&c->fids, f->val, ch); /* owns it */
 			q->newfid = f->val;
 			q->newchfid = ch;
 		} else if (f->kind == 'a' && f->val == R_NOFID) {
@@ -597,6 +697,7 @@ int msg_request(struct relay *r, struct client *c, const uint8_t *m,
 			ch = ent->chfid;
 		}
 		r_put32(q->msg + f->off, ch);
+		req_ref(r, q, ch);
 	}
 	if (type == R_TCLUNK || type == R_TREMOVE) {
 		/* Gone for the client now; the request owns the channel fid
@@ -617,6 +718,8 @@ int msg_request(struct relay *r, struct client *c, const uint8_t *m,
 /* Give the channel tag of @q back. */
 static void chtag_put(struct relay *r, struct req *q)
 {
+	if (q->c)
+		q->c->nsent--;
 	r->tags[q->chtag] = NULL;
 	r->freetags[r->nfreetags++] = q->chtag;
 	if (!r->dev)
@@ -647,7 +750,7 @@ static void settle_fids(struct relay *r, struct req *q, int outcome)
 			if (outcome == OUT_FAILED)
 				chfid_put(r, q->newchfid);
 			else /* made, or maybe made, for nobody */
-				own_clunk(r, q->newchfid);
+				own_clunk(r, q->newchfid, Q_PRIO);
 		}
 	}
 	if (q->dropchfid != R_NOFID) {
@@ -655,7 +758,7 @@ static void settle_fids(struct relay *r, struct req *q, int outcome)
 		if (outcome != OUT_NONE)
 			chfid_put(r, q->dropchfid);
 		else
-			own_clunk(r, q->dropchfid);
+			own_clunk(r, q->dropchfid, Q_PRIO);
 	}
 }
 
@@ -666,7 +769,7 @@ static void abort_req(struct relay *r, struct req *t)
 	settle_fids(r, t, OUT_NONE);
 	if (t->c)
 		outstanding_del(t);
-	req_free(t);
+	req_free(r, t);
 }
 
 /* Is @m (@len bytes, type T+1 for @q) well formed where it matters? */
@@ -737,7 +840,7 @@ void msg_reply(struct relay *r, uint8_t *m, uint32_t len)
 			client_send(r, c, m, len);
 		}
 	}
-	req_free(q);
+	req_free(r, q);
 }
 
 void msg_abandon(struct relay *r, struct client *c)
@@ -754,8 +857,8 @@ void msg_abandon(struct relay *r, struct client *c)
 			chfid_put(r, q->newchfid);
 		}
 		if (q->dropchfid != R_NOFID)
-			own_clunk(r, q->dropchfid);
-		req_free(q);
+			own_clunk(r, q->dropchfid, Q_CLEANUP);
+		req_free(r, q);
 	}
 	/* Sent ones become orphans: flushed, their replies dropped.
 	 * Those that create a fid now own its channel fid.  The client's
@@ -765,6 +868,8 @@ void msg_abandon(struct relay *r, struct client *c)
 		if (q->newchfid != R_NOFID)
 			fid_del(&c->fids, q->newfid);
 		outstanding_del(q);
+		if (q->state == REQ_SENT)
+			c->nsent--;
 		q->c = NULL;
 		if (q->type != R_TFLUSH)
 			own_flush(r, q);
@@ -772,7 +877,7 @@ void msg_abandon(struct relay *r, struct client *c)
 	/* What is left is live: clunk it. */
 	for (uint32_t i = 0; c->fids.b && i < 1u << c->fids.bits; i++)
 		for (struct fident *e = c->fids.b[i]; e; e = e->next)
-			own_clunk(r, e->chfid);
+			own_clunk(r, e->chfid, Q_CLEANUP);
 	fidmap_free(&c->fids);
 	c->msize = 0;
 }

@@ -651,7 +651,8 @@ TEST_F(diod, relay_rejects_bad_options)
 	snprintf(cmd, sizeof(cmd),
 		 "%s -a unix:%s relay 2>%s/err; test $? = 1 && grep -qx "
 		 "'usage: vio9p relay \\[-v\\] \\[-l path \\[-m mode\\]\\] "
-		 "\\[--fd n\\] \\[-u user\\]' %s/err",
+		 "\\[--fd n\\] \\[-u user\\] \\[--peer-uid\\] "
+		 "\\[--max-fids n\\]' %s/err",
 		 vio9p_path(), self->sock, self->dir, self->dir);
 	EXPECT_EQ(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd),
@@ -722,6 +723,185 @@ TEST_F(diod, relay_serves_the_vio9p_command_and_diod_tools)
 			 R.sock, self->exp);
 		EXPECT_EQ(system(cmd), 0);
 	}
+	ASSERT_EQ(relay_idle(&st), 0);
+	RELAY_END();
+}
+
+/* Read replies on @fd until each tag in @want[0..n) has had one; the
+ * reply to @probe (a tag in @want) is copied to @r.  0, or -1. */
+static int drain(int fd, const uint16_t *want, int n, uint16_t probe,
+		 uint8_t *r, size_t cap)
+{
+	uint8_t buf[512];
+	int left = n;
+	bool *seen = calloc((size_t)n, sizeof(*seen));
+
+	while (left > 0) {
+		ssize_t len = recv_msg(fd, buf, sizeof(buf), 10000);
+		int i;
+
+		if (len <= 0)
+			break;
+		for (i = 0; i < n && want[i] != r16(buf + 5); i++)
+			;
+		if (i == n || seen[i])
+			continue;
+		seen[i] = true;
+		left--;
+		if (want[i] == probe)
+			memcpy(r, buf, (size_t)len < cap ? (size_t)len : cap);
+	}
+	free(seen);
+	return left ? -1 : 0;
+}
+
+/*
+ * The attack of issue 11: A's walk to a missing name makes fid 1 while
+ * A's Tsetattr(fid 1) waits behind 120 Tgetattrs, and A flushes the walk.
+ * B makes a fid at once, to its 0600 file.  A channel fid named by a
+ * request that is queued or in flight must not go to B: A's chmod must
+ * fail, never reach B's file.
+ */
+TEST_F(diod, relay_never_reuses_a_fid_a_request_still_names)
+{
+	char pathbuf[256], dirbuf[256];
+	static struct batch bt;
+	struct msg m;
+	uint8_t r[512], rs[512];
+	uint16_t want[123];
+	struct stat sb;
+	struct state st;
+	int a, b;
+
+	hp(self->exp, "sub", dirbuf, sizeof(dirbuf));
+	ASSERT_EQ(mkdir(dirbuf, 0755), 0);
+	host_pattern_file(hp(self->exp, "sub/secret", pathbuf,
+			     sizeof(pathbuf)), 10, 1);
+	ASSERT_EQ(chmod(pathbuf, 0600), 0);
+	relay_start(self);
+	a = raw_client(self, 8192, 0);
+	b = raw_client(self, 8192, 0);
+	ASSERT_GE(a, 0);
+	ASSERT_GE(b, 0);
+	for (uint32_t round = 0; round < 4; round++) {
+		uint32_t nf = 10 + round; /* a fresh fid each round */
+
+		bt.len = 0;
+		put_walk(&m, 1, 0, nf, "missing");
+		ASSERT_EQ(badd(&bt, &m), 0);
+		want[0] = 1;
+		for (uint16_t t = 2; t < 122; t++) {
+			put_getattr(&m, t, 0);
+			ASSERT_EQ(badd(&bt, &m), 0);
+			want[t - 1] = t;
+		}
+		put_chmod(&m, 200, nf, 0777);
+		ASSERT_EQ(badd(&bt, &m), 0);
+		want[121] = 200;
+		put_flush(&m, 201, 1);
+		ASSERT_EQ(badd(&bt, &m), 0);
+		want[122] = 201;
+		ASSERT_EQ(send_all(a, bt.b, bt.len), 0);
+		/* B walks to its secret at once. */
+		mbegin(&m, V9P_TWALK, 1);
+		v9p__put_u32(&m.w, 0);
+		v9p__put_u32(&m.w, nf);
+		v9p__put_u16(&m.w, 2);
+		v9p__put_str(&m.w, "sub");
+		v9p__put_str(&m.w, "secret");
+		ASSERT_EQ(rpc(b, &m, r, sizeof(r)), 9 + 2 * 13);
+		EXPECT_EQ(r[4], V9P_RWALK);
+		/* Every one of A's requests is answered (the walk's reply
+		 * may have been flushed: its Rflush is enough). */
+		ASSERT_EQ(drain(a, want + 1, 122, 200, rs, sizeof(rs)), 0);
+		ASSERT_EQ(stat(pathbuf, &sb), 0);
+		if ((sb.st_mode & 0777) != 0600)
+			TH_LOG("round %u: A's chmod of its fid %u reached "
+			       "B's file: mode %o", round, nf,
+			       sb.st_mode & 0777);
+		ASSERT_EQ(sb.st_mode & 0777, 0600u);
+		EXPECT_EQ(rs[4], V9P_RLERROR);
+		put_fid(&m, V9P_TCLUNK, 2, nf);
+		ASSERT_EQ(rpc(b, &m, r, sizeof(r)), 7);
+	}
+	close(a);
+	close(b);
+	ASSERT_EQ(relay_idle(&st), 0);
+	RELAY_END();
+}
+
+/*
+ * A busy client cannot starve the others: A's 128 Tlopens of a FIFO with
+ * no writer block in the server until one comes (a Tread of a FIFO does
+ * not: diod reads with pread(2), ESPIPE).  B's requests must still get
+ * through while they block.
+ */
+TEST_F(diod, relay_busy_client_cannot_starve_the_others)
+{
+	char pathbuf[256];
+	static struct batch bt;
+	struct msg m;
+	uint8_t r[512];
+	struct state st;
+	int a, b, wfd;
+	ssize_t n;
+
+	ASSERT_EQ(mkfifo(hp(self->exp, "fifo", pathbuf, sizeof(pathbuf)),
+			 0644), 0);
+	host_pattern_file(hp(self->exp, "plain", pathbuf, sizeof(pathbuf)),
+			  1000, 5);
+	diod2_start(self, "256");
+	relay_start(self);
+	a = raw_client(self, 8192, 1);
+	b = raw_client(self, 8192, 1);
+	ASSERT_GE(a, 0);
+	ASSERT_GE(b, 0);
+	bt.len = 0;
+	for (uint16_t t = 0; t < 128; t++) {
+		put_walk(&m, t, 1, 100u + t, "fifo");
+		ASSERT_EQ(badd(&bt, &m), 0);
+	}
+	ASSERT_EQ(send_all(a, bt.b, bt.len), 0);
+	for (int i = 0; i < 128; i++)
+		ASSERT_EQ(recv_msg(a, r, sizeof(r), 10000), 22);
+	bt.len = 0;
+	for (uint16_t t = 0; t < 128; t++) {
+		put_lopen(&m, t, 100u + t, O_RDONLY);
+		ASSERT_EQ(badd(&bt, &m), 0);
+	}
+	ASSERT_EQ(send_all(a, bt.b, bt.len), 0);
+	n = recv_msg(a, r, sizeof(r), 300);
+	if (n > 0)
+		TH_LOG("type %u tag %u ecode %u", r[4], r16(r + 5),
+		       r32(r + 7));
+	ASSERT_EQ(n, -1); /* they block */
+	/* B: a walk, an open and a read of a plain file, and a getattr. */
+	put_walk(&m, 1, 1, 2, "plain");
+	n = rpc(b, &m, r, sizeof(r));
+	if (n != 22)
+		TH_LOG("B's Twalk got no reply while A's opens block");
+	ASSERT_EQ(n, 22);
+	put_lopen(&m, 2, 2, O_RDONLY);
+	ASSERT_EQ(rpc(b, &m, r, sizeof(r)), 7 + 13 + 4);
+	put_read(&m, 3, 2, 0, 400);
+	ASSERT_EQ(rpc(b, &m, r, sizeof(r)), 11 + 400);
+	put_getattr(&m, 4, 1);
+	n = rpc(b, &m, r, sizeof(r));
+	EXPECT_EQ(r[4], V9P_RGETATTR);
+	ASSERT_EQ(relay_state(&st), 0);
+	EXPECT_EQ(st.outstanding, 128u); /* A's, all still blocked */
+	/* A writer ends A's opens. */
+	wfd = open(hp(self->exp, "fifo", pathbuf, sizeof(pathbuf)),
+		   O_WRONLY | O_NONBLOCK);
+	ASSERT_GE(wfd, 0);
+	for (int i = 0; i < 128; i++) {
+		n = recv_msg(a, r, sizeof(r), 10000);
+		ASSERT_EQ(n, 7 + 13 + 4);
+		EXPECT_EQ(r[4], V9P_RLOPEN);
+	}
+	close(wfd);
+	close(a);
+	close(b);
 	ASSERT_EQ(relay_idle(&st), 0);
 	RELAY_END();
 }
