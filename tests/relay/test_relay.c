@@ -10,6 +10,8 @@
  */
 #define HARNESS_TIMEOUT 90
 
+#include <grp.h>
+
 #include "relay_fixture.h"
 
 /* ---- tests --------------------------------------------------------------- */
@@ -903,6 +905,188 @@ TEST_F(diod, relay_busy_client_cannot_starve_the_others)
 	close(a);
 	close(b);
 	ASSERT_EQ(relay_idle(&st), 0);
+	RELAY_END();
+}
+
+/* Send the Twalks @fid -> @first ... @first + @n - 1 (clones) in batches
+ * and read their replies; 0 or -1. */
+static int make_fids(int fd, uint32_t fid, uint32_t first, uint32_t n)
+{
+	static struct batch bt;
+	struct msg m;
+	uint8_t r[64];
+
+	for (uint32_t done = 0; done < n;) {
+		uint32_t k = n - done < 100 ? n - done : 100;
+
+		bt.len = 0;
+		for (uint32_t i = 0; i < k; i++) {
+			put_walk(&m, (uint16_t)i, fid, first + done + i, NULL);
+			if (badd(&bt, &m) < 0)
+				return -1;
+		}
+		if (send_all(fd, bt.b, bt.len) < 0)
+			return -1;
+		for (uint32_t i = 0; i < k; i++)
+			if (recv_msg(fd, r, sizeof(r), 10000) != 9 ||
+			    r[4] != V9P_RWALK)
+				return -1;
+		done += k;
+	}
+	return 0;
+}
+
+TEST_F(diod, relay_caps_each_clients_fids)
+{
+	struct msg m;
+	uint8_t r[64];
+	struct state st;
+	int a, b;
+	ssize_t n;
+
+	relay_start(self, "--max-fids", "3");
+	a = raw_client(self, 8192, 1);
+	b = raw_client(self, 8192, 1);
+	ASSERT_GE(a, 0);
+	ASSERT_GE(b, 0);
+	ASSERT_EQ(make_fids(a, 1, 2, 2), 0);
+	/* The fourth: EMFILE, and the log says why. */
+	put_walk(&m, 5, 1, 4, NULL);
+	n = rpc(a, &m, r, sizeof(r));
+	EXPECT_RLERROR(r, n, 5, EMFILE);
+	EXPECT_TRUE(log_has("holds 3 fids, its limit (--max-fids): its next "
+			    "ones fail with EMFILE"));
+	/* B has a cap of its own. */
+	ASSERT_EQ(make_fids(b, 1, 2, 2), 0);
+	put_walk(&m, 5, 1, 4, NULL);
+	n = rpc(b, &m, r, sizeof(r));
+	EXPECT_RLERROR(r, n, 5, EMFILE);
+	/* A clunk makes room again. */
+	put_fid(&m, V9P_TCLUNK, 6, 2);
+	ASSERT_EQ(rpc(a, &m, r, sizeof(r)), 7);
+	put_walk(&m, 5, 1, 4, NULL);
+	EXPECT_EQ(rpc(a, &m, r, sizeof(r)), 9);
+	EXPECT_EQ(r[4], V9P_RWALK);
+	ASSERT_EQ(relay_state(&st), 0);
+	EXPECT_EQ(st.fids, 6u);
+	close(a);
+	close(b);
+	ASSERT_EQ(relay_idle(&st), 0);
+	RELAY_END();
+}
+
+/*
+ * A client that ends its session with 20000 fids makes the relay clunk
+ * them all; another client's request must not wait behind those clunks:
+ * it is answered while most of them are still to come.
+ */
+TEST_F(diod, relay_clunk_storm_does_not_delay_others)
+{
+	enum { N = 20000 };
+	struct msg m;
+	uint8_t r[512];
+	struct state st;
+	uint32_t got;
+	char ver[32];
+	int a, b;
+	ssize_t n;
+
+	relay_start(self);
+	a = raw_client(self, 8192, 0);
+	b = raw_client(self, 8192, 0);
+	ASSERT_GE(a, 0);
+	ASSERT_GE(b, 0);
+	ASSERT_EQ(make_fids(a, 0, 1, N - 1), 0);
+	ASSERT_EQ(relay_state(&st), 0);
+	EXPECT_EQ(st.fids, N + 1u);
+	ASSERT_EQ(raw_version(a, 8192, "9P2000.L", &got, ver), 0);
+	put_getattr(&m, 1, 0);
+	n = rpc(b, &m, r, sizeof(r));
+	EXPECT_EQ(r[4], V9P_RGETATTR);
+	ASSERT_GT(n, 60);
+	ASSERT_EQ(relay_state(&st), 0);
+	if (st.fids <= N / 2u)
+		TH_LOG("B was answered after %u of A's %u clunks",
+		       N + 1 - st.fids, N);
+	EXPECT_GT(st.fids, N / 2u);
+	close(a);
+	close(b);
+	ASSERT_EQ(relay_idle(&st), 0);
+	RELAY_END();
+}
+
+/*
+ * Attach through the relay as @uname/@n_uname from a process running as
+ * @uid/@gid, and open the file @name: 0 if it opened, else the Rlerror
+ * code, or -1 if something else went wrong.
+ */
+static int open_as(FIXTURE_DATA(diod) *self, uid_t uid, gid_t gid,
+		   const char *uname, uint32_t n_uname, const char *name)
+{
+	int st = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct msg m;
+		uint8_t r[256];
+		uint32_t got;
+		char ver[32];
+		ssize_t n;
+		int fd;
+
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 ||
+		    setuid(uid) < 0)
+			_exit(250);
+		fd = unix_connect(R.sock);
+		if (fd < 0 || raw_version(fd, 8192, "9P2000.L", &got, ver) < 0)
+			_exit(251);
+		mbegin(&m, V9P_TATTACH, 1);
+		v9p__put_u32(&m.w, 1);
+		v9p__put_u32(&m.w, V9P_NOFID);
+		v9p__put_str(&m.w, uname);
+		v9p__put_str(&m.w, self->exp);
+		v9p__put_u32(&m.w, n_uname);
+		if (rpc(fd, &m, r, sizeof(r)) != 20 || r[4] != V9P_RATTACH)
+			_exit(252);
+		put_walk(&m, 1, 1, 2, name);
+		if (rpc(fd, &m, r, sizeof(r)) != 22)
+			_exit(253);
+		put_lopen(&m, 1, 2, O_RDONLY);
+		n = rpc(fd, &m, r, sizeof(r));
+		if (n == 24 && r[4] == V9P_RLOPEN)
+			_exit(0);
+		if (n == 11 && r[4] == V9P_RLERROR && r32(r + 7) < 250)
+			_exit((int)r32(r + 7));
+		_exit(254);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st) >= 250 ? -1 : WEXITSTATUS(st);
+}
+
+TEST_F(diod, relay_peer_uid_attaches_as_the_connecting_user)
+{
+	struct passwd *nobody = getpwnam("nobody");
+	char pathbuf[256];
+
+	if (geteuid() != 0 || !nobody)
+		SKIP(return, "needs root and a user nobody");
+	ASSERT_EQ(chmod(self->dir, 0755), 0); /* nobody may reach exp */
+	host_pattern_file(hp(self->exp, "rootonly", pathbuf, sizeof(pathbuf)),
+			  100, 1);
+	ASSERT_EQ(chmod(pathbuf, 0600), 0);
+	/* Without --peer-uid, anyone who may connect may name root. */
+	relay_start(self, "-m", "0666");
+	EXPECT_EQ(open_as(self, nobody->pw_uid, nobody->pw_gid, "root", 0,
+			  "rootonly"), 0);
+	RELAY_END();
+	/* With it, nobody stays nobody, whoever it names ... */
+	relay_start(self, "-m", "0666", "--peer-uid");
+	EXPECT_EQ(open_as(self, nobody->pw_uid, nobody->pw_gid, "root", 0,
+			  "rootonly"), EACCES);
+	/* ... and root is root, even when it names nobody. */
+	EXPECT_EQ(open_as(self, 0, 0, "nobody", (uint32_t)nobody->pw_uid,
+			  "rootonly"), 0);
 	RELAY_END();
 }
 
