@@ -33,6 +33,20 @@
  *   channel fid at each moment, so that none is reused while the server
  *   may still hold it.
  *
+ *   Nor while a request still names it.  A client may name a fid whose
+ *   creating walk is still queued; if that walk fails, or is flushed,
+ *   the fid is gone for the client at once, but its later requests,
+ *   already rewritten to the channel fid, are still queued or on the
+ *   channel.  Were the number reused for another client's next fid, they
+ *   would act on that client's file.  So every request holds a reference
+ *   on each channel fid it names (req.refs, relay.fidrefs), from the
+ *   moment it is rewritten to the moment it is freed, and the owner holds
+ *   one more; a number is free when the count drops to zero.  Mapping
+ *   fids at send time instead would still leave the requests already on
+ *   the channel, and would move the fid checks, and their errors, away
+ *   from the moment the client's request arrives; a count per channel
+ *   fid costs four bytes and closes both.
+ *
  * LIFE OF A REQUEST
  *
  *   client fd   client_input() reads into client.in (one read(2) per
@@ -43,9 +57,11 @@
  *		 to the client's msize, copies it and puts it on the
  *		 client's send queue.
  *   pump	 pump() sends while the channel has room: the priority queue
- *		 (Tflush, the relay's own Tclunk) first, then one request
- *		 per client in turn (relay.ring), so a client with a long
- *		 queue cannot starve the others.  It takes a channel tag,
+ *		 (Tflush, the relay's own Tclunk of a fid a request left
+ *		 behind) first, then one request per client in turn
+ *		 (relay.ring), skipping a client at its share (FLOW
+ *		 CONTROL), with the clunks of clients that left taking
+ *		 every other turn (Q_CLEANUP).  It takes a channel tag,
  *		 writes the tag into the message and sends it: on a device
  *		 one write(2) per request while request slots are free
  *		 (VIO9P_IOC_LIMITS; EAGAIN puts it back and waits for
@@ -71,6 +87,19 @@
  *   write, given back by each read, also by the empty read of a reply
  *   QEMU discards after a Tflush); on a stream, requests without an
  *   answer.  The window is the device's slots, or 64 on a stream.
+ *
+ *   Fair share: a client whose requests block in the server (an open of
+ *   a FIFO, a lock) must not hold the whole window, or every other
+ *   client waits for it.  client_may_send() lets a client have another
+ *   request on the channel only while it holds fewer than 7/8 of the
+ *   slots the others leave it (client.nsent against relay.inflight): a
+ *   client alone keeps 56 of 64 slots busy, a second busy one gets 7 of
+ *   the remaining 8, and a client with nothing on the channel always
+ *   gets a free slot.  Each client also holds at most --max-fids fids
+ *   (65536 by default; EMFILE beyond, with a line in the log), and the
+ *   clunks the relay sends for a client that left or began a new session
+ *   go on their own queue, which takes every other turn: a client that
+ *   leaves with many fids does not hold up the others.
  *
  * FLUSH
  *
@@ -112,7 +141,12 @@
  *
  *   -u drops to a user after the channel and the socket are open; the
  *   socket's mode (-m, default 0600) decides who may connect.  Clients
- *   attach as whatever user they name, as on the device itself.  SIGTERM,
+ *   attach as whatever user they name, as on the device itself, unless
+ *   --peer-uid is given: then the relay reads the uid of each client's
+ *   peer (SO_PEERCRED) when it connects, refuses a client without one,
+ *   and rewrites the uname and n_uname of its Tattach and Tauth to that
+ *   uid and its user name, so that a socket open to many users does not
+ *   let one act as another.  SIGTERM,
  *   SIGINT and SIGHUP end the relay (status 0) and remove the socket;
  *   SIGUSR1 logs its state.  One thread, one epoll loop.
  */
