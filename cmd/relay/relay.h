@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * relay.h - private declarations of `vio9p relay' (see the design comment
- * at the top of relay.c).
+ * relay.h - the data of `vio9p relay' (see the design comment at the top
+ * of relay.c) and the bottom layer, core.c, that every other file uses.
  *
- * relay.c owns the event loop and every file descriptor: the channel, the
- * listening socket, the clients, the signal fd.  relay_msg.c owns the 9P
- * side: checking and remapping client requests, matching channel replies,
- * the fid maps and the relay's own Tflush/Tclunk.  relay_setup.c opens
- * the channel and the socket before the loop.  They meet here.
+ * The files call downwards only:
+ *   relay.c   the event loop and every file descriptor: the channel, the
+ *	       listening socket, the clients, the signal fd;
+ *   msg.c     (msg.h) the 9P side: checking and remapping client
+ *	       requests, matching channel replies, the fid maps and the
+ *	       relay's own Tflush/Tclunk;
+ *   setup.c   (setup.h) the channel (through libvio9p), the socket and
+ *	       the privileges, before the loop;
+ *   core.c    (here) the log, buffers, a client's output, the send
+ *	       queues and the fair share.
  */
 #ifndef VIO9P_RELAY_H
 #define VIO9P_RELAY_H
@@ -177,7 +182,7 @@ struct relay {
 	uint64_t nrequests;	  /* requests forwarded, for SIGUSR1 */
 };
 
-/* ---- relay.c ---------------------------------------------------------- */
+/* ---- core.c ----------------------------------------------------------- */
 
 /* "vio9p: relay: ..." on stderr (with ": strerror(errno)" for the first). */
 void relay_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -186,60 +191,28 @@ void relay_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void relay_note(struct relay *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Make room for @n more bytes after b->len, compacting or growing. */
+void rbuf_room(struct rbuf *b, size_t n);
+void rbuf_append(struct rbuf *b, const void *p, size_t n);
+/* Bytes not yet consumed. */
+size_t rbuf_pending(const struct rbuf *b);
+
 /* Append a reply to @c's output (written at the end of the turn). */
 void client_send(struct relay *r, struct client *c, const void *msg,
 		 size_t len);
-/* Drop @c: close its socket, flush and clunk what it left. */
-void client_drop(struct relay *r, struct client *c, const char *why);
+
 /* Put @q on send queue @queue (Q_CLIENT: its client's). */
 void relay_enqueue(struct relay *r, struct req *q, uint8_t queue);
-/* Take @q (not a priority one) off its client's send queue. */
+/* Take @q (on Q_CLIENT) off its client's send queue. */
 void relay_unqueue(struct relay *r, struct req *q);
-
-/* ---- relay_setup.c ---------------------------------------------------- */
-
-struct vctx;
-
-/* Open the channel @c names and learn its limits into @r; exits on
- * error. */
-void relay_open_channel(struct relay *r, const struct vctx *c);
-/* Tversion on the channel, synchronously; sets r->msize; exits on
- * error. */
-void relay_version(struct relay *r);
-/* The listening unix socket at @path with @mode; exits on error. */
-int relay_listen(const char *path, mode_t mode);
-/* Become @user and its groups; exits on error. */
-void relay_drop_privileges(const char *user);
-/* An octal mode up to 0777 into *@out: 0, or -1. */
-int relay_parse_mode(const char *s, mode_t *out);
-
-/* ---- relay_msg.c ------------------------------------------------------ */
-
-uint16_t r_get16(const uint8_t *p);
-uint32_t r_get32(const uint8_t *p);
-void r_put16(uint8_t *p, uint16_t v);
-void r_put32(uint8_t *p, uint32_t v);
-
-/*
- * One whole message @m of @len bytes (size[4] already checked against the
- * client's limit) from client @c: answered at once, or checked, remapped
- * and queued.  Returns 0, or -1 when the client must be dropped (the
- * reason in *@why).
- */
-int msg_request(struct relay *r, struct client *c, const uint8_t *m,
-		uint32_t len, const char **why);
-
-/* One reply @m of @len bytes (at least 7, size[4] == @len) from the
- * channel. */
-void msg_reply(struct relay *r, uint8_t *m, uint32_t len);
-
-/* Orphan or drop every request of @c and clunk its fids (it left, or
- * began a new session with Tversion). */
-void msg_abandon(struct relay *r, struct client *c);
-
-/* Free @q and its message, and drop its references to channel fids. */
-void req_free(struct relay *r, struct req *q);
-
-void fidmap_free(struct fidmap *m);
+/* Take @c out of the turns (it left). */
+void ring_del(struct relay *r, struct client *c);
+/* The next request to send, or NULL: Q_PRIO, then the clients in turn
+ * within their share, with Q_CLEANUP every other turn. */
+struct req *next_req(struct relay *r);
+/* Put @q back at the head of its queue (the channel was full). */
+void requeue_front(struct relay *r, struct req *q);
+/* Take the first request off the queue at *@head, *@tail, or NULL. */
+struct req *q_pop(struct req **head, struct req **tail);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * relay_msg.c - the 9P side of `vio9p relay': each client request is
+ * msg.c - the 9P side of `vio9p relay': each client request is
  * checked field by field against its 9P2000.L layout, its fids and tag
  * are remapped onto the channel's, and each channel reply is matched to
  * its request, applied to the fid maps and handed back under the client's
@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "relay.h"
+#include "msg.h"
 
 uint16_t r_get16(const uint8_t *p)
 {
@@ -709,7 +709,7 @@ static int request(struct relay *r, struct client *c, const uint8_t *m,
 	    r_get32(q->msg + p.countoff) > c->msize - R_RWHDRSZ)
 		r_put32(q->msg + p.countoff, c->msize - R_RWHDRSZ);
 	outstanding_add(c, q);
-	relay_enqueue(r, q, false);
+	relay_enqueue(r, q, Q_CLIENT);
 	return 0;
 }
 
