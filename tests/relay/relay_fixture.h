@@ -150,18 +150,22 @@ static bool log_has(const char *needle)
 }
 
 /*
- * A second diod on DIR/sock2 exporting the same folder with @nthreads
- * worker threads, which the next relay_start() uses as its channel (diod's
- * default 16 threads would all block in a test of requests that block).
+ * A second diod exporting the same folder with @nthreads worker threads,
+ * listening on @tcp ("127.0.0.1:PORT") or, if NULL, on DIR/sock2, which
+ * the next relay_start() uses as its channel (diod's default 16 threads
+ * would all block in a test of requests that block).
  */
-static void diod2_start(FIXTURE_DATA(diod) *self, const char *nthreads)
+static void diod2_start(FIXTURE_DATA(diod) *self, const char *nthreads,
+			const char *tcp)
 {
 	char sock[128], log[128];
 	struct v9p_session *s = NULL;
 
 	snprintf(sock, sizeof(sock), "%s/sock2", self->dir);
+	if (tcp)
+		snprintf(sock, sizeof(sock), "%s", tcp);
 	snprintf(log, sizeof(log), "%s/diod2.log", self->dir);
-	snprintf(R.chan, sizeof(R.chan), "unix:%s", sock);
+	snprintf(R.chan, sizeof(R.chan), "%s:%s", tcp ? "tcp" : "unix", sock);
 	R.diod2 = fork();
 	if (R.diod2 == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);

@@ -10,7 +10,11 @@
  */
 #define HARNESS_TIMEOUT 90
 
+#include <dirent.h>
 #include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/pidfd.h>
 
 #include "relay_fixture.h"
 
@@ -852,7 +856,7 @@ TEST_F(diod, relay_busy_client_cannot_starve_the_others)
 			 0644), 0);
 	host_pattern_file(hp(self->exp, "plain", pathbuf, sizeof(pathbuf)),
 			  1000, 5);
-	diod2_start(self, "256");
+	diod2_start(self, "256", NULL);
 	relay_start(self);
 	a = raw_client(self, 8192, 1);
 	b = raw_client(self, 8192, 1);
@@ -1087,6 +1091,65 @@ TEST_F(diod, relay_peer_uid_attaches_as_the_connecting_user)
 	/* ... and root is root, even when it names nobody. */
 	EXPECT_EQ(open_as(self, 0, 0, "nobody", (uint32_t)nobody->pw_uid,
 			  "rootonly"), 0);
+	RELAY_END();
+}
+
+/* TCP_NODELAY of the relay's TCP socket (its channel): 0 or 1, or -1
+ * if it has none. */
+static int relay_tcp_nodelay(void)
+{
+	char path[64];
+	struct dirent *de;
+	int pfd = pidfd_open(R.pid, 0), found = -1;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)R.pid);
+	d = opendir(path);
+	while (pfd >= 0 && d && found < 0 && (de = readdir(d))) {
+		int fd, dom = 0, v = 0;
+		socklen_t len = sizeof(dom);
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		fd = pidfd_getfd(pfd, (int)strtol(de->d_name, NULL, 10), 0);
+		if (fd < 0)
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == 0 &&
+		    (dom == AF_INET || dom == AF_INET6)) {
+			len = sizeof(v);
+			if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v,
+				       &len) == 0)
+				found = v != 0;
+		}
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+	if (pfd >= 0)
+		close(pfd);
+	return found;
+}
+
+TEST_F(diod, relay_sets_tcp_nodelay_on_a_tcp_channel)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	char hostport[64];
+	int probe;
+
+	/* A free port, for diod to listen on. */
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	probe = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_GE(probe, 0);
+	ASSERT_EQ(bind(probe, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ASSERT_EQ(getsockname(probe, (struct sockaddr *)&sin, &len), 0);
+	close(probe);
+	snprintf(hostport, sizeof(hostport), "127.0.0.1:%u",
+		 (unsigned)ntohs(sin.sin_port));
+	diod2_start(self, "16", hostport);
+	relay_start(self);
+	EXPECT_EQ(relay_tcp_nodelay(), 1);
+	EXPECT_EQ(client_roundtrip(self, "overtcp", 100000, 3), 0);
 	RELAY_END();
 }
 
