@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "relay.h"
@@ -95,6 +96,25 @@ void rbuf_append(struct rbuf *b, const void *p, size_t n)
 size_t rbuf_pending(const struct rbuf *b)
 {
 	return b->len - b->head;
+}
+
+int rbuf_write(int fd, struct rbuf *b)
+{
+	while (rbuf_pending(b)) {
+		ssize_t n = write(fd, b->p + b->head, rbuf_pending(b));
+
+		if (n > 0) {
+			b->head += (size_t)n;
+		} else if (n == 0) {
+			errno = EPIPE;
+			return -1;
+		} else if (errno == EAGAIN) {
+			return 0;
+		} else if (errno != EINTR) {
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* ---- client output -------------------------------------------------------- */
@@ -275,29 +295,29 @@ struct req *next_req(struct relay *r)
 	return q_pop(&r->cqhead, &r->cqtail);
 }
 
+/* Put @q first on the queue at *@head, *@tail. */
+static void q_push_front(struct req **head, struct req **tail, struct req *q)
+{
+	q->next = *head;
+	*head = q;
+	if (!*tail)
+		*tail = q;
+}
+
 /* Put @q back at the head of its queue (the channel was full). */
 void requeue_front(struct relay *r, struct req *q)
 {
 	struct client *c = q->c;
 
 	if (q->queue == Q_PRIO) {
-		q->next = r->pqhead;
-		r->pqhead = q;
-		if (!r->pqtail)
-			r->pqtail = q;
+		q_push_front(&r->pqhead, &r->pqtail, q);
 		return;
 	}
 	if (q->queue == Q_CLEANUP) {
-		q->next = r->cqhead;
-		r->cqhead = q;
-		if (!r->cqtail)
-			r->cqtail = q;
+		q_push_front(&r->cqhead, &r->cqtail, q);
 		return;
 	}
-	q->next = c->qhead;
-	c->qhead = q;
-	if (!c->qtail)
-		c->qtail = q;
+	q_push_front(&c->qhead, &c->qtail, q);
 	c->qbytes += q->len;
 	ring_add(r, c);
 	r->ring = c;

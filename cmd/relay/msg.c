@@ -149,21 +149,26 @@ void fidmap_free(struct fidmap *m)
 
 /* ---- channel fids --------------------------------------------------------- */
 
+/* Double the array *@a of *@cap numbers (256 to begin with). */
+static void grow(uint32_t **a, uint32_t *cap)
+{
+	uint32_t n = *cap ? *cap * 2 : 256;
+	uint32_t *p = realloc(*a, n * sizeof(*p));
+
+	if (!p)
+		xerr("relay: out of memory");
+	*a = p;
+	*cap = n;
+}
+
 /* A free channel fid, with its owner's reference, in *@out; 0 or -1. */
 static int chfid_get(struct relay *r, uint32_t *out)
 {
 	if (r->nfreefids) {
 		*out = r->freefids[--r->nfreefids];
 	} else if (r->nextfid < R_TOTAL_FIDS) {
-		if (r->nextfid == r->capfidrefs) {
-			uint32_t cap = r->capfidrefs ? r->capfidrefs * 2 : 256;
-			uint32_t *p = realloc(r->fidrefs, cap * sizeof(*p));
-
-			if (!p)
-				xerr("relay: out of memory");
-			r->fidrefs = p;
-			r->capfidrefs = cap;
-		}
+		if (r->nextfid == r->capfidrefs)
+			grow(&r->fidrefs, &r->capfidrefs);
 		*out = r->nextfid++;
 	} else {
 		return -1;
@@ -183,15 +188,8 @@ static void chfid_put(struct relay *r, uint32_t fid)
 {
 	if (--r->fidrefs[fid])
 		return;
-	if (r->nfreefids == r->capfreefids) {
-		uint32_t cap = r->capfreefids ? r->capfreefids * 2 : 256;
-		uint32_t *p = realloc(r->freefids, cap * sizeof(*p));
-
-		if (!p)
-			xerr("relay: out of memory");
-		r->freefids = p;
-		r->capfreefids = cap;
-	}
+	if (r->nfreefids == r->capfreefids)
+		grow(&r->freefids, &r->capfreefids);
 	r->freefids[r->nfreefids++] = fid;
 	r->nfids--;
 }
@@ -531,6 +529,26 @@ static void version(struct relay *r, struct client *c, const uint8_t *m,
 	relay_note(r, "client %u: version %s, msize %u", c->id, v, msize);
 }
 
+/*
+ * Drop @t, a client's request still on its send queue: it never happened.
+ * A fid it was making goes; a clunk still ends its fid, which the client
+ * no longer has, with the relay's own Tclunk on @queue.
+ */
+static void drop_queued(struct relay *r, struct req *t, uint8_t queue)
+{
+	struct client *c = t->c;
+
+	relay_unqueue(r, t);
+	outstanding_del(t);
+	if (t->newchfid != R_NOFID) {
+		fid_del(&c->fids, t->newfid);
+		chfid_put(r, t->newchfid);
+	}
+	if (t->dropchfid != R_NOFID)
+		own_clunk(r, t->dropchfid, queue);
+	req_free(r, t);
+}
+
 static void flush(struct relay *r, struct client *c, uint16_t tag,
 		  uint16_t oldtag)
 {
@@ -546,17 +564,7 @@ static void flush(struct relay *r, struct client *c, uint16_t tag,
 		return;
 	}
 	if (t->state == REQ_QUEUED) {
-		/* Never sent: it never happened.  A queued clunk still
-		 * ends its fid, which the client no longer has. */
-		relay_unqueue(r, t);
-		outstanding_del(t);
-		if (t->newchfid != R_NOFID) {
-			fid_del(&c->fids, t->newfid);
-			chfid_put(r, t->newchfid);
-		}
-		if (t->dropchfid != R_NOFID)
-			own_clunk(r, t->dropchfid, Q_PRIO);
-		req_free(r, t);
+		drop_queued(r, t, Q_PRIO);
 		reply_empty(r, c, R_RFLUSH, tag);
 		return;
 	}
@@ -849,17 +857,8 @@ void msg_abandon(struct relay *r, struct client *c)
 
 	/* Queued requests never reach the server; queued clunks become
 	 * the relay's own. */
-	while ((q = c->qhead)) {
-		relay_unqueue(r, q);
-		outstanding_del(q);
-		if (q->newchfid != R_NOFID) {
-			fid_del(&c->fids, q->newfid);
-			chfid_put(r, q->newchfid);
-		}
-		if (q->dropchfid != R_NOFID)
-			own_clunk(r, q->dropchfid, Q_CLEANUP);
-		req_free(r, q);
-	}
+	while ((q = c->qhead))
+		drop_queued(r, q, Q_CLEANUP);
 	/* Sent ones become orphans: flushed, their replies dropped.
 	 * Those that create a fid now own its channel fid.  The client's
 	 * own Tflushes (sent, or queued on the priority queue) go on. */

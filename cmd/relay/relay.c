@@ -224,20 +224,9 @@ static void chan_fail(struct relay *r, const char *what)
 /* Write the stream channel's pending output. */
 static void chan_flush(struct relay *r)
 {
-	while (!r->failed && rbuf_pending(&r->chout)) {
-		ssize_t n = write(r->chfd, r->chout.p + r->chout.head,
-				  rbuf_pending(&r->chout));
-
-		if (n > 0) {
-			r->chout.head += (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else if (n < 0 && errno == EAGAIN) {
-			break;
-		} else {
-			chan_fail(r, "write");
-			return;
-		}
+	if (!r->failed && rbuf_write(r->chfd, &r->chout) < 0) {
+		chan_fail(r, "write");
+		return;
 	}
 	chan_watch(r);
 }
@@ -461,22 +450,10 @@ static void client_free(struct client *c)
 /* Write what @c's output holds, without blocking. */
 static void client_flush(struct relay *r, struct client *c)
 {
-	while (rbuf_pending(&c->out)) {
-		ssize_t n = write(c->fd, c->out.p + c->out.head,
-				  rbuf_pending(&c->out));
-
-		if (n > 0) {
-			c->out.head += (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else if (n < 0 && errno == EAGAIN) {
-			break;
-		} else {
-			client_drop(r, c, n < 0 && errno != EPIPE &&
-						  errno != ECONNRESET ?
-						  strerror(errno) : NULL);
-			return;
-		}
+	if (rbuf_write(c->fd, &c->out) < 0) {
+		client_drop(r, c, errno != EPIPE && errno != ECONNRESET ?
+					  strerror(errno) : NULL);
+		return;
 	}
 	if (!rbuf_pending(&c->out) && c->out.cap > 4 * client_cap(c)) {
 		/* A burst is over: give the memory back. */

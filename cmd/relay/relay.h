@@ -196,6 +196,9 @@ void rbuf_room(struct rbuf *b, size_t n);
 void rbuf_append(struct rbuf *b, const void *p, size_t n);
 /* Bytes not yet consumed. */
 size_t rbuf_pending(const struct rbuf *b);
+/* Write what @b holds to the non-blocking @fd, until it would block: 0,
+ * or -1 with errno. */
+int rbuf_write(int fd, struct rbuf *b);
 
 /* Append a reply to @c's output (written at the end of the turn). */
 void client_send(struct relay *r, struct client *c, const void *msg,
