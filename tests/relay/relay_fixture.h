@@ -52,15 +52,21 @@ static int unix_connect(const char *path)
 	return fd;
 }
 
-static void log_dump(void)
+/* Print the file @path as "#   @who: ..." lines. */
+static void file_dump(const char *who, const char *path)
 {
 	char line[512];
-	FILE *fp = fopen(R.log, "r");
+	FILE *fp = fopen(path, "r");
 
 	while (fp && fgets(line, sizeof(line), fp))
-		printf("#   relay: %s", line);
+		printf("#   %s: %s", who, line);
 	if (fp)
 		fclose(fp);
+}
+
+static void log_dump(void)
+{
+	file_dump("relay", R.log);
 }
 
 /* Start `vio9p [-m MSIZE] -a unix:DIOD relay [-l DIR/relay.sock] ARGS...'
@@ -128,8 +134,10 @@ static void relay_start_args(FIXTURE_DATA(diod) *self, int keep_fd,
 		}
 		sleep_ms(20);
 	}
-	TH_LOG("the relay did not start; its log:");
+	TH_LOG("the relay did not start; its log, then diod's:");
 	log_dump();
+	snprintf(chan, sizeof(chan), "%s/diod.log", self->dir);
+	file_dump("diod", chan);
 	ASSERT_TRUE(0);
 }
 
@@ -171,6 +179,7 @@ static void diod2_start(FIXTURE_DATA(diod) *self, const char *nthreads,
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		signal(SIGPIPE, SIG_IGN); /* diod 1.0.24 dies of it */
 		if (chdir(self->dir) != 0)
 			_exit(127);
 		if (fd >= 0) {
