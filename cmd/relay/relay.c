@@ -91,17 +91,18 @@
  *   answer.  The window is the device's slots, or 64 on a stream.
  *
  *   Fair share: a client whose requests block in the server (an open of
- *   a FIFO, a lock) must not hold the whole window, or every other
- *   client waits for it.  client_may_send() lets a client have another
- *   request on the channel only while it holds fewer than 7/8 of the
- *   slots the others leave it (client.nsent against relay.inflight): a
- *   client alone keeps 56 of 64 slots busy, a second busy one gets 7 of
- *   the remaining 8, and a client with nothing on the channel always
- *   gets a free slot.  Each client also holds at most --max-fids fids
- *   (65536 by default; EMFILE beyond, with a line in the log), and the
- *   clunks the relay sends for a client that left or began a new session
- *   go on their own queue, which takes every other turn: a client that
- *   leaves with many fids does not hold up the others.
+ *   a FIFO on diod, a read of a file system that hangs) must not hold
+ *   the whole window, or every other client waits for it.
+ *   client_may_send() lets a client have another request on the channel
+ *   only while it holds fewer than 7/8 of the slots the others leave it
+ *   (client.nsent against relay.inflight): a client alone keeps 56 of
+ *   64 slots busy, a second busy one gets 7 of the remaining 8, and a
+ *   client with nothing on the channel always gets a free slot.  Each
+ *   client also holds at most --max-fids fids (65536 by default; EMFILE
+ *   beyond, with a line in the log), and the clunks the relay sends for
+ *   a client that left or began a new session go on their own queue,
+ *   which takes every other turn: a client that leaves with many fids
+ *   does not hold up the others.
  *
  * FLUSH
  *

@@ -896,6 +896,7 @@ TEST_F(diod, relay_busy_client_cannot_starve_the_others)
 	EXPECT_EQ(r[4], V9P_RGETATTR);
 	ASSERT_EQ(relay_state(&st), 0);
 	EXPECT_EQ(st.outstanding, 128u); /* A's, all still blocked */
+	EXPECT_EQ(st.inflight, 56u);	  /* 7/8 of the 64 slots */
 	/* A writer ends A's opens. */
 	wfd = open(hp(self->exp, "fifo", pathbuf, sizeof(pathbuf)),
 		   O_WRONLY | O_NONBLOCK);
