@@ -15,6 +15,15 @@
 #include "cmd.h"
 #include "relay.h"
 
+void *relay_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (!p)
+		xerr("relay: out of memory");
+	return p;
+}
+
 /* ---- diagnostics --------------------------------------------------------- */
 
 static void vlog(bool with_errno, const char *fmt, va_list ap)

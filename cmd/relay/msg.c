@@ -5,23 +5,14 @@
  * are remapped onto the channel's, and each channel reply is matched to
  * its request, applied to the fid maps and handed back under the client's
  * tag.  relay.c's design comment says why and what the rules are; this
- * file holds them.
- *
- * Ownership of a channel fid: exactly one of (a) a client's fid map entry
- * (live, or pending while the request creating it is outstanding), (b) a
- * request that clunks it (a client's Tclunk/Tremove or the relay's own
- * Tclunk), (c) a request that creates it after its client left.  The
- * owner holds one reference (relay.fidrefs), and so does every request
- * that names the fid, from msg_request() to req_free().  The number goes
- * back to the free list when the last reference goes: the server does
- * not hold it (its owner saw to that), and no request queued or on the
- * channel still names it.
+ * file holds them; fids.c keeps the fid maps and the channel fid pool.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "fids.h"
 #include "msg.h"
 
 uint16_t r_get16(const uint8_t *p)
@@ -49,151 +40,6 @@ void r_put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n);
-
-	if (!p)
-		xerr("relay: out of memory");
-	return p;
-}
-
-/* ---- fid maps ----------------------------------------------------------- */
-
-static uint32_t fid_hash(const struct fidmap *m, uint32_t fid)
-{
-	return (fid * 0x9e3779b1u) >> (32 - m->bits);
-}
-
-static struct fident *fid_find(const struct fidmap *m, uint32_t fid)
-{
-	if (!m->b)
-		return NULL;
-	for (struct fident *e = m->b[fid_hash(m, fid)]; e; e = e->next)
-		if (e->cfid == fid)
-			return e;
-	return NULL;
-}
-
-static void fid_grow(struct fidmap *m)
-{
-	struct fidmap nm = { .bits = m->b ? m->bits + 1 : 6, .n = m->n };
-
-	nm.b = calloc((size_t)1 << nm.bits, sizeof(*nm.b));
-	if (!nm.b)
-		xerr("relay: out of memory");
-	for (uint32_t i = 0; m->b && i < 1u << m->bits; i++) {
-		struct fident *e = m->b[i], *next;
-
-		for (; e; e = next) {
-			uint32_t h = fid_hash(&nm, e->cfid);
-
-			next = e->next;
-			e->next = nm.b[h];
-			nm.b[h] = e;
-		}
-	}
-	free(m->b);
-	*m = nm;
-}
-
-static struct fident *fid_add(struct fidmap *m, uint32_t cfid, uint32_t chfid)
-{
-	struct fident *e = xmalloc(sizeof(*e));
-	uint32_t h;
-
-	if (!m->b || m->n >= 2u << m->bits)
-		fid_grow(m);
-	h = fid_hash(m, cfid);
-	e->cfid = cfid;
-	e->chfid = chfid;
-	e->pending = true;
-	e->next = m->b[h];
-	m->b[h] = e;
-	m->n++;
-	return e;
-}
-
-static void fid_del(struct fidmap *m, uint32_t cfid)
-{
-	struct fident **pp;
-
-	if (!m->b)
-		return;
-	for (pp = &m->b[fid_hash(m, cfid)]; *pp; pp = &(*pp)->next) {
-		if ((*pp)->cfid == cfid) {
-			struct fident *e = *pp;
-
-			*pp = e->next;
-			free(e);
-			m->n--;
-			return;
-		}
-	}
-}
-
-void fidmap_free(struct fidmap *m)
-{
-	for (uint32_t i = 0; m->b && i < 1u << m->bits; i++) {
-		struct fident *e = m->b[i], *next;
-
-		for (; e; e = next) {
-			next = e->next;
-			free(e);
-		}
-	}
-	free(m->b);
-	m->b = NULL;
-	m->n = 0;
-}
-
-/* ---- channel fids --------------------------------------------------------- */
-
-/* Double the array *@a of *@cap numbers (256 to begin with). */
-static void grow(uint32_t **a, uint32_t *cap)
-{
-	uint32_t n = *cap ? *cap * 2 : 256;
-	uint32_t *p = realloc(*a, n * sizeof(*p));
-
-	if (!p)
-		xerr("relay: out of memory");
-	*a = p;
-	*cap = n;
-}
-
-/* A free channel fid, with its owner's reference, in *@out; 0 or -1. */
-static int chfid_get(struct relay *r, uint32_t *out)
-{
-	if (r->nfreefids) {
-		*out = r->freefids[--r->nfreefids];
-	} else if (r->nextfid < R_TOTAL_FIDS) {
-		if (r->nextfid == r->capfidrefs)
-			grow(&r->fidrefs, &r->capfidrefs);
-		*out = r->nextfid++;
-	} else {
-		return -1;
-	}
-	r->fidrefs[*out] = 1;
-	r->nfids++;
-	return 0;
-}
-
-static void chfid_ref(struct relay *r, uint32_t fid)
-{
-	r->fidrefs[fid]++;
-}
-
-/* Drop a reference to @fid: the owner's, or a request's. */
-static void chfid_put(struct relay *r, uint32_t fid)
-{
-	if (--r->fidrefs[fid])
-		return;
-	if (r->nfreefids == r->capfreefids)
-		grow(&r->freefids, &r->capfreefids);
-	r->freefids[r->nfreefids++] = fid;
-	r->nfids--;
-}
-
 /* ---- requests -------------------------------------------------------------- */
 
 static struct req *req_new(struct relay *r, struct client *c, uint8_t type,
@@ -208,7 +54,7 @@ static struct req *req_new(struct relay *r, struct client *c, uint8_t type,
 	q->type = type;
 	q->newfid = q->newchfid = q->dropchfid = R_NOFID;
 	q->len = len;
-	q->msg = xmalloc(len);
+	q->msg = relay_malloc(len);
 	return q;
 }
 
@@ -593,7 +439,7 @@ static uint8_t *as_peer(const struct client *c, const uint8_t *m,
 	uint32_t aoff = pre + oldu, alen = 2u + r_get16(m + aoff);
 	uint32_t ulen = (uint32_t)strlen(c->peer_name);
 	uint32_t n = len - oldu + 2 + ulen;
-	uint8_t *q = xmalloc(n);
+	uint8_t *q = relay_malloc(n);
 
 	memcpy(q, m, pre);
 	r_put32(q, n);

@@ -34,6 +34,4 @@ void msg_abandon(struct relay *r, struct client *c);
 /* Free @q and its message, and drop its references to channel fids. */
 void req_free(struct relay *r, struct req *q);
 
-void fidmap_free(struct fidmap *m);
-
 #endif

@@ -169,6 +169,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "fids.h"
 #include "msg.h"
 #include "relay.h"
 #include "setup.h"

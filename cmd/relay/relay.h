@@ -7,8 +7,10 @@
  *   relay.c   the event loop and every file descriptor: the channel, the
  *	       listening socket, the clients, the signal fd;
  *   msg.c     (msg.h) the 9P side: checking and remapping client
- *	       requests, matching channel replies, the fid maps and the
- *	       relay's own Tflush/Tclunk;
+ *	       requests, matching channel replies, the relay's own
+ *	       Tflush/Tclunk;
+ *   fids.c    (fids.h) the fid maps and the channel fids, with their
+ *	       references;
  *   setup.c   (setup.h) the channel (through libvio9p), the socket and
  *	       the privileges, before the loop;
  *   core.c    (here) the log, buffers, a client's output, the send
@@ -183,6 +185,9 @@ struct relay {
 };
 
 /* ---- core.c ----------------------------------------------------------- */
+
+/* malloc(@n), or exit with "out of memory". */
+void *relay_malloc(size_t n);
 
 /* "vio9p: relay: ..." on stderr (with ": strerror(errno)" for the first). */
 void relay_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
