@@ -36,7 +36,9 @@ static const struct verb verbs[] = {
 	{ "ln", cmd_ln, "-s target link", true },
 	{ "df", cmd_df, "[path ...]", true },
 	{ "mount", cmd_mount, "[-f] [-o options] mountpoint", true },
-	{ "relay", cmd_relay, "[-v] [-l path [-m mode]] [--fd n] [-u user]",
+	{ "relay", cmd_relay,
+	  "[-v] [-l path [-m mode]] [--fd n] [-u user] [--peer-uid] "
+	  "[--max-fids n]",
 	  false },
 };
 

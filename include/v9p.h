@@ -230,6 +230,17 @@ V9P_API uint32_t v9p_window(const struct v9p_session *s);
  */
 V9P_API int v9p_session_fd(const struct v9p_session *s);
 
+/*
+ * v9p_session_detach() - free the session but keep its channel: returns
+ * the channel's fd, and its kind in *@kind, for a program that speaks 9P
+ * on it by itself from now on (vio9p relay opens the channel and
+ * negotiates the version with v9p_connect(), then takes it).  Nothing is
+ * sent.  No fid may be left and no request in flight.  The caller closes
+ * the fd.
+ */
+V9P_API int v9p_session_detach(struct v9p_session *s,
+			       enum v9p_trans_kind *kind);
+
 /* ---- Fids ------------------------------------------------------------- */
 
 /*

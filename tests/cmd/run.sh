@@ -163,7 +163,7 @@ verbs:
     ln -s target link
     df [path ...]
     mount [-f] [-o options] mountpoint
-    relay [-v] [-l path [-m mode]] [--fd n] [-u user]"
+    relay [-v] [-l path [-m mode]] [--fd n] [-u user] [--peer-uid] [--max-fids n]"
 }
 
 every_verb_has_help() {

@@ -19,7 +19,7 @@ SOAK=${3:-60}
 SOCK=/run/relay.sock
 MSIZE=8192
 OPTS="version=9p2000.L,msize=$MSIZE,cache=none"
-PLAN=23
+PLAN=26
 n=0
 failed=0
 echo "TAP version 13"
@@ -149,7 +149,41 @@ else
 	ok "diodcat reads a file through the relay # SKIP no diodcat"
 fi
 
-# 16-18: the soak.  Writers on both mounts and through vio9p(1), each
+# 16-18: a busy client cannot starve the others.  Twelve reads of
+# stall/stall (a file whose reads hang on the host until stall/release is
+# written: run-guest mounts tests/stall/stallfs there) through mount a,
+# one client of the relay, block in QEMU; the relay gives that client at
+# most 7 of the device's 8 slots, so vio9p(1) and mount b are still
+# served, and mount b's write to stall/release lets the reads through
+# (without O_TRUNC, which stallfs does not implement).  Nothing here may
+# wait for the reads through the relay before the first check: on a
+# relay that lets them starve everyone, that wait would last until
+# stallfs fails them (60 s) and the checks would prove nothing.
+if [ -e /mnt/a/stall/stall ]; then
+	readers=
+	for k in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		cat /mnt/a/stall/stall >/dev/null 2>&1 &
+		readers="$readers $!"
+	done
+	sleep 10
+	t "a client whose reads block in the server does not starve vio9p(1)" \
+		timeout 30 "$VIO9P" -a "unix:$SOCK" stat tree/f1
+	# shellcheck disable=SC2016 # for the inner shell
+	t "nor another mount, which sees at least 7 reads blocked meanwhile" \
+		sh -c 'test "$(timeout 30 cat /mnt/b/stall/stalled)" -ge 7'
+	t "and whose write lets the reads through" timeout 30 sh -c \
+		'echo go | dd of=/mnt/b/stall/release conv=notrunc 2>/dev/null'
+	# shellcheck disable=SC2086 # a list of pids
+	wait $readers
+else
+	for k in "a client whose reads block in the server does not starve vio9p(1)" \
+		"nor another mount, which sees at least 7 reads blocked meanwhile" \
+		"and whose write lets the reads through"; do
+		ok "$k # SKIP no stallfs"
+	done
+fi
+
+# 19-21: the soak.  Writers on both mounts and through vio9p(1), each
 # checking what it wrote and keeping a manifest of what must be left;
 # a killer that starts transfers (vio9p put and get, reads on a mount)
 # and kills them midway.
@@ -234,7 +268,7 @@ t "killed puts left whole files only" sh -c '
 t "the relay serves after the soak" sh -c "
 	$VIO9P -a unix:$SOCK get soak/k/big /tmp/soak/after && cmp /tmp/soak/big /tmp/soak/after"
 
-# 19-20: manifests for the host.
+# 22-23: manifests for the host.
 (cd /tmp/src && find tree -type f | sort | while read -r f; do
 	sha256sum "$f"
 done) >/mnt/a/tree.sha256
@@ -242,7 +276,7 @@ cat /tmp/soak/a.sums /tmp/soak/b.sums /tmp/soak/c.sums >/mnt/a/soak.sha256
 t "manifests written" cp /tmp/gone.list /mnt/a/gone.list
 t "tree manifest checks out in the guest" sh -c 'cd /mnt/b && sha256sum -c -s tree.sha256'
 
-# 21-23: unmount; the relay is left with nothing and logged no complaint.
+# 24-26: unmount; the relay is left with nothing and logged no complaint.
 t "both mounts unmount" sh -c 'umount /mnt/a && umount /mnt/b'
 kill -USR1 "$relay"
 usleep 500000

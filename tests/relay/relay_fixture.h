@@ -23,6 +23,8 @@ static struct {
 	char sock[128];
 	char addr[140];
 	char log[128];
+	char chan[140];	/* the channel, when not the fixture's diod */
+	pid_t diod2;	/* a second diod of the test's own, or 0 */
 } R;
 
 static const char *vio9p_path(void)
@@ -50,15 +52,21 @@ static int unix_connect(const char *path)
 	return fd;
 }
 
-static void log_dump(void)
+/* Print the file @path as "#   @who: ..." lines. */
+static void file_dump(const char *who, const char *path)
 {
 	char line[512];
-	FILE *fp = fopen(R.log, "r");
+	FILE *fp = fopen(path, "r");
 
 	while (fp && fgets(line, sizeof(line), fp))
-		printf("#   relay: %s", line);
+		printf("#   %s: %s", who, line);
 	if (fp)
 		fclose(fp);
+}
+
+static void log_dump(void)
+{
+	file_dump("relay", R.log);
 }
 
 /* Start `vio9p [-m MSIZE] -a unix:DIOD relay [-l DIR/relay.sock] ARGS...'
@@ -67,7 +75,7 @@ static void log_dump(void)
 static void relay_start_args(FIXTURE_DATA(diod) *self, int keep_fd,
 			     bool listen, const char *msize, ...)
 {
-	char chan[128];
+	char chan[sizeof(R.chan)];
 	const char *argv[24];
 	int argc = 0, fd;
 	va_list ap;
@@ -75,7 +83,10 @@ static void relay_start_args(FIXTURE_DATA(diod) *self, int keep_fd,
 	snprintf(R.sock, sizeof(R.sock), "%s/relay.sock", self->dir);
 	snprintf(R.addr, sizeof(R.addr), "unix:%s", R.sock);
 	snprintf(R.log, sizeof(R.log), "%s/relay.log", self->dir);
-	snprintf(chan, sizeof(chan), "unix:%s", self->sock);
+	if (R.chan[0])
+		snprintf(chan, sizeof(chan), "%s", R.chan);
+	else
+		snprintf(chan, sizeof(chan), "unix:%s", self->sock);
 	argv[argc++] = vio9p_path();
 	if (msize) {
 		argv[argc++] = "-m";
@@ -123,8 +134,10 @@ static void relay_start_args(FIXTURE_DATA(diod) *self, int keep_fd,
 		}
 		sleep_ms(20);
 	}
-	TH_LOG("the relay did not start; its log:");
+	TH_LOG("the relay did not start; its log, then diod's:");
 	log_dump();
+	snprintf(chan, sizeof(chan), "%s/diod.log", self->dir);
+	file_dump("diod", chan);
 	ASSERT_TRUE(0);
 }
 
@@ -142,6 +155,50 @@ static bool log_has(const char *needle)
 	if (fp)
 		fclose(fp);
 	return found;
+}
+
+/*
+ * A second diod exporting the same folder with @nthreads worker threads,
+ * listening on @tcp ("127.0.0.1:PORT") or, if NULL, on DIR/sock2, which
+ * the next relay_start() uses as its channel (diod's default 16 threads
+ * would all block in a test of requests that block).
+ */
+static void diod2_start(FIXTURE_DATA(diod) *self, const char *nthreads,
+			const char *tcp)
+{
+	char sock[128], log[128];
+	struct v9p_session *s = NULL;
+
+	snprintf(sock, sizeof(sock), "%s/sock2", self->dir);
+	if (tcp)
+		snprintf(sock, sizeof(sock), "%s", tcp);
+	snprintf(log, sizeof(log), "%s/diod2.log", self->dir);
+	snprintf(R.chan, sizeof(R.chan), "%s:%s", tcp ? "tcp" : "unix", sock);
+	R.diod2 = fork();
+	if (R.diod2 == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		signal(SIGPIPE, SIG_IGN); /* diod 1.0.24 dies of it */
+		if (chdir(self->dir) != 0)
+			_exit(127);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(diod_path(), "diod", "-f", "-n", "-c", "/dev/null",
+		      "-l", sock, "-e", self->exp, "--nwthreads", nthreads,
+		      "-L", log, (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_GT(R.diod2, 0);
+	for (int i = 0; i < 250 && !s; i++) {
+		s = v9p_connect(R.chan, 0);
+		if (!s)
+			sleep_ms(20);
+	}
+	ASSERT_NONNULL(s);
+	v9p_close(s);
 }
 
 /* Stop the relay with SIGTERM; its exit status, or 128 + signal. */
@@ -178,6 +235,8 @@ static int relay_stop(void)
 		EXPECT_EQ(_st, 0);                                         \
 		EXPECT_FALSE(log_has("Sanitizer"));                        \
 		EXPECT_FALSE(log_has("runtime error"));                    \
+		diod_stop(R.diod2);                                        \
+		R.diod2 = 0;                                               \
 	} while (0)
 
 struct state {
@@ -431,6 +490,43 @@ static ssize_t rpc(int fd, struct msg *m, uint8_t *r, size_t cap)
 		EXPECT_EQ(r16((r) + 5), (tag));                            \
 		EXPECT_EQ(r32((r) + 7), (uint32_t)(ecode));                \
 	} while (0)
+
+/* Tsetattr of @fid's mode to @mode. */
+static void put_chmod(struct msg *m, uint16_t tag, uint32_t fid,
+		      uint32_t mode)
+{
+	put_fid(m, V9P_TSETATTR, tag, fid);
+	v9p__put_u32(&m->w, V9P_SETATTR_MODE);
+	v9p__put_u32(&m->w, mode);
+	v9p__put_u32(&m->w, 0);
+	v9p__put_u32(&m->w, 0);
+	for (int i = 0; i < 5; i++)
+		v9p__put_u64(&m->w, 0);
+}
+
+static void put_flush(struct msg *m, uint16_t tag, uint16_t oldtag)
+{
+	mbegin(m, V9P_TFLUSH, tag);
+	v9p__put_u16(&m->w, oldtag);
+}
+
+/* Several requests sent with one write(2). */
+struct batch {
+	uint8_t b[65536];
+	size_t len;
+};
+
+/* Append @m to @bt; -1 if it does not fit. */
+static int badd(struct batch *bt, struct msg *m)
+{
+	size_t n = v9p__msg_end(&m->w);
+
+	if (!n || n > sizeof(bt->b) - bt->len)
+		return -1;
+	memcpy(bt->b + bt->len, m->b, n);
+	bt->len += n;
+	return 0;
+}
 
 /* Size in an Rgetattr (body: valid[8] qid[13] mode uid gid nlink rdev
  * size ...). */

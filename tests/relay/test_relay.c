@@ -10,6 +10,12 @@
  */
 #define HARNESS_TIMEOUT 90
 
+#include <dirent.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/pidfd.h>
+
 #include "relay_fixture.h"
 
 /* ---- tests --------------------------------------------------------------- */
@@ -651,7 +657,8 @@ TEST_F(diod, relay_rejects_bad_options)
 	snprintf(cmd, sizeof(cmd),
 		 "%s -a unix:%s relay 2>%s/err; test $? = 1 && grep -qx "
 		 "'usage: vio9p relay \\[-v\\] \\[-l path \\[-m mode\\]\\] "
-		 "\\[--fd n\\] \\[-u user\\]' %s/err",
+		 "\\[--fd n\\] \\[-u user\\] \\[--peer-uid\\] "
+		 "\\[--max-fids n\\]' %s/err",
 		 vio9p_path(), self->sock, self->dir, self->dir);
 	EXPECT_EQ(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd),
@@ -723,6 +730,431 @@ TEST_F(diod, relay_serves_the_vio9p_command_and_diod_tools)
 		EXPECT_EQ(system(cmd), 0);
 	}
 	ASSERT_EQ(relay_idle(&st), 0);
+	RELAY_END();
+}
+
+/* Read replies on @fd until each tag in @want[0..n) has had one; the
+ * reply to @probe (a tag in @want) is copied to @r.  0, or -1. */
+static int drain(int fd, const uint16_t *want, int n, uint16_t probe,
+		 uint8_t *r, size_t cap)
+{
+	uint8_t buf[512];
+	int left = n;
+	bool *seen = calloc((size_t)n, sizeof(*seen));
+
+	while (left > 0) {
+		ssize_t len = recv_msg(fd, buf, sizeof(buf), 10000);
+		int i;
+
+		if (len <= 0)
+			break;
+		for (i = 0; i < n && want[i] != r16(buf + 5); i++)
+			;
+		if (i == n || seen[i])
+			continue;
+		seen[i] = true;
+		left--;
+		if (want[i] == probe)
+			memcpy(r, buf, (size_t)len < cap ? (size_t)len : cap);
+	}
+	free(seen);
+	return left ? -1 : 0;
+}
+
+/*
+ * The attack of issue 11: A's walk to a missing name makes fid 1 while
+ * A's Tsetattr(fid 1) waits behind 120 Tgetattrs, and A flushes the walk.
+ * B makes a fid at once, to its 0600 file.  A channel fid named by a
+ * request that is queued or in flight must not go to B: A's chmod must
+ * fail, never reach B's file.
+ */
+TEST_F(diod, relay_never_reuses_a_fid_a_request_still_names)
+{
+	char pathbuf[256], dirbuf[256];
+	static struct batch bt;
+	struct msg m;
+	uint8_t r[512], rs[512];
+	uint16_t want[123];
+	struct stat sb;
+	struct state st;
+	int a, b;
+
+	hp(self->exp, "sub", dirbuf, sizeof(dirbuf));
+	ASSERT_EQ(mkdir(dirbuf, 0755), 0);
+	host_pattern_file(hp(self->exp, "sub/secret", pathbuf,
+			     sizeof(pathbuf)), 10, 1);
+	ASSERT_EQ(chmod(pathbuf, 0600), 0);
+	relay_start(self);
+	a = raw_client(self, 8192, 0);
+	b = raw_client(self, 8192, 0);
+	ASSERT_GE(a, 0);
+	ASSERT_GE(b, 0);
+	for (uint32_t round = 0; round < 4; round++) {
+		uint32_t nf = 10 + round; /* a fresh fid each round */
+
+		bt.len = 0;
+		put_walk(&m, 1, 0, nf, "missing");
+		ASSERT_EQ(badd(&bt, &m), 0);
+		want[0] = 1;
+		for (uint16_t t = 2; t < 122; t++) {
+			put_getattr(&m, t, 0);
+			ASSERT_EQ(badd(&bt, &m), 0);
+			want[t - 1] = t;
+		}
+		put_chmod(&m, 200, nf, 0777);
+		ASSERT_EQ(badd(&bt, &m), 0);
+		want[121] = 200;
+		put_flush(&m, 201, 1);
+		ASSERT_EQ(badd(&bt, &m), 0);
+		want[122] = 201;
+		ASSERT_EQ(send_all(a, bt.b, bt.len), 0);
+		/* B walks to its secret at once. */
+		mbegin(&m, V9P_TWALK, 1);
+		v9p__put_u32(&m.w, 0);
+		v9p__put_u32(&m.w, nf);
+		v9p__put_u16(&m.w, 2);
+		v9p__put_str(&m.w, "sub");
+		v9p__put_str(&m.w, "secret");
+		ASSERT_EQ(rpc(b, &m, r, sizeof(r)), 9 + 2 * 13);
+		EXPECT_EQ(r[4], V9P_RWALK);
+		/* Every one of A's requests is answered (the walk's reply
+		 * may have been flushed: its Rflush is enough). */
+		ASSERT_EQ(drain(a, want + 1, 122, 200, rs, sizeof(rs)), 0);
+		ASSERT_EQ(stat(pathbuf, &sb), 0);
+		if ((sb.st_mode & 0777) != 0600)
+			TH_LOG("round %u: A's chmod of its fid %u reached "
+			       "B's file: mode %o", round, nf,
+			       sb.st_mode & 0777);
+		ASSERT_EQ(sb.st_mode & 0777, 0600u);
+		EXPECT_EQ(rs[4], V9P_RLERROR);
+		put_fid(&m, V9P_TCLUNK, 2, nf);
+		ASSERT_EQ(rpc(b, &m, r, sizeof(r)), 7);
+	}
+	close(a);
+	close(b);
+	ASSERT_EQ(relay_idle(&st), 0);
+	RELAY_END();
+}
+
+/*
+ * A busy client cannot starve the others: A's 128 Tlopens of a FIFO with
+ * no writer block in the server until one comes (a Tread of a FIFO does
+ * not: diod reads with pread(2), ESPIPE).  B's requests must still get
+ * through while they block.
+ */
+TEST_F(diod, relay_busy_client_cannot_starve_the_others)
+{
+	char pathbuf[256];
+	static struct batch bt;
+	struct msg m;
+	uint8_t r[512];
+	struct state st;
+	int a, b, wfd;
+	ssize_t n;
+
+	ASSERT_EQ(mkfifo(hp(self->exp, "fifo", pathbuf, sizeof(pathbuf)),
+			 0644), 0);
+	host_pattern_file(hp(self->exp, "plain", pathbuf, sizeof(pathbuf)),
+			  1000, 5);
+	diod2_start(self, "256", NULL);
+	relay_start(self);
+	a = raw_client(self, 8192, 1);
+	b = raw_client(self, 8192, 1);
+	ASSERT_GE(a, 0);
+	ASSERT_GE(b, 0);
+	bt.len = 0;
+	for (uint16_t t = 0; t < 128; t++) {
+		put_walk(&m, t, 1, 100u + t, "fifo");
+		ASSERT_EQ(badd(&bt, &m), 0);
+	}
+	ASSERT_EQ(send_all(a, bt.b, bt.len), 0);
+	for (int i = 0; i < 128; i++)
+		ASSERT_EQ(recv_msg(a, r, sizeof(r), 10000), 22);
+	bt.len = 0;
+	for (uint16_t t = 0; t < 128; t++) {
+		put_lopen(&m, t, 100u + t, O_RDONLY);
+		ASSERT_EQ(badd(&bt, &m), 0);
+	}
+	ASSERT_EQ(send_all(a, bt.b, bt.len), 0);
+	n = recv_msg(a, r, sizeof(r), 300);
+	if (n > 0)
+		TH_LOG("type %u tag %u ecode %u", r[4], r16(r + 5),
+		       r32(r + 7));
+	ASSERT_EQ(n, -1); /* they block */
+	/* B: a walk, an open and a read of a plain file, and a getattr. */
+	put_walk(&m, 1, 1, 2, "plain");
+	n = rpc(b, &m, r, sizeof(r));
+	if (n != 22)
+		TH_LOG("B's Twalk got no reply while A's opens block");
+	ASSERT_EQ(n, 22);
+	put_lopen(&m, 2, 2, O_RDONLY);
+	ASSERT_EQ(rpc(b, &m, r, sizeof(r)), 7 + 13 + 4);
+	put_read(&m, 3, 2, 0, 400);
+	ASSERT_EQ(rpc(b, &m, r, sizeof(r)), 11 + 400);
+	put_getattr(&m, 4, 1);
+	n = rpc(b, &m, r, sizeof(r));
+	EXPECT_EQ(r[4], V9P_RGETATTR);
+	ASSERT_EQ(relay_state(&st), 0);
+	EXPECT_EQ(st.outstanding, 128u); /* A's, all still blocked */
+	EXPECT_EQ(st.inflight, 56u);	  /* 7/8 of the 64 slots */
+	/* A writer ends A's opens. */
+	wfd = open(hp(self->exp, "fifo", pathbuf, sizeof(pathbuf)),
+		   O_WRONLY | O_NONBLOCK);
+	ASSERT_GE(wfd, 0);
+	for (int i = 0; i < 128; i++) {
+		n = recv_msg(a, r, sizeof(r), 10000);
+		ASSERT_EQ(n, 7 + 13 + 4);
+		EXPECT_EQ(r[4], V9P_RLOPEN);
+	}
+	close(wfd);
+	close(a);
+	close(b);
+	ASSERT_EQ(relay_idle(&st), 0);
+	RELAY_END();
+}
+
+/* Send the Twalks @fid -> @first ... @first + @n - 1 (clones) in batches
+ * and read their replies; 0 or -1. */
+static int make_fids(int fd, uint32_t fid, uint32_t first, uint32_t n)
+{
+	static struct batch bt;
+	struct msg m;
+	uint8_t r[64];
+
+	for (uint32_t done = 0; done < n;) {
+		uint32_t k = n - done < 100 ? n - done : 100;
+
+		bt.len = 0;
+		for (uint32_t i = 0; i < k; i++) {
+			put_walk(&m, (uint16_t)i, fid, first + done + i, NULL);
+			if (badd(&bt, &m) < 0)
+				return -1;
+		}
+		if (send_all(fd, bt.b, bt.len) < 0)
+			return -1;
+		for (uint32_t i = 0; i < k; i++)
+			if (recv_msg(fd, r, sizeof(r), 10000) != 9 ||
+			    r[4] != V9P_RWALK)
+				return -1;
+		done += k;
+	}
+	return 0;
+}
+
+TEST_F(diod, relay_caps_each_clients_fids)
+{
+	struct msg m;
+	uint8_t r[64];
+	struct state st;
+	int a, b;
+	ssize_t n;
+
+	relay_start(self, "--max-fids", "3");
+	a = raw_client(self, 8192, 1);
+	b = raw_client(self, 8192, 1);
+	ASSERT_GE(a, 0);
+	ASSERT_GE(b, 0);
+	ASSERT_EQ(make_fids(a, 1, 2, 2), 0);
+	/* The fourth: EMFILE, and the log says why. */
+	put_walk(&m, 5, 1, 4, NULL);
+	n = rpc(a, &m, r, sizeof(r));
+	EXPECT_RLERROR(r, n, 5, EMFILE);
+	EXPECT_TRUE(log_has("holds 3 fids, its limit (--max-fids): its next "
+			    "ones fail with EMFILE"));
+	/* B has a cap of its own. */
+	ASSERT_EQ(make_fids(b, 1, 2, 2), 0);
+	put_walk(&m, 5, 1, 4, NULL);
+	n = rpc(b, &m, r, sizeof(r));
+	EXPECT_RLERROR(r, n, 5, EMFILE);
+	/* A clunk makes room again. */
+	put_fid(&m, V9P_TCLUNK, 6, 2);
+	ASSERT_EQ(rpc(a, &m, r, sizeof(r)), 7);
+	put_walk(&m, 5, 1, 4, NULL);
+	EXPECT_EQ(rpc(a, &m, r, sizeof(r)), 9);
+	EXPECT_EQ(r[4], V9P_RWALK);
+	ASSERT_EQ(relay_state(&st), 0);
+	EXPECT_EQ(st.fids, 6u);
+	close(a);
+	close(b);
+	ASSERT_EQ(relay_idle(&st), 0);
+	RELAY_END();
+}
+
+/*
+ * A client that ends its session with 20000 fids makes the relay clunk
+ * them all; another client's request must not wait behind those clunks:
+ * it is answered while most of them are still to come.
+ */
+TEST_F(diod, relay_clunk_storm_does_not_delay_others)
+{
+	enum { N = 20000 };
+	struct msg m;
+	uint8_t r[512];
+	struct state st;
+	uint32_t got;
+	char ver[32];
+	int a, b;
+	ssize_t n;
+
+	relay_start(self);
+	a = raw_client(self, 8192, 0);
+	b = raw_client(self, 8192, 0);
+	ASSERT_GE(a, 0);
+	ASSERT_GE(b, 0);
+	ASSERT_EQ(make_fids(a, 0, 1, N - 1), 0);
+	ASSERT_EQ(relay_state(&st), 0);
+	EXPECT_EQ(st.fids, N + 1u);
+	ASSERT_EQ(raw_version(a, 8192, "9P2000.L", &got, ver), 0);
+	put_getattr(&m, 1, 0);
+	n = rpc(b, &m, r, sizeof(r));
+	EXPECT_EQ(r[4], V9P_RGETATTR);
+	ASSERT_GT(n, 60);
+	ASSERT_EQ(relay_state(&st), 0);
+	if (st.fids <= N / 2u)
+		TH_LOG("B was answered after %u of A's %u clunks",
+		       N + 1 - st.fids, N);
+	EXPECT_GT(st.fids, N / 2u);
+	close(a);
+	close(b);
+	ASSERT_EQ(relay_idle(&st), 0);
+	RELAY_END();
+}
+
+/*
+ * Attach through the relay as @uname/@n_uname from a process running as
+ * @uid/@gid, and open the file @name: 0 if it opened, else the Rlerror
+ * code, or -1 if something else went wrong.
+ */
+static int open_as(FIXTURE_DATA(diod) *self, uid_t uid, gid_t gid,
+		   const char *uname, uint32_t n_uname, const char *name)
+{
+	int st = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct msg m;
+		uint8_t r[256];
+		uint32_t got;
+		char ver[32];
+		ssize_t n;
+		int fd;
+
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 ||
+		    setuid(uid) < 0)
+			_exit(250);
+		fd = unix_connect(R.sock);
+		if (fd < 0 || raw_version(fd, 8192, "9P2000.L", &got, ver) < 0)
+			_exit(251);
+		mbegin(&m, V9P_TATTACH, 1);
+		v9p__put_u32(&m.w, 1);
+		v9p__put_u32(&m.w, V9P_NOFID);
+		v9p__put_str(&m.w, uname);
+		v9p__put_str(&m.w, self->exp);
+		v9p__put_u32(&m.w, n_uname);
+		if (rpc(fd, &m, r, sizeof(r)) != 20 || r[4] != V9P_RATTACH)
+			_exit(252);
+		put_walk(&m, 1, 1, 2, name);
+		if (rpc(fd, &m, r, sizeof(r)) != 22)
+			_exit(253);
+		put_lopen(&m, 1, 2, O_RDONLY);
+		n = rpc(fd, &m, r, sizeof(r));
+		if (n == 24 && r[4] == V9P_RLOPEN)
+			_exit(0);
+		if (n == 11 && r[4] == V9P_RLERROR && r32(r + 7) < 250)
+			_exit((int)r32(r + 7));
+		_exit(254);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st) >= 250 ? -1 : WEXITSTATUS(st);
+}
+
+TEST_F(diod, relay_peer_uid_attaches_as_the_connecting_user)
+{
+	struct passwd *nobody = getpwnam("nobody");
+	char pathbuf[256];
+	struct state st;
+
+	if (geteuid() != 0 || !nobody)
+		SKIP(return, "needs root and a user nobody");
+	ASSERT_EQ(chmod(self->dir, 0755), 0); /* nobody may reach exp */
+	host_pattern_file(hp(self->exp, "rootonly", pathbuf, sizeof(pathbuf)),
+			  100, 1);
+	ASSERT_EQ(chmod(pathbuf, 0600), 0);
+	/* Without --peer-uid, anyone who may connect may name root. */
+	relay_start(self, "-m", "0666");
+	EXPECT_EQ(open_as(self, nobody->pw_uid, nobody->pw_gid, "root", 0,
+			  "rootonly"), 0);
+	/* diod 1.0.24 dies of SIGPIPE if the relay goes while it still has
+	 * replies to send, and the next relay needs it. */
+	ASSERT_EQ(relay_idle(&st), 0);
+	RELAY_END();
+	/* With it, nobody stays nobody, whoever it names ... */
+	relay_start(self, "-m", "0666", "--peer-uid");
+	EXPECT_EQ(open_as(self, nobody->pw_uid, nobody->pw_gid, "root", 0,
+			  "rootonly"), EACCES);
+	/* ... and root is root, even when it names nobody. */
+	EXPECT_EQ(open_as(self, 0, 0, "nobody", (uint32_t)nobody->pw_uid,
+			  "rootonly"), 0);
+	RELAY_END();
+}
+
+/* TCP_NODELAY of the relay's TCP socket (its channel): 0 or 1, or -1
+ * if it has none. */
+static int relay_tcp_nodelay(void)
+{
+	char path[64];
+	struct dirent *de;
+	int pfd = pidfd_open(R.pid, 0), found = -1;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)R.pid);
+	d = opendir(path);
+	while (pfd >= 0 && d && found < 0 && (de = readdir(d))) {
+		int fd, dom = 0, v = 0;
+		socklen_t len = sizeof(dom);
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		fd = pidfd_getfd(pfd, (int)strtol(de->d_name, NULL, 10), 0);
+		if (fd < 0)
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) == 0 &&
+		    (dom == AF_INET || dom == AF_INET6)) {
+			len = sizeof(v);
+			if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v,
+				       &len) == 0)
+				found = v != 0;
+		}
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+	if (pfd >= 0)
+		close(pfd);
+	return found;
+}
+
+TEST_F(diod, relay_sets_tcp_nodelay_on_a_tcp_channel)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	char hostport[64];
+	int probe;
+
+	/* A free port, for diod to listen on. */
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	probe = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_GE(probe, 0);
+	ASSERT_EQ(bind(probe, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ASSERT_EQ(getsockname(probe, (struct sockaddr *)&sin, &len), 0);
+	close(probe);
+	snprintf(hostport, sizeof(hostport), "127.0.0.1:%u",
+		 (unsigned)ntohs(sin.sin_port));
+	diod2_start(self, "16", hostport);
+	relay_start(self);
+	EXPECT_EQ(relay_tcp_nodelay(), 1);
+	EXPECT_EQ(client_roundtrip(self, "overtcp", 100000, 3), 0);
 	RELAY_END();
 }
 

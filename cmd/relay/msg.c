@@ -1,24 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * relay_msg.c - the 9P side of `vio9p relay': each client request is
+ * msg.c - the 9P side of `vio9p relay': each client request is
  * checked field by field against its 9P2000.L layout, its fids and tag
  * are remapped onto the channel's, and each channel reply is matched to
  * its request, applied to the fid maps and handed back under the client's
  * tag.  relay.c's design comment says why and what the rules are; this
- * file holds them.
- *
- * Ownership of a channel fid: exactly one of (a) a client's fid map entry
- * (live, or pending while the request creating it is outstanding), (b) a
- * request that clunks it (a client's Tclunk/Tremove or the relay's own
- * Tclunk), (c) a request that creates it after its client left.  It goes
- * back to the free list only when the server is known not to hold it.
+ * file holds them; fids.c keeps the fid maps and the channel fid pool.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
-#include "relay.h"
+#include "fids.h"
+#include "msg.h"
 
 uint16_t r_get16(const uint8_t *p)
 {
@@ -45,134 +40,6 @@ void r_put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n);
-
-	if (!p)
-		xerr("relay: out of memory");
-	return p;
-}
-
-/* ---- fid maps ----------------------------------------------------------- */
-
-static uint32_t fid_hash(const struct fidmap *m, uint32_t fid)
-{
-	return (fid * 0x9e3779b1u) >> (32 - m->bits);
-}
-
-static struct fident *fid_find(const struct fidmap *m, uint32_t fid)
-{
-	if (!m->b)
-		return NULL;
-	for (struct fident *e = m->b[fid_hash(m, fid)]; e; e = e->next)
-		if (e->cfid == fid)
-			return e;
-	return NULL;
-}
-
-static void fid_grow(struct fidmap *m)
-{
-	struct fidmap nm = { .bits = m->b ? m->bits + 1 : 6, .n = m->n };
-
-	nm.b = calloc((size_t)1 << nm.bits, sizeof(*nm.b));
-	if (!nm.b)
-		xerr("relay: out of memory");
-	for (uint32_t i = 0; m->b && i < 1u << m->bits; i++) {
-		struct fident *e = m->b[i], *next;
-
-		for (; e; e = next) {
-			uint32_t h = fid_hash(&nm, e->cfid);
-
-			next = e->next;
-			e->next = nm.b[h];
-			nm.b[h] = e;
-		}
-	}
-	free(m->b);
-	*m = nm;
-}
-
-static struct fident *fid_add(struct fidmap *m, uint32_t cfid, uint32_t chfid)
-{
-	struct fident *e = xmalloc(sizeof(*e));
-	uint32_t h;
-
-	if (!m->b || m->n >= 2u << m->bits)
-		fid_grow(m);
-	h = fid_hash(m, cfid);
-	e->cfid = cfid;
-	e->chfid = chfid;
-	e->pending = true;
-	e->next = m->b[h];
-	m->b[h] = e;
-	m->n++;
-	return e;
-}
-
-static void fid_del(struct fidmap *m, uint32_t cfid)
-{
-	struct fident **pp;
-
-	if (!m->b)
-		return;
-	for (pp = &m->b[fid_hash(m, cfid)]; *pp; pp = &(*pp)->next) {
-		if ((*pp)->cfid == cfid) {
-			struct fident *e = *pp;
-
-			*pp = e->next;
-			free(e);
-			m->n--;
-			return;
-		}
-	}
-}
-
-void fidmap_free(struct fidmap *m)
-{
-	for (uint32_t i = 0; m->b && i < 1u << m->bits; i++) {
-		struct fident *e = m->b[i], *next;
-
-		for (; e; e = next) {
-			next = e->next;
-			free(e);
-		}
-	}
-	free(m->b);
-	m->b = NULL;
-	m->n = 0;
-}
-
-/* ---- channel fids --------------------------------------------------------- */
-
-static int chfid_get(struct relay *r, uint32_t *out)
-{
-	if (r->nfreefids) {
-		*out = r->freefids[--r->nfreefids];
-	} else if (r->nextfid < R_TOTAL_FIDS) {
-		*out = r->nextfid++;
-	} else {
-		return -1;
-	}
-	r->nfids++;
-	return 0;
-}
-
-static void chfid_put(struct relay *r, uint32_t fid)
-{
-	if (r->nfreefids == r->capfreefids) {
-		uint32_t cap = r->capfreefids ? r->capfreefids * 2 : 256;
-		uint32_t *p = realloc(r->freefids, cap * sizeof(*p));
-
-		if (!p)
-			xerr("relay: out of memory");
-		r->freefids = p;
-		r->capfreefids = cap;
-	}
-	r->freefids[r->nfreefids++] = fid;
-	r->nfids--;
-}
-
 /* ---- requests -------------------------------------------------------------- */
 
 static struct req *req_new(struct relay *r, struct client *c, uint8_t type,
@@ -187,12 +54,21 @@ static struct req *req_new(struct relay *r, struct client *c, uint8_t type,
 	q->type = type;
 	q->newfid = q->newchfid = q->dropchfid = R_NOFID;
 	q->len = len;
-	q->msg = xmalloc(len);
+	q->msg = relay_malloc(len);
 	return q;
 }
 
-void req_free(struct req *q)
+/* @q names channel fid @fid: hold it until @q is freed. */
+static void req_ref(struct relay *r, struct req *q, uint32_t fid)
 {
+	chfid_ref(r, fid);
+	q->refs[q->nrefs++] = fid;
+}
+
+void req_free(struct relay *r, struct req *q)
+{
+	for (uint8_t i = 0; i < q->nrefs; i++)
+		chfid_put(r, q->refs[i]);
 	free(q->msg);
 	free(q);
 }
@@ -240,16 +116,18 @@ static void outstanding_del(struct req *q)
 	tag_clear(c, q->ctag);
 }
 
-/* The relay's own Tclunk of @chfid, which it then frees. */
-static void own_clunk(struct relay *r, uint32_t chfid)
+/* The relay's own Tclunk of @chfid, whose ownership it takes, on send
+ * queue @queue (Q_PRIO or Q_CLEANUP). */
+static void own_clunk(struct relay *r, uint32_t chfid, uint8_t queue)
 {
 	struct req *q = req_new(r, NULL, R_TCLUNK, R_HDRSZ + 4);
 
 	r_put32(q->msg, q->len);
 	q->msg[4] = R_TCLUNK;
 	r_put32(q->msg + R_HDRSZ, chfid);
+	req_ref(r, q, chfid);
 	q->dropchfid = chfid;
-	relay_enqueue(r, q, true);
+	relay_enqueue(r, q, queue);
 }
 
 /* The relay's own Tflush of the sent request @t (whose client left). */
@@ -262,7 +140,7 @@ static void own_flush(struct relay *r, const struct req *t)
 	r_put16(q->msg + R_HDRSZ, t->chtag);
 	q->flush_chtag = t->chtag;
 	q->flush_serial = t->serial;
-	relay_enqueue(r, q, true);
+	relay_enqueue(r, q, Q_PRIO);
 }
 
 static void reply_error(struct relay *r, struct client *c, uint16_t tag,
@@ -447,8 +325,16 @@ static int check_fids(struct relay *r, struct client *c, uint8_t type,
 				break;
 			if (f->val == R_NOFID || e)
 				return EINVAL;
-			if (c->fids.n >= R_CLIENT_FIDS)
+			if (c->fids.n >= r->maxfids) {
+				if (!c->warned_fids)
+					relay_warnx("client %u: holds %u fids, "
+						    "its limit (--max-fids): "
+						    "its next ones fail with "
+						    "EMFILE", c->id,
+						    c->fids.n);
+				c->warned_fids = true;
 				return EMFILE;
+			}
 			if (r->nfids >= R_TOTAL_FIDS && !r->nfreefids)
 				return ENFILE;
 			*create = i;
@@ -457,6 +343,9 @@ static int check_fids(struct relay *r, struct client *c, uint8_t type,
 	}
 	return 0;
 }
+
+static int request(struct relay *r, struct client *c, const uint8_t *m,
+		   uint32_t len, const char **why);
 
 static void version(struct relay *r, struct client *c, const uint8_t *m,
 		    uint32_t len, uint16_t tag)
@@ -486,6 +375,26 @@ static void version(struct relay *r, struct client *c, const uint8_t *m,
 	relay_note(r, "client %u: version %s, msize %u", c->id, v, msize);
 }
 
+/*
+ * Drop @t, a client's request still on its send queue: it never happened.
+ * A fid it was making goes; a clunk still ends its fid, which the client
+ * no longer has, with the relay's own Tclunk on @queue.
+ */
+static void drop_queued(struct relay *r, struct req *t, uint8_t queue)
+{
+	struct client *c = t->c;
+
+	relay_unqueue(r, t);
+	outstanding_del(t);
+	if (t->newchfid != R_NOFID) {
+		fid_del(&c->fids, t->newfid);
+		chfid_put(r, t->newchfid);
+	}
+	if (t->dropchfid != R_NOFID)
+		own_clunk(r, t->dropchfid, queue);
+	req_free(r, t);
+}
+
 static void flush(struct relay *r, struct client *c, uint16_t tag,
 		  uint16_t oldtag)
 {
@@ -501,17 +410,7 @@ static void flush(struct relay *r, struct client *c, uint16_t tag,
 		return;
 	}
 	if (t->state == REQ_QUEUED) {
-		/* Never sent: it never happened.  A queued clunk still
-		 * ends its fid, which the client no longer has. */
-		relay_unqueue(r, t);
-		outstanding_del(t);
-		if (t->newchfid != R_NOFID) {
-			fid_del(&c->fids, t->newfid);
-			chfid_put(r, t->newchfid);
-		}
-		if (t->dropchfid != R_NOFID)
-			own_clunk(r, t->dropchfid);
-		req_free(t);
+		drop_queued(r, t, Q_PRIO);
 		reply_empty(r, c, R_RFLUSH, tag);
 		return;
 	}
@@ -523,11 +422,66 @@ static void flush(struct relay *r, struct client *c, uint16_t tag,
 	q->flush_chtag = t->chtag;
 	q->flush_serial = t->serial;
 	outstanding_add(c, q);
-	relay_enqueue(r, q, true);
+	relay_enqueue(r, q, Q_PRIO);
+}
+
+/*
+ * --peer-uid: a copy of the Tattach or Tauth @m (@len bytes, well formed)
+ * whose uname and n_uname are @c's peer's; its length in *@outlen.  The
+ * caller frees it.
+ */
+static uint8_t *as_peer(const struct client *c, const uint8_t *m,
+			uint32_t len, uint32_t *outlen)
+{
+	/* Tattach: fid afid uname aname n_uname; Tauth: afid uname ... */
+	uint32_t pre = R_HDRSZ + (m[4] == R_TATTACH ? 8 : 4);
+	uint32_t oldu = 2u + r_get16(m + pre);
+	uint32_t aoff = pre + oldu, alen = 2u + r_get16(m + aoff);
+	uint32_t ulen = (uint32_t)strlen(c->peer_name);
+	uint32_t n = len - oldu + 2 + ulen;
+	uint8_t *q = relay_malloc(n);
+
+	memcpy(q, m, pre);
+	r_put32(q, n);
+	r_put16(q + pre, (uint16_t)ulen);
+	memcpy(q + pre + 2, c->peer_name, ulen);
+	memcpy(q + pre + 2 + ulen, m + aoff, alen);
+	r_put32(q + pre + 2 + ulen + alen, (uint32_t)c->peer_uid);
+	*outlen = n;
+	return q;
 }
 
 int msg_request(struct relay *r, struct client *c, const uint8_t *m,
 		uint32_t len, const char **why)
+{
+	uint8_t *peer = NULL;
+	int rc;
+
+	if (r->peer_uid && c->msize &&
+	    (m[4] == R_TATTACH || m[4] == R_TAUTH)) {
+		struct parsed p;
+		const char *fmt = layout_of(m[4]);
+
+		/* A malformed one is refused as it is, below. */
+		if (parse_request(m, len, fmt, &p) == 0) {
+			peer = as_peer(c, m, len, &len);
+			m = peer;
+		}
+		if (peer && len > c->msize) {
+			/* The peer's name made it too long. */
+			reply_error(r, c, r_get16(m + 5), EMSGSIZE);
+			free(peer);
+			return 0;
+		}
+	}
+	rc = request(r, c, m, len, why);
+	free(peer);
+	return rc;
+}
+
+/* msg_request() once the message is what the channel may see. */
+static int request(struct relay *r, struct client *c, const uint8_t *m,
+		   uint32_t len, const char **why)
 {
 	uint8_t type = m[4];
 	uint16_t tag = r_get16(m + 5);
@@ -587,7 +541,7 @@ int msg_request(struct relay *r, struct client *c, const uint8_t *m,
 		if (i == create) {
 			if (chfid_get(r, &ch) < 0)
 				xerrx("relay: channel fids exhausted");
-			fid_add(&c->fids, f->val, ch);
+			fid_add(&c->fids, f->val, ch); /* owns it */
 			q->newfid = f->val;
 			q->newchfid = ch;
 		} else if (f->kind == 'a' && f->val == R_NOFID) {
@@ -597,6 +551,7 @@ int msg_request(struct relay *r, struct client *c, const uint8_t *m,
 			ch = ent->chfid;
 		}
 		r_put32(q->msg + f->off, ch);
+		req_ref(r, q, ch);
 	}
 	if (type == R_TCLUNK || type == R_TREMOVE) {
 		/* Gone for the client now; the request owns the channel fid
@@ -608,7 +563,7 @@ int msg_request(struct relay *r, struct client *c, const uint8_t *m,
 	    r_get32(q->msg + p.countoff) > c->msize - R_RWHDRSZ)
 		r_put32(q->msg + p.countoff, c->msize - R_RWHDRSZ);
 	outstanding_add(c, q);
-	relay_enqueue(r, q, false);
+	relay_enqueue(r, q, Q_CLIENT);
 	return 0;
 }
 
@@ -617,6 +572,8 @@ int msg_request(struct relay *r, struct client *c, const uint8_t *m,
 /* Give the channel tag of @q back. */
 static void chtag_put(struct relay *r, struct req *q)
 {
+	if (q->c)
+		q->c->nsent--;
 	r->tags[q->chtag] = NULL;
 	r->freetags[r->nfreetags++] = q->chtag;
 	if (!r->dev)
@@ -647,7 +604,7 @@ static void settle_fids(struct relay *r, struct req *q, int outcome)
 			if (outcome == OUT_FAILED)
 				chfid_put(r, q->newchfid);
 			else /* made, or maybe made, for nobody */
-				own_clunk(r, q->newchfid);
+				own_clunk(r, q->newchfid, Q_PRIO);
 		}
 	}
 	if (q->dropchfid != R_NOFID) {
@@ -655,7 +612,7 @@ static void settle_fids(struct relay *r, struct req *q, int outcome)
 		if (outcome != OUT_NONE)
 			chfid_put(r, q->dropchfid);
 		else
-			own_clunk(r, q->dropchfid);
+			own_clunk(r, q->dropchfid, Q_PRIO);
 	}
 }
 
@@ -666,7 +623,7 @@ static void abort_req(struct relay *r, struct req *t)
 	settle_fids(r, t, OUT_NONE);
 	if (t->c)
 		outstanding_del(t);
-	req_free(t);
+	req_free(r, t);
 }
 
 /* Is @m (@len bytes, type T+1 for @q) well formed where it matters? */
@@ -737,7 +694,7 @@ void msg_reply(struct relay *r, uint8_t *m, uint32_t len)
 			client_send(r, c, m, len);
 		}
 	}
-	req_free(q);
+	req_free(r, q);
 }
 
 void msg_abandon(struct relay *r, struct client *c)
@@ -746,17 +703,8 @@ void msg_abandon(struct relay *r, struct client *c)
 
 	/* Queued requests never reach the server; queued clunks become
 	 * the relay's own. */
-	while ((q = c->qhead)) {
-		relay_unqueue(r, q);
-		outstanding_del(q);
-		if (q->newchfid != R_NOFID) {
-			fid_del(&c->fids, q->newfid);
-			chfid_put(r, q->newchfid);
-		}
-		if (q->dropchfid != R_NOFID)
-			own_clunk(r, q->dropchfid);
-		req_free(q);
-	}
+	while ((q = c->qhead))
+		drop_queued(r, q, Q_CLEANUP);
 	/* Sent ones become orphans: flushed, their replies dropped.
 	 * Those that create a fid now own its channel fid.  The client's
 	 * own Tflushes (sent, or queued on the priority queue) go on. */
@@ -765,6 +713,8 @@ void msg_abandon(struct relay *r, struct client *c)
 		if (q->newchfid != R_NOFID)
 			fid_del(&c->fids, q->newfid);
 		outstanding_del(q);
+		if (q->state == REQ_SENT)
+			c->nsent--;
 		q->c = NULL;
 		if (q->type != R_TFLUSH)
 			own_flush(r, q);
@@ -772,7 +722,7 @@ void msg_abandon(struct relay *r, struct client *c)
 	/* What is left is live: clunk it. */
 	for (uint32_t i = 0; c->fids.b && i < 1u << c->fids.bits; i++)
 		for (struct fident *e = c->fids.b[i]; e; e = e->next)
-			own_clunk(r, e->chfid);
+			own_clunk(r, e->chfid, Q_CLEANUP);
 	fidmap_free(&c->fids);
 	c->msize = 0;
 }

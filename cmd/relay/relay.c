@@ -6,7 +6,9 @@
  * A vio9p device admits one open file, and a 9P session belongs to the
  * program that sent its Tversion.  The relay holds the channel (a vio9p
  * device picked like every verb's, or a 9P server socket given with -a),
- * negotiates 9P2000.L on it once at the largest msize it allows, and
+ * negotiates 9P2000.L on it once at the largest msize it allows (both
+ * through libvio9p: v9p_connect(), then v9p_session_detach() hands the
+ * fd over, so the relay has no connect or Tversion code of its own), and
  * serves clients on a unix socket (-l) and on one already connected
  * socket (--fd, for `mount -t 9p -o trans=fd').  Each client sees a 9P
  * server of its own: the Linux v9fs client, vio9p(1), diod's tools.
@@ -29,9 +31,23 @@
  *   which come from one pool (relay.freefids).  Tattach, Tauth, Twalk and
  *   Txattrwalk add a fid, pending until the reply says it exists;
  *   Tclunk and Tremove take it out of the map when sent and give the
- *   channel fid back when answered.  relay_msg.c states who owns a
+ *   channel fid back when answered.  msg.c states who owns a
  *   channel fid at each moment, so that none is reused while the server
  *   may still hold it.
+ *
+ *   Nor while a request still names it.  A client may name a fid whose
+ *   creating walk is still queued; if that walk fails, or is flushed,
+ *   the fid is gone for the client at once, but its later requests,
+ *   already rewritten to the channel fid, are still queued or on the
+ *   channel.  Were the number reused for another client's next fid, they
+ *   would act on that client's file.  So every request holds a reference
+ *   on each channel fid it names (req.refs, relay.fidrefs), from the
+ *   moment it is rewritten to the moment it is freed, and the owner holds
+ *   one more; a number is free when the count drops to zero.  Mapping
+ *   fids at send time instead would still leave the requests already on
+ *   the channel, and would move the fid checks, and their errors, away
+ *   from the moment the client's request arrives; a count per channel
+ *   fid costs four bytes and closes both.
  *
  * LIFE OF A REQUEST
  *
@@ -43,9 +59,11 @@
  *		 to the client's msize, copies it and puts it on the
  *		 client's send queue.
  *   pump	 pump() sends while the channel has room: the priority queue
- *		 (Tflush, the relay's own Tclunk) first, then one request
- *		 per client in turn (relay.ring), so a client with a long
- *		 queue cannot starve the others.  It takes a channel tag,
+ *		 (Tflush, the relay's own Tclunk of a fid a request left
+ *		 behind) first, then one request per client in turn
+ *		 (relay.ring), skipping a client at its share (FLOW
+ *		 CONTROL), with the clunks of clients that left taking
+ *		 every other turn (Q_CLEANUP).  It takes a channel tag,
  *		 writes the tag into the message and sends it: on a device
  *		 one write(2) per request while request slots are free
  *		 (VIO9P_IOC_LIMITS; EAGAIN puts it back and waits for
@@ -71,6 +89,20 @@
  *   write, given back by each read, also by the empty read of a reply
  *   QEMU discards after a Tflush); on a stream, requests without an
  *   answer.  The window is the device's slots, or 64 on a stream.
+ *
+ *   Fair share: a client whose requests block in the server (an open of
+ *   a FIFO on diod, a read of a file system that hangs) must not hold
+ *   the whole window, or every other client waits for it.
+ *   client_may_send() lets a client have another request on the channel
+ *   only while it holds fewer than 7/8 of the slots the others leave it
+ *   (client.nsent against relay.inflight): a client alone keeps 56 of
+ *   64 slots busy, a second busy one gets 7 of the remaining 8, and a
+ *   client with nothing on the channel always gets a free slot.  Each
+ *   client also holds at most --max-fids fids (65536 by default; EMFILE
+ *   beyond, with a line in the log), and the clunks the relay sends for
+ *   a client that left or began a new session go on their own queue,
+ *   which takes every other turn: a client that leaves with many fids
+ *   does not hold up the others.
  *
  * FLUSH
  *
@@ -112,7 +144,12 @@
  *
  *   -u drops to a user after the channel and the socket are open; the
  *   socket's mode (-m, default 0600) decides who may connect.  Clients
- *   attach as whatever user they name, as on the device itself.  SIGTERM,
+ *   attach as whatever user they name, as on the device itself, unless
+ *   --peer-uid is given: then the relay reads the uid of each client's
+ *   peer (SO_PEERCRED) when it connects, refuses a client without one,
+ *   and rewrites the uname and n_uname of its Tattach and Tauth to that
+ *   uid and its user name, so that a socket open to many users does not
+ *   let one act as another.  SIGTERM,
  *   SIGINT and SIGHUP end the relay (status 0) and remove the socket;
  *   SIGUSR1 logs its state.  One thread, one epoll loop.
  */
@@ -120,6 +157,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -131,7 +169,10 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "fids.h"
+#include "msg.h"
 #include "relay.h"
+#include "setup.h"
 
 /* A client's input buffer to start with, and the least output cap. */
 #define CLIENT_INBUF 65536
@@ -139,89 +180,6 @@
 
 /* Markers for the epoll entries that are not clients. */
 static char ev_chan, ev_listen, ev_signal;
-
-/* ---- diagnostics --------------------------------------------------------- */
-
-static void vlog(bool with_errno, const char *fmt, va_list ap)
-{
-	int e = errno;
-
-	fputs("vio9p: relay: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	if (with_errno)
-		fprintf(stderr, ": %s", strerror(e));
-	fputc('\n', stderr);
-	errno = e;
-}
-
-void relay_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(true, fmt, ap);
-	va_end(ap);
-}
-
-void relay_warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(false, fmt, ap);
-	va_end(ap);
-}
-
-void relay_note(struct relay *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!r->verbose)
-		return;
-	va_start(ap, fmt);
-	vlog(false, fmt, ap);
-	va_end(ap);
-}
-
-/* ---- buffers ------------------------------------------------------------- */
-
-/* Make room for @n more bytes after b->len, compacting or growing. */
-static void rbuf_room(struct rbuf *b, size_t n)
-{
-	if (b->head == b->len)
-		b->head = b->len = 0;
-	if (b->cap - b->len >= n)
-		return;
-	if (b->head) {
-		memmove(b->p, b->p + b->head, b->len - b->head);
-		b->len -= b->head;
-		b->head = 0;
-		if (b->cap - b->len >= n)
-			return;
-	}
-	size_t cap = b->cap ? b->cap : 4096;
-
-	while (cap - b->len < n)
-		cap *= 2;
-	uint8_t *p = realloc(b->p, cap);
-
-	if (!p)
-		xerr("relay: out of memory");
-	b->p = p;
-	b->cap = cap;
-}
-
-static void rbuf_append(struct rbuf *b, const void *p, size_t n)
-{
-	rbuf_room(b, n);
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-static size_t rbuf_pending(const struct rbuf *b)
-{
-	return b->len - b->head;
-}
 
 /* ---- epoll ----------------------------------------------------------------- */
 
@@ -256,132 +214,6 @@ static void client_watch(struct relay *r, struct client *c)
 	watch(r, c->fd, c, &c->events, want);
 }
 
-/* ---- the send queues ---------------------------------------------------------- */
-
-static void ring_add(struct relay *r, struct client *c)
-{
-	if (c->in_ring)
-		return;
-	c->in_ring = true;
-	if (!r->ring) {
-		c->rnext = c->rprev = c;
-		r->ring = c;
-		return;
-	}
-	/* Last in turn: just before the next one to be served. */
-	c->rnext = r->ring;
-	c->rprev = r->ring->rprev;
-	c->rprev->rnext = c;
-	r->ring->rprev = c;
-}
-
-static void ring_del(struct relay *r, struct client *c)
-{
-	if (!c->in_ring)
-		return;
-	c->in_ring = false;
-	if (c->rnext == c) {
-		r->ring = NULL;
-	} else {
-		c->rprev->rnext = c->rnext;
-		c->rnext->rprev = c->rprev;
-		if (r->ring == c)
-			r->ring = c->rnext;
-	}
-	c->rnext = c->rprev = NULL;
-}
-
-void relay_enqueue(struct relay *r, struct req *q, bool prio)
-{
-	struct client *c = q->c;
-
-	q->state = REQ_QUEUED;
-	q->prio = prio;
-	q->next = NULL;
-	if (prio) {
-		if (r->pqtail)
-			r->pqtail->next = q;
-		else
-			r->pqhead = q;
-		r->pqtail = q;
-		return;
-	}
-	if (c->qtail)
-		c->qtail->next = q;
-	else
-		c->qhead = q;
-	c->qtail = q;
-	c->qbytes += q->len;
-	ring_add(r, c);
-}
-
-void relay_unqueue(struct relay *r, struct req *q)
-{
-	struct client *c = q->c;
-	struct req **pp, *prev = NULL;
-
-	for (pp = &c->qhead; *pp && *pp != q; pp = &(*pp)->next)
-		prev = *pp;
-	if (!*pp)
-		return;
-	*pp = q->next;
-	if (c->qtail == q)
-		c->qtail = prev;
-	q->next = NULL;
-	c->qbytes -= q->len;
-	if (!c->qhead)
-		ring_del(r, c);
-}
-
-/* The next request to send: the priority queue, then the clients in turn. */
-static struct req *next_req(struct relay *r)
-{
-	struct client *c = r->ring;
-	struct req *q = r->pqhead;
-
-	if (q) {
-		r->pqhead = q->next;
-		if (!r->pqhead)
-			r->pqtail = NULL;
-		q->next = NULL;
-		return q;
-	}
-	if (!c)
-		return NULL;
-	q = c->qhead;
-	c->qhead = q->next;
-	if (!c->qhead)
-		c->qtail = NULL;
-	q->next = NULL;
-	c->qbytes -= q->len;
-	if (!c->qhead)
-		ring_del(r, c);
-	else
-		r->ring = c->rnext;
-	return q;
-}
-
-/* Put @q back at the head of its queue (the channel was full). */
-static void requeue_front(struct relay *r, struct req *q)
-{
-	struct client *c = q->c;
-
-	if (q->prio) {
-		q->next = r->pqhead;
-		r->pqhead = q;
-		if (!r->pqtail)
-			r->pqtail = q;
-		return;
-	}
-	q->next = c->qhead;
-	c->qhead = q;
-	if (!c->qtail)
-		c->qtail = q;
-	c->qbytes += q->len;
-	ring_add(r, c);
-	r->ring = c;
-}
-
 /* ---- the channel ---------------------------------------------------------------- */
 
 static void chan_fail(struct relay *r, const char *what)
@@ -394,20 +226,9 @@ static void chan_fail(struct relay *r, const char *what)
 /* Write the stream channel's pending output. */
 static void chan_flush(struct relay *r)
 {
-	while (!r->failed && rbuf_pending(&r->chout)) {
-		ssize_t n = write(r->chfd, r->chout.p + r->chout.head,
-				  rbuf_pending(&r->chout));
-
-		if (n > 0) {
-			r->chout.head += (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else if (n < 0 && errno == EAGAIN) {
-			break;
-		} else {
-			chan_fail(r, "write");
-			return;
-		}
+	if (!r->failed && rbuf_write(r->chfd, &r->chout) < 0) {
+		chan_fail(r, "write");
+		return;
 	}
 	chan_watch(r);
 }
@@ -449,6 +270,8 @@ static void pump(struct relay *r)
 		q->state = REQ_SENT;
 		r->tags[tag] = q;
 		r->inflight++;
+		if (q->c)
+			q->c->nsent++;
 		r->nrequests++;
 		free(q->msg); /* the reply is all that is left to wait for */
 		q->msg = NULL;
@@ -533,19 +356,28 @@ static bool client_full(const struct client *c)
 	       rbuf_pending(&c->out) >= client_cap(c);
 }
 
-void client_send(struct relay *r, struct client *c, const void *msg,
-		 size_t len)
+/* Learn who is at the other end of @c's socket (SO_PEERCRED). */
+static void client_peer(struct client *c)
 {
-	if (c->dead)
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct passwd *pw;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    len != sizeof(cred))
 		return;
-	rbuf_append(&c->out, msg, len);
-	if (!c->dirty) {
-		c->dirty = true;
-		c->dnext = r->dirty;
-		r->dirty = c;
-	}
+	c->has_peer = true;
+	c->peer_uid = cred.uid;
+	pw = getpwuid(cred.uid);
+	if (pw && strlen(pw->pw_name) < sizeof(c->peer_name))
+		snprintf(c->peer_name, sizeof(c->peer_name), "%s", pw->pw_name);
+	else
+		snprintf(c->peer_name, sizeof(c->peer_name), "%u",
+			 (unsigned)cred.uid);
 }
 
+/* A new client on socket @fd; NULL (and @fd closed) if --peer-uid
+ * cannot tell whose it is. */
 static struct client *client_new(struct relay *r, int fd)
 {
 	struct client *c = calloc(1, sizeof(*c));
@@ -554,6 +386,16 @@ static struct client *client_new(struct relay *r, int fd)
 	if (!c)
 		xerr("relay: out of memory");
 	c->fd = fd;
+	if (r->peer_uid) {
+		client_peer(c);
+		if (!c->has_peer) {
+			relay_warn("client on fd %d: SO_PEERCRED, which "
+				   "--peer-uid needs: refused", fd);
+			close(fd);
+			free(c);
+			return NULL;
+		}
+	}
 	c->id = ++r->nextid;
 	c->events = EPOLLIN;
 	ev.data.ptr = c;
@@ -564,11 +406,17 @@ static struct client *client_new(struct relay *r, int fd)
 		r->clients->prev = c;
 	r->clients = c;
 	r->nclients++;
-	relay_note(r, "client %u: connected (fd %d)", c->id, fd);
+	if (c->has_peer)
+		relay_note(r, "client %u: connected (fd %d), attaches as "
+			   "%s (uid %u)", c->id, fd, c->peer_name,
+			   (unsigned)c->peer_uid);
+	else
+		relay_note(r, "client %u: connected (fd %d)", c->id, fd);
 	return c;
 }
 
-void client_drop(struct relay *r, struct client *c, const char *why)
+/* Drop @c: close its socket, flush and clunk what it left. */
+static void client_drop(struct relay *r, struct client *c, const char *why)
 {
 	if (c->dead)
 		return;
@@ -604,22 +452,10 @@ static void client_free(struct client *c)
 /* Write what @c's output holds, without blocking. */
 static void client_flush(struct relay *r, struct client *c)
 {
-	while (rbuf_pending(&c->out)) {
-		ssize_t n = write(c->fd, c->out.p + c->out.head,
-				  rbuf_pending(&c->out));
-
-		if (n > 0) {
-			c->out.head += (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else if (n < 0 && errno == EAGAIN) {
-			break;
-		} else {
-			client_drop(r, c, n < 0 && errno != EPIPE &&
-						  errno != ECONNRESET ?
-						  strerror(errno) : NULL);
-			return;
-		}
+	if (rbuf_write(c->fd, &c->out) < 0) {
+		client_drop(r, c, errno != EPIPE && errno != ECONNRESET ?
+					  strerror(errno) : NULL);
+		return;
 	}
 	if (!rbuf_pending(&c->out) && c->out.cap > 4 * client_cap(c)) {
 		/* A burst is over: give the memory back. */
@@ -859,14 +695,16 @@ static void relay_free(struct relay *r)
 	while (r->clients)
 		client_drop(r, r->clients, NULL);
 	reap(r);
-	while ((q = next_req(r)))
-		req_free(q);
+	while ((q = q_pop(&r->pqhead, &r->pqtail)) ||
+	       (q = q_pop(&r->cqhead, &r->cqtail)))
+		req_free(r, q);
 	for (uint32_t t = 0; t < r->ntags; t++)
 		if (r->tags[t])
-			req_free(r->tags[t]);
+			req_free(r, r->tags[t]);
 	free(r->tags);
 	free(r->freetags);
 	free(r->freefids);
+	free(r->fidrefs);
 	free(r->chin.p);
 	free(r->chout.p);
 	close(r->chfd);
@@ -885,9 +723,12 @@ int cmd_relay(struct vctx *c, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "fd", required_argument, NULL, 'F' },
+		{ "max-fids", required_argument, NULL, 'M' },
+		{ "peer-uid", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct relay r = { .chfd = -1, .lfd = -1, .sigfd = -1 };
+	struct relay r = { .chfd = -1, .lfd = -1, .sigfd = -1,
+			   .maxfids = R_CLIENT_FIDS };
 	const char *lpath = NULL, *user = NULL, *errstr;
 	mode_t mode = 0600;
 	int ch, cfd = -1;
@@ -910,6 +751,13 @@ int cmd_relay(struct vctx *c, int argc, char **argv)
 				xerrx("relay: fd %s: %s", optarg, errstr);
 			cfd = (int)val;
 			break;
+		case 'M':
+			if (parse_u64(optarg, 1, R_TOTAL_FIDS, &val, &errstr) < 0)
+				xerrx("relay: --max-fids %s: %s", optarg,
+				      errstr);
+			r.maxfids = (uint32_t)val;
+			break;
+		case 'P': r.peer_uid = true; break;
 		default:
 			return usage_verb(c->verb);
 		}
@@ -921,7 +769,6 @@ int cmd_relay(struct vctx *c, int argc, char **argv)
 
 	r.addr = c->addr;
 	relay_open_channel(&r, c);
-	relay_version(&r);
 	if (lpath)
 		r.lfd = relay_listen(lpath, mode);
 	if (user)
@@ -961,8 +808,9 @@ int cmd_relay(struct vctx *c, int argc, char **argv)
 	if (cfd >= 0) {
 		fcntl(cfd, F_SETFD, FD_CLOEXEC);
 		fcntl(cfd, F_SETFL, fcntl(cfd, F_GETFL) | O_NONBLOCK);
-		client_new(&r, cfd);
 		r.once = r.lfd < 0;
+		if (!client_new(&r, cfd) && r.once)
+			xerrx("relay: --fd %d: no client to serve", cfd);
 	}
 	relay_note(&r, "channel %s: msize %u, %u requests in flight%s%s",
 		   r.addr, r.msize, r.window, lpath ? ", listening on " : "",

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * relay.h - private declarations of `vio9p relay' (see the design comment
- * at the top of relay.c).
+ * relay.h - the data of `vio9p relay' (see the design comment at the top
+ * of relay.c) and the bottom layer, core.c, that every other file uses.
  *
- * relay.c owns the event loop and every file descriptor: the channel, the
- * listening socket, the clients, the signal fd.  relay_msg.c owns the 9P
- * side: checking and remapping client requests, matching channel replies,
- * the fid maps and the relay's own Tflush/Tclunk.  relay_setup.c opens
- * the channel and the socket before the loop.  They meet here.
+ * The files call downwards only:
+ *   relay.c   the event loop and every file descriptor: the channel, the
+ *	       listening socket, the clients, the signal fd;
+ *   msg.c     (msg.h) the 9P side: checking and remapping client
+ *	       requests, matching channel replies, the relay's own
+ *	       Tflush/Tclunk;
+ *   fids.c    (fids.h) the fid maps and the channel fids, with their
+ *	       references;
+ *   setup.c   (setup.h) the channel (through libvio9p), the socket and
+ *	       the privileges, before the loop;
+ *   core.c    (here) the log, buffers, a client's output, the send
+ *	       queues and the fair share.
  */
 #ifndef VIO9P_RELAY_H
 #define VIO9P_RELAY_H
@@ -42,8 +49,9 @@
 /* Most requests one client may have outstanding (queued or on the
  * channel); beyond that the relay stops reading its socket. */
 #define R_CLIENT_REQS 128
-/* Most fids one client may hold, and all clients together. */
-#define R_CLIENT_FIDS (1u << 20)
+/* Most fids one client may hold by default (--max-fids), and all
+ * clients together. */
+#define R_CLIENT_FIDS 65536u
 #define R_TOTAL_FIDS (1u << 24)
 
 /* A byte buffer: bytes [head, len) are pending. */
@@ -55,6 +63,16 @@ struct rbuf {
 };
 
 enum { REQ_QUEUED, REQ_SENT };
+
+/* The send queue a request waits on. */
+enum {
+	Q_CLIENT,	/* its client's, served in turn with the others */
+	Q_PRIO,		/* before everything: Tflush, a settled fid's clunk */
+	Q_CLEANUP,	/* the fids of clients that left: one turn in two */
+};
+
+/* Most channel fids one request names (Trenameat, Tlink, Tattach). */
+#define R_REQ_FIDS 3
 
 /*
  * One request on its way through the relay: a client's (c set), an
@@ -70,7 +88,10 @@ struct req {
 	uint64_t serial;	  /* tells a reused channel tag apart */
 	uint8_t type;		  /* T-message type */
 	uint8_t state;		  /* REQ_QUEUED or REQ_SENT */
-	bool prio;		  /* queued on the priority queue */
+	uint8_t queue;		  /* Q_CLIENT, Q_PRIO or Q_CLEANUP */
+	uint8_t nrefs;		  /* channel fids in refs[] */
+	uint32_t refs[R_REQ_FIDS]; /* channel fids it names: one reference
+				    * each, until it is freed */
 	uint16_t ctag;		  /* client's tag */
 	uint16_t chtag;		  /* channel tag, once sent */
 	uint16_t nwname;	  /* Twalk: names asked */
@@ -112,6 +133,11 @@ struct client {
 	size_t qbytes;
 	struct req *outstanding;  /* every request it is owed a reply for */
 	uint32_t nreq;
+	uint32_t nsent;		  /* of those, on the channel */
+	bool warned_fids;	  /* told the log it reached --max-fids */
+	bool has_peer;		  /* peer_uid is known (SO_PEERCRED) */
+	uid_t peer_uid;
+	char peer_name[64];	  /* its user name, or the uid in decimal */
 	struct client *rnext, *rprev; /* ring of clients with queued requests */
 	struct client *next, *prev;   /* every client */
 	struct client *dnext;	  /* dirty list */
@@ -135,7 +161,13 @@ struct relay {
 	uint16_t *freetags;
 	uint32_t *freefids;	  /* channel fids to reuse */
 	uint32_t nfreefids, capfreefids, nextfid, nfids;
-	struct req *pqhead, *pqtail; /* priority queue: flushes, own clunks */
+	uint32_t *fidrefs;	  /* channel fid -> references (0: free) */
+	uint32_t capfidrefs;
+	uint32_t maxfids;	  /* --max-fids: most fids per client */
+	bool peer_uid;		  /* --peer-uid: attach as the peer's uid */
+	struct req *pqhead, *pqtail; /* Q_PRIO */
+	struct req *cqhead, *cqtail; /* Q_CLEANUP */
+	bool cleanup_turn;	  /* Q_CLEANUP goes next, before a client */
 	struct client *ring;	  /* next client to send a request for */
 	struct client *clients;
 	struct client *dirty;
@@ -152,7 +184,10 @@ struct relay {
 	uint64_t nrequests;	  /* requests forwarded, for SIGUSR1 */
 };
 
-/* ---- relay.c ---------------------------------------------------------- */
+/* ---- core.c ----------------------------------------------------------- */
+
+/* malloc(@n), or exit with "out of memory". */
+void *relay_malloc(size_t n);
 
 /* "vio9p: relay: ..." on stderr (with ": strerror(errno)" for the first). */
 void relay_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -161,60 +196,31 @@ void relay_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void relay_note(struct relay *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Make room for @n more bytes after b->len, compacting or growing. */
+void rbuf_room(struct rbuf *b, size_t n);
+void rbuf_append(struct rbuf *b, const void *p, size_t n);
+/* Bytes not yet consumed. */
+size_t rbuf_pending(const struct rbuf *b);
+/* Write what @b holds to the non-blocking @fd, until it would block: 0,
+ * or -1 with errno. */
+int rbuf_write(int fd, struct rbuf *b);
+
 /* Append a reply to @c's output (written at the end of the turn). */
 void client_send(struct relay *r, struct client *c, const void *msg,
 		 size_t len);
-/* Drop @c: close its socket, flush and clunk what it left. */
-void client_drop(struct relay *r, struct client *c, const char *why);
-/* Put @q on its client's send queue, or the priority queue if @prio. */
-void relay_enqueue(struct relay *r, struct req *q, bool prio);
-/* Take @q (not a priority one) off its client's send queue. */
+
+/* Put @q on send queue @queue (Q_CLIENT: its client's). */
+void relay_enqueue(struct relay *r, struct req *q, uint8_t queue);
+/* Take @q (on Q_CLIENT) off its client's send queue. */
 void relay_unqueue(struct relay *r, struct req *q);
-
-/* ---- relay_setup.c ---------------------------------------------------- */
-
-struct vctx;
-
-/* Open the channel @c names and learn its limits into @r; exits on
- * error. */
-void relay_open_channel(struct relay *r, const struct vctx *c);
-/* Tversion on the channel, synchronously; sets r->msize; exits on
- * error. */
-void relay_version(struct relay *r);
-/* The listening unix socket at @path with @mode; exits on error. */
-int relay_listen(const char *path, mode_t mode);
-/* Become @user and its groups; exits on error. */
-void relay_drop_privileges(const char *user);
-/* An octal mode up to 0777 into *@out: 0, or -1. */
-int relay_parse_mode(const char *s, mode_t *out);
-
-/* ---- relay_msg.c ------------------------------------------------------ */
-
-uint16_t r_get16(const uint8_t *p);
-uint32_t r_get32(const uint8_t *p);
-void r_put16(uint8_t *p, uint16_t v);
-void r_put32(uint8_t *p, uint32_t v);
-
-/*
- * One whole message @m of @len bytes (size[4] already checked against the
- * client's limit) from client @c: answered at once, or checked, remapped
- * and queued.  Returns 0, or -1 when the client must be dropped (the
- * reason in *@why).
- */
-int msg_request(struct relay *r, struct client *c, const uint8_t *m,
-		uint32_t len, const char **why);
-
-/* One reply @m of @len bytes (at least 7, size[4] == @len) from the
- * channel. */
-void msg_reply(struct relay *r, uint8_t *m, uint32_t len);
-
-/* Orphan or drop every request of @c and clunk its fids (it left, or
- * began a new session with Tversion). */
-void msg_abandon(struct relay *r, struct client *c);
-
-/* Free @q and its message. */
-void req_free(struct req *q);
-
-void fidmap_free(struct fidmap *m);
+/* Take @c out of the turns (it left). */
+void ring_del(struct relay *r, struct client *c);
+/* The next request to send, or NULL: Q_PRIO, then the clients in turn
+ * within their share, with Q_CLEANUP every other turn. */
+struct req *next_req(struct relay *r);
+/* Put @q back at the head of its queue (the channel was full). */
+void requeue_front(struct relay *r, struct req *q);
+/* Take the first request off the queue at *@head, *@tail, or NULL. */
+struct req *q_pop(struct req **head, struct req **tail);
 
 #endif
