@@ -138,13 +138,6 @@
 /* The largest max_msize: 1 MiB. */
 #define VIO9P_MSIZE_LIMIT	(1024 * 1024)
 
-/*
- * The longest descriptor chain we build through an indirect table.  QEMU
- * takes at most 1024 (its VIRTQUEUE_MAX_SIZE); a 1 MiB request and its
- * 1 MiB reply need 512 with 4 KiB pages.
- */
-#define VIO9P_MAX_SEGS		1024
-
 static unsigned int max_requests = 8;
 module_param(max_requests, uint, 0644);
 MODULE_PARM_DESC(max_requests,
@@ -178,7 +171,10 @@ static void vio9p_buf_free(struct vio9p_buf *buf)
 /*
  * Room for @msize bytes in single pages, each one entry of the buffer's
  * scatter-gather table.  @gfp adds __GFP_ZERO for reply buffers, so that
- * a device that claims more than it wrote shows zeroes, not old data.
+ * a new slot never shows what its pages held before the driver had them.
+ * A slot used again still holds its last reply: a device that claims to
+ * have written more than it did exposes an earlier reply of the same
+ * channel, never memory from elsewhere (see vio9p_reply_len()).
  */
 static int vio9p_buf_alloc(struct vio9p_buf *buf, u32 msize, gfp_t gfp)
 {
@@ -314,7 +310,9 @@ void vio9p_req_free(struct vio9p_req *req)
  * @vd: the device
  *
  * Slots beyond vio9p_dev.max_reqs are allocated only while stale requests
- * hold others; once those have come back, open() gives the memory back.
+ * hold others.  Once those have come back the memory is given back: by
+ * vio9p_trim_work() when the last stale reply arrives, by close, and by
+ * open.  Sleeps (it frees with the lock dropped), so not from interrupts.
  */
 void vio9p_trim_slots(struct vio9p_dev *vd)
 {
@@ -332,6 +330,11 @@ void vio9p_trim_slots(struct vio9p_dev *vd)
 	spin_unlock_irq(&vd->lock);
 	list_for_each_entry_safe(req, tmp, &extra, node)
 		vio9p_req_free(req);
+}
+
+static void vio9p_trim_work(struct work_struct *work)
+{
+	vio9p_trim_slots(container_of(work, struct vio9p_dev, trim_work));
 }
 
 static void vio9p_dev_release(struct kref *kref)
@@ -368,12 +371,47 @@ void vio9p_dev_put(struct vio9p_dev *vd)
 	kref_put(&vd->kref, vio9p_dev_release);
 }
 
+/*
+ * Mark the channel broken, with @vd->lock held; the caller wakes every
+ * sleeper once it drops the lock.
+ */
+static void vio9p_mark_broken_locked(struct vio9p_dev *vd, const char *why)
+{
+	lockdep_assert_held(&vd->lock);
+	if (!vd->broken)
+		dev_warn(&vd->vdev->dev, "%s; /dev/9p/%d fails with EIO until reopened\n",
+			 why, vd->minor);
+	vd->broken = true;
+}
+
+/**
+ * vio9p_mark_broken() - the device cannot go on until it is reset
+ * @vd: the device
+ * @why: what happened, for the kernel log
+ *
+ * Every sleeper wakes and finds the channel broken; the next open() resets
+ * the device.
+ */
+void vio9p_mark_broken(struct vio9p_dev *vd, const char *why)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vd->lock, flags);
+	vio9p_mark_broken_locked(vd, why);
+	spin_unlock_irqrestore(&vd->lock, flags);
+	wake_up_interruptible_all(&vd->wq);
+}
+
 /**
  * vio9p_vq_done() - virtqueue callback: move finished requests to done
  * @vq: the request virtqueue
  *
  * Runs in interrupt context.  The used length comes from the device and is
- * clamped to the reply buffer here, where it enters the driver.
+ * clamped to the reply buffer here, where it enters the driver.  When the
+ * last stale request comes back, the slots grown beyond max_requests are
+ * freed in process context (vio9p_trim_work()).  A used ring the virtio
+ * core found corrupt marks the channel broken, so that nobody waits for
+ * replies that cannot come.
  */
 static void vio9p_vq_done(struct virtqueue *vq)
 {
@@ -381,6 +419,7 @@ static void vio9p_vq_done(struct virtqueue *vq)
 	struct vio9p_req *req;
 	unsigned long flags;
 	unsigned int len;
+	bool trim = false;
 
 	spin_lock_irqsave(&vd->lock, flags);
 	while ((req = virtqueue_get_buf(vq, &len))) {
@@ -394,32 +433,42 @@ static void vio9p_vq_done(struct virtqueue *vq)
 			list_add(&req->node, &vd->free);
 			vd->nr_free++;
 			vd->nr_stale--;
+			trim = vd->nr_reqs > vd->max_reqs;
 		}
 	}
+	if (virtqueue_is_broken(vq))
+		vio9p_mark_broken_locked(vd, "virtqueue is broken");
 	spin_unlock_irqrestore(&vd->lock, flags);
-	wake_up_interruptible(&vd->wq);
+	if (trim)
+		schedule_work(&vd->trim_work);
+	wake_up_interruptible_all(&vd->wq);
 }
 
 /**
- * vio9p_config_changed() - configuration interrupt: did the device break?
- * @vdev: the device
+ * vio9p_config_work() - did the device ask for a reset?
+ * @work: vio9p_dev.config_work
  *
- * Runs in interrupt context; the reset itself waits for the next open().
+ * The status read may sleep on some transports (virtio-ccw), so it happens
+ * here rather than in the configuration interrupt.  The reset itself waits
+ * for the next open().  remove() and freeze cancel this work after the
+ * virtio core has stopped delivering configuration interrupts.
  */
+static void vio9p_config_work(struct work_struct *work)
+{
+	struct vio9p_dev *vd = container_of(work, struct vio9p_dev,
+					    config_work);
+	struct virtio_device *vdev = vd->vdev;
+
+	if (vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_NEEDS_RESET)
+		vio9p_mark_broken(vd, "device needs a reset");
+}
+
+/* Configuration interrupt: atomic context, so only schedule the work. */
 static void vio9p_config_changed(struct virtio_device *vdev)
 {
 	struct vio9p_dev *vd = vdev->priv;
-	unsigned long flags;
 
-	if (!(vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_NEEDS_RESET))
-		return;
-	spin_lock_irqsave(&vd->lock, flags);
-	if (!vd->broken)
-		dev_warn(&vdev->dev, "device needs a reset; /dev/9p/%d fails with EIO until reopened\n",
-			 vd->minor);
-	vd->broken = true;
-	spin_unlock_irqrestore(&vd->lock, flags);
-	wake_up_interruptible_all(&vd->wq);
+	schedule_work(&vd->config_work);
 }
 
 /*
@@ -442,16 +491,42 @@ static void vio9p_stop(struct vio9p_dev *vd)
 	vd->gen++;
 	spin_unlock_irq(&vd->lock);
 	vd->vdev->config->del_vqs(vd->vdev);
+	spin_lock_irq(&vd->lock);
 	vd->vq = NULL;
+	spin_unlock_irq(&vd->lock);
+}
+
+/*
+ * A new virtqueue for a device that has been reset and had its features
+ * negotiated again.  It must be as large as the one the limits were fixed
+ * for at probe.
+ */
+static struct virtqueue *vio9p_find_vq(struct vio9p_dev *vd)
+{
+	struct virtio_device *vdev = vd->vdev;
+	struct virtqueue *vq;
+
+	vq = virtio_find_single_vq(vdev, vio9p_vq_done, "requests");
+	if (IS_ERR(vq))
+		return vq;
+	if (virtqueue_get_vring_size(vq) < vd->ring) {
+		dev_err(&vdev->dev, "virtqueue shrank from %u to %u entries\n",
+			vd->ring, virtqueue_get_vring_size(vq));
+		vdev->config->del_vqs(vdev);
+		return ERR_PTR(-EIO);
+	}
+	return vq;
 }
 
 /**
  * vio9p_reset() - reset a broken device and set it up again
  * @vd: the device; the caller has claimed the channel, so no file uses it
  *
- * Repeats the steps of the virtio core's probe: status ACKNOWLEDGE and
- * DRIVER, the features already negotiated, FEATURES_OK, a new virtqueue,
- * DRIVER_OK.
+ * Repeats the steps of the virtio core's probe: a reset, status
+ * ACKNOWLEDGE and DRIVER, the features already negotiated, FEATURES_OK, a
+ * new virtqueue, DRIVER_OK.  The device is reset first even when an earlier
+ * attempt failed and left no virtqueue, so that it never sees the steps
+ * out of order.
  *
  * Return: 0, -ENODEV if the device is gone, or -EIO if it will not come
  * back (it stays broken).
@@ -467,7 +542,7 @@ int vio9p_reset(struct vio9p_dev *vd)
 	spin_lock_irq(&vd->lock);
 	if (vd->gone)
 		ret = -ENODEV;
-	broken = vd->broken;
+	broken = vd->broken || !vd->vq || virtqueue_is_broken(vd->vq);
 	spin_unlock_irq(&vd->lock);
 	if (ret || !broken)
 		goto out_unlock;
@@ -475,6 +550,8 @@ int vio9p_reset(struct vio9p_dev *vd)
 	vdev = vd->vdev;
 	if (vd->vq)
 		vio9p_stop(vd);
+	else
+		virtio_reset_device(vdev);
 	virtio_add_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	virtio_add_status(vdev, VIRTIO_CONFIG_S_DRIVER);
 	if (vdev->config->finalize_features(vdev))
@@ -485,7 +562,7 @@ int vio9p_reset(struct vio9p_dev *vd)
 		      VIRTIO_CONFIG_S_FEATURES_OK))
 			goto out_failed;
 	}
-	vq = virtio_find_single_vq(vdev, vio9p_vq_done, "requests");
+	vq = vio9p_find_vq(vd);
 	if (IS_ERR(vq))
 		goto out_failed;
 
@@ -500,6 +577,9 @@ int vio9p_reset(struct vio9p_dev *vd)
 	goto out_unlock;
 
 out_failed:
+	spin_lock_irq(&vd->lock);
+	vd->broken = true;
+	spin_unlock_irq(&vd->lock);
 	virtio_add_status(vdev, VIRTIO_CONFIG_S_FAILED);
 	dev_err(&vdev->dev, "device did not come back from a reset\n");
 	ret = -EIO;
@@ -552,6 +632,15 @@ static ssize_t max_msize_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(max_msize);
 
+static ssize_t msize_limit_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct vio9p_dev *vd = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", vd->msize_limit);
+}
+static DEVICE_ATTR_RO(msize_limit);
+
 /**
  * stats_show() - the counters, one "name value" pair per line
  * @dev: the class device
@@ -593,6 +682,7 @@ static struct attribute *vio9p_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_max_requests.attr,
 	&dev_attr_max_msize.attr,
+	&dev_attr_msize_limit.attr,
 	&dev_attr_stats.attr,
 	NULL,
 };
@@ -656,33 +746,46 @@ static bool vio9p_claims(const char *tag)
  * vio9p_set_limits() - fix the device's msize and slot count at probe
  * @vd: the device being probed, with its virtqueue
  *
- * A request takes one descriptor per page of the request and of the reply
- * room.  Through an indirect table a request takes one ring entry (two
- * if the table cannot be allocated and the virtio core falls back to the
- * ring for a short chain) and its chain may be up to VIO9P_MAX_SEGS long;
- * without one, the whole chain sits in the ring, which then bounds both
- * the msize and the slots.  What the ring can carry beyond max_requests is
- * left to the requests of closed files that a stalled device still holds.
+ * A request takes one descriptor per page of the request and of its reply
+ * room, each at most msize.  The virtio spec forbids a chain longer than
+ * the queue, even through an indirect table (2.7.5.3.1), so the ring size
+ * bounds the msize: two pages per ring entry, 256 KiB on QEMU's 128-entry
+ * queue.  The bound also keeps a chain addable when the GFP_ATOMIC
+ * indirect table cannot be had and the core falls back to the ring.
+ * Through an indirect table a request takes one ring entry (counted as
+ * two, for that fall-back of a short chain); without one, the whole chain
+ * sits in the ring, which then bounds the slots too.  What the ring can
+ * carry beyond max_requests is left to the requests of closed files that a
+ * stalled device still holds.
+ *
+ * Return: 0, or -EINVAL if the ring is too small for the 8192 bytes of the
+ * illumos contract.
  */
-static void vio9p_set_limits(struct vio9p_dev *vd)
+static int vio9p_set_limits(struct vio9p_dev *vd)
 {
-	unsigned int ring = virtqueue_get_vring_size(vd->vq);
 	unsigned int segs, want = READ_ONCE(max_msize);
 	bool indirect;
 
-	indirect = virtio_has_feature(vd->vdev, VIRTIO_RING_F_INDIRECT_DESC);
-	segs = indirect ? VIO9P_MAX_SEGS : ring;
+	vd->ring = virtqueue_get_vring_size(vd->vq);
+	vd->msize_limit = min_t(unsigned int, VIO9P_MSIZE_LIMIT,
+				vd->ring / 2 * PAGE_SIZE);
+	if (vd->msize_limit < VIO9P_MAX_MSG_SIZE) {
+		dev_err(&vd->vdev->dev, "a virtqueue of %u entries cannot carry %u-byte messages\n",
+			vd->ring, VIO9P_MAX_MSG_SIZE);
+		return -EINVAL;
+	}
 	vd->msize = clamp_t(unsigned int, want, VIO9P_MAX_MSG_SIZE,
-			    VIO9P_MSIZE_LIMIT);
-	vd->msize = min_t(unsigned int, vd->msize, segs / 2 * PAGE_SIZE);
+			    vd->msize_limit);
 	if (vd->msize != want)
-		dev_info(&vd->vdev->dev, "max_msize %u is out of reach; using %u\n",
-			 want, vd->msize);
+		dev_info(&vd->vdev->dev, "max_msize %u is out of reach (a queue of %u entries allows %u); using %u\n",
+			 want, vd->ring, vd->msize_limit, vd->msize);
 
+	indirect = virtio_has_feature(vd->vdev, VIRTIO_RING_F_INDIRECT_DESC);
 	segs = indirect ? 2 : 2 * DIV_ROUND_UP(vd->msize, PAGE_SIZE);
-	vd->max_slots = max(ring / segs, 1U);
+	vd->max_slots = max(vd->ring / segs, 1U);
 	vd->max_reqs = clamp_t(unsigned int, READ_ONCE(max_requests), 1,
 			       vd->max_slots);
+	return 0;
 }
 
 /**
@@ -707,6 +810,8 @@ static void vio9p_shutdown(struct vio9p_dev *vd)
 		virtio_reset_device(vd->vdev);
 	vd->vdev = NULL;
 	mutex_unlock(&vd->reset_lock);
+	/* No virtqueue, so no interrupt can schedule it again. */
+	cancel_work_sync(&vd->trim_work);
 	vio9p_dev_put(vd);
 }
 
@@ -729,17 +834,25 @@ static int vio9p_probe(struct virtio_device *vdev)
 	mutex_init(&vd->reset_lock);
 	spin_lock_init(&vd->lock);
 	init_waitqueue_head(&vd->wq);
+	INIT_WORK(&vd->config_work, vio9p_config_work);
+	INIT_WORK(&vd->trim_work, vio9p_trim_work);
 	INIT_LIST_HEAD(&vd->free);
 	INIT_LIST_HEAD(&vd->done);
 	INIT_LIST_HEAD(&vd->all_reqs);
 	vd->vdev = vdev;
 	vdev->priv = vd;
 
-	/* Leave the devices the tags parameter does not name to others. */
+	/*
+	 * Leave the devices the tags parameter does not name to others, as
+	 * the bus found them: reset and acknowledged, with none of our
+	 * feature negotiation.  The core adds FAILED when probe fails.
+	 */
 	vio9p_read_tag(vd);
 	if (!vio9p_claims(vd->tag)) {
-		dev_info(&vdev->dev, "mount tag \"%s\" is not in vio9p.tags\n",
-			 vd->tag);
+		dev_info(&vdev->dev, "mount tag \"%*pE\" is not in vio9p.tags\n",
+			 (int)strlen(vd->tag), vd->tag);
+		virtio_reset_device(vdev);
+		virtio_add_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 		ret = -ENODEV;
 		goto out_free_dev;
 	}
@@ -750,7 +863,9 @@ static int vio9p_probe(struct virtio_device *vdev)
 		goto out_free_dev;
 	}
 
-	vio9p_set_limits(vd);
+	ret = vio9p_set_limits(vd);
+	if (ret)
+		goto out_del_vqs;
 	req = vio9p_req_alloc(vd->msize);
 	if (!req) {
 		ret = -ENOMEM;
@@ -793,8 +908,9 @@ static int vio9p_probe(struct virtio_device *vdev)
 		return ret;
 	}
 
-	dev_info(&vdev->dev, "/dev/9p/%d, mount tag \"%s\", %u slots of %u bytes\n",
-		 vd->minor, vd->tag, vd->max_reqs, vd->msize);
+	dev_info(&vdev->dev, "/dev/9p/%d, mount tag \"%*pE\", %u slots of %u bytes\n",
+		 vd->minor, (int)strlen(vd->tag), vd->tag, vd->max_reqs,
+		 vd->msize);
 	return 0;
 
 out_free_reqs:
@@ -810,19 +926,89 @@ out_free_dev:
  * vio9p_remove() - the device is going: wake everyone and let go of it
  * @vdev: the device
  *
- * Open files keep vio9p_dev alive (see UNPLUG above); this never waits for
- * them.
+ * The class device goes before the minor is freed, so that a device probed
+ * meanwhile cannot get the minor while its name is still in sysfs.  The
+ * virtio core has stopped configuration interrupts before calling this, so
+ * the config work, once cancelled, cannot come back.  Open files keep
+ * vio9p_dev alive (see UNPLUG above); this never waits for them.
  */
 static void vio9p_remove(struct virtio_device *vdev)
 {
 	struct vio9p_dev *vd = vdev->priv;
 
+	cancel_work_sync(&vd->config_work);
+	device_destroy(&vio9p_class, MKDEV(MAJOR(vio9p_devt), vd->minor));
 	mutex_lock(&vio9p_minor_lock);
 	idr_remove(&vio9p_minors, vd->minor);
 	mutex_unlock(&vio9p_minor_lock);
-	device_destroy(&vio9p_class, MKDEV(MAJOR(vio9p_devt), vd->minor));
 	vio9p_shutdown(vd);
 }
+
+#ifdef CONFIG_PM_SLEEP
+/**
+ * vio9p_freeze() - suspend or hibernation: take the virtqueue down
+ * @vdev: the device
+ *
+ * Userspace is frozen, so no call is inside the driver.  The device is
+ * reset, which ends its 9P session (QEMU clunks every fid), and the
+ * requests it held are taken back: their replies will never come.  The
+ * file open across the suspend is told so: once it has read the replies
+ * that arrived before, its reads and writes fail with -ECONNRESET and
+ * poll() reports EPOLLERR until it is closed (see SUSPEND AND RESUME).
+ *
+ * Return: 0.
+ */
+static int vio9p_freeze(struct virtio_device *vdev)
+{
+	struct vio9p_dev *vd = vdev->priv;
+
+	cancel_work_sync(&vd->config_work);
+	mutex_lock(&vd->reset_lock);
+	spin_lock_irq(&vd->lock);
+	if (vd->open)
+		vd->lost = true;
+	spin_unlock_irq(&vd->lock);
+	if (vd->vq)
+		vio9p_stop(vd);
+	mutex_unlock(&vd->reset_lock);
+	cancel_work_sync(&vd->trim_work);
+	wake_up_interruptible_all(&vd->wq);
+	return 0;
+}
+
+/**
+ * vio9p_restore() - resume or thaw: set the virtqueue up again
+ * @vdev: the device, reset by the virtio core, features negotiated again
+ *
+ * The device starts afresh, so a channel that was broken before the
+ * suspend is not any more.  If no virtqueue can be had, the channel stays
+ * broken and the next open() tries a reset.
+ *
+ * Return: 0, or the error of the virtqueue's set-up.
+ */
+static int vio9p_restore(struct virtio_device *vdev)
+{
+	struct vio9p_dev *vd = vdev->priv;
+	struct virtqueue *vq;
+	int ret = 0;
+
+	mutex_lock(&vd->reset_lock);
+	vq = vio9p_find_vq(vd);
+	spin_lock_irq(&vd->lock);
+	if (IS_ERR(vq)) {
+		ret = PTR_ERR(vq);
+		vd->broken = true;
+	} else {
+		vd->vq = vq;
+		vd->broken = false;
+	}
+	spin_unlock_irq(&vd->lock);
+	if (!ret)
+		virtio_device_ready(vdev);
+	mutex_unlock(&vd->reset_lock);
+	return ret;
+}
+#endif
 
 static const struct virtio_device_id vio9p_id_table[] = {
 	{ VIRTIO_ID_9P, VIRTIO_DEV_ANY_ID },
@@ -843,6 +1029,10 @@ static struct virtio_driver vio9p_driver = {
 	.probe = vio9p_probe,
 	.remove = vio9p_remove,
 	.config_changed = vio9p_config_changed,
+#ifdef CONFIG_PM_SLEEP
+	.freeze = vio9p_freeze,
+	.restore = vio9p_restore,
+#endif
 };
 
 static int __init vio9p_init(void)
