@@ -18,7 +18,14 @@
  * a Tversion asking for an msize above the device's has it lowered to the
  * device's, and a Tread or Treaddir asking for more data than a reply of
  * the device's msize holds has its count lowered to what fits (9P lets a
- * server return less than asked; QEMU does not lower it by itself).
+ * server return less than asked; QEMU does not lower it by itself).  Every
+ * other request gets reply room of 8192 bytes or its own length, whichever
+ * is more, since a reply may echo the request's strings.
+ *
+ * A file's calls fail with ENODEV once the device is gone, ECONNRESET
+ * once its session died in a suspend, and EIO while the device must be
+ * reset; write(2) never passes on the virtio core's ENOSPC (it waits for
+ * room in the ring instead).
  *
  * Messages live in buffers of single pages (struct vio9p_buf) that the
  * device sees as scatter-gather lists; the 9P header is always within the
@@ -193,6 +200,11 @@ static int vio9p_submit(struct vio9p_dev *vd, struct vio9p_req *req, u32 len,
 		ret = vio9p_chan_error(vd);
 		if (ret)
 			goto out_unlock;
+		if (WARN_ON_ONCE(!vd->vq)) {
+			/* Only while suspended, when no task runs here. */
+			ret = -EIO;
+			goto out_unlock;
+		}
 		req->gen = vd->gen;
 		ret = virtqueue_add_sgs(vd->vq, sgs, 1, 1, req, GFP_ATOMIC);
 		if (ret != -ENOSPC)

@@ -16,9 +16,14 @@
  *		lock, stamped with the current generation and added to the
  *		virtqueue as two scatter-gather lists of pages: tx
  *		(device-readable, cut to the request's length) and rx
- *		(device-writable, cut to the room the reply may need: see
- *		vio9p_clamp_request() in chan.c).  The slot is on
- *		no list while the device owns it.
+ *		(device-writable, cut to the room the reply may need, at
+ *		least the request's own length: see vio9p_clamp_request()
+ *		in chan.c).  If the virtio core cannot add the chain
+ *		(-ENOSPC: no GFP_ATOMIC indirect table, and a ring too full
+ *		to take the chain itself), the writer sleeps on
+ *		vio9p_dev.wq until the device completes something, and
+ *		tries again.  The slot is on no list while the device owns
+ *		it.
  *
  *   interrupt	vio9p_vq_done() takes every used buffer off the virtqueue,
  *		clamps the used length to the reply's room, appends the slot
@@ -30,10 +35,12 @@
  *   read(2)	vio9p_read() sleeps on vio9p_dev.wq until vio9p_dev.done is
  *		not empty (-EAGAIN if O_NONBLOCK), takes the first slot off
  *		it, and copies the reply out with no lock held.  The reply's
- *		length is its size[4], clamped to the used length.  A buffer
- *		that is too small gets -EOVERFLOW and the slot stays first
- *		in line; a failed copy puts it back at the head.  Then the
- *		slot returns to vio9p_dev.free and a writer is woken.
+ *		length is its size[4], clamped to the used length; less than
+ *		a 9P header is dropped with -EIO.  A buffer that is too
+ *		small gets -EOVERFLOW and the slot stays first in line; a
+ *		failed copy puts it back at the head and wakes vio9p_dev.wq,
+ *		since another reader may have gone to sleep meanwhile.  Then
+ *		the slot returns to vio9p_dev.free and a writer is woken.
  *
  * A slot is on one list at a time: free, done, or none (on the device, or in
  * a read or write between lists).  vio9p_dev.all_reqs links every slot for
@@ -46,23 +53,36 @@
  *
  * Each device's msize, the largest request or reply, is fixed at probe from
  * the max_msize parameter: VIO9P_MAX_MSG_SIZE (8192, the illumos contract)
- * by default, at most 1 MiB, and less if the virtqueue cannot carry that
- * many pages per request (vio9p_set_limits()).  Every slot has room for one
- * request and one reply of msize bytes, in single pages, so no allocation
- * is ever of a high order.  Clients learn the msize from VIO9P_IOC_LIMITS
- * or sysfs; a Tversion asking for more is lowered as it passes (chan.c).
+ * by default, at most 1 MiB, and at most what the virtqueue allows
+ * (vio9p_dev.msize_limit, "msize_limit" in sysfs): a request and its reply
+ * room take one descriptor per page, and the virtio spec forbids a chain
+ * longer than the queue, even through an indirect table.  On QEMU's
+ * 128-entry queue that is 256 KiB (vio9p_set_limits()).  Every slot has
+ * room for one request and one reply of msize bytes, in single pages, so
+ * no allocation is ever of a high order.  Clients learn the msize from
+ * VIO9P_IOC_LIMITS or sysfs; a Tversion asking for more is lowered as it
+ * passes (chan.c).
  *
  * LOCKING
  *
  * vio9p_dev.lock, a spinlock taken with interrupts off because the
  * virtqueue callback takes it, guards the lists, the counters, the
- * generation, the open and gone flags, and every virtqueue operation.
- * Nothing sleeps under it: slot allocation and user copies happen with it
- * dropped, and sleepers use wait_event_interruptible_lock_irq() so that the
- * condition is tested under it.  poll() also reads readiness under it.
+ * generation, the open, gone, broken and lost flags, the virtqueue pointer
+ * and every virtqueue operation.  Nothing sleeps under it: slot allocation,
+ * slot freeing and user copies happen with it dropped, and sleepers use
+ * wait_event_interruptible_lock_irq() so that the condition is tested under
+ * it.  poll() also reads readiness under it.  The limits, the tag and the
+ * minor are fixed at probe and read without it.
  *
- * vio9p_dev.reset_lock, a mutex, keeps remove() out while open() resets
- * the device, since both take the virtqueue down.
+ * vio9p_dev.reset_lock, a mutex, serialises whatever takes the virtqueue
+ * down or sets it up: open()'s reset, remove(), freeze and restore, and
+ * the configuration work's status read (which must not see a reset half
+ * done).  The virtqueue pointer changes under both locks.
+ *
+ * Two work items run in process context: config_work reads the device
+ * status after a configuration interrupt (the read may sleep on some
+ * transports), and trim_work frees slots (see A DEVICE THAT STOPS
+ * ANSWERING).  remove() and freeze cancel both.
  *
  * vio9p_minor_lock, a mutex, guards vio9p_minors, the idr from minor number
  * to device, so that open() cannot race with probe or remove.
@@ -71,8 +91,10 @@
  *
  * By default vio9p takes every virtio-9p device it is offered.  The tags
  * parameter narrows that to the devices whose mount tags it names; probe
- * refuses the others with -ENODEV, so the driver core offers them to the
- * next driver, such as 9pnet_virtio.  It is read under kernel_param_lock()
+ * resets the others, acknowledges them again as the bus did, and refuses
+ * them with -ENODEV, so the driver core offers them to the next driver,
+ * such as 9pnet_virtio, which negotiates features from the start (the
+ * core adds FAILED to the status after any refused probe).  It is read under kernel_param_lock()
  * at each probe, so writing it in sysfs takes effect at the next bind.
  *
  * OPEN AND CLOSE
@@ -86,12 +108,17 @@
  *
  * A device that cannot go on, such as QEMU's after a request it cannot
  * decode, sets NEEDS_RESET and raises a configuration interrupt, and then
- * answers nothing more.  vio9p_config_changed() marks the channel broken and
+ * answers nothing more.  vio9p_config_changed() schedules
+ * vio9p_config_work(), which reads the status, marks the channel broken and
  * wakes every sleeper: replies already received can still be read, then
  * reads and writes fail with -EIO and poll() reports EPOLLERR, so nothing
- * waits forever.  The next open() resets the device and sets it up again
+ * waits forever.  A used ring that the virtio core finds corrupt (it marks
+ * the virtqueue broken) is handled the same way, when a reply or a submit
+ * finds it.  The next open() resets the device and sets it up again
  * (vio9p_reset()): the slots the device held come back, and the server
- * starts from a new session.  Legacy devices have no NEEDS_RESET.
+ * starts from a new session.  A reset that failed leaves the channel
+ * broken with no virtqueue, and the next open() tries again from a device
+ * reset.  Legacy devices have no NEEDS_RESET.
  *
  * A DEVICE THAT STOPS ANSWERING
  *
@@ -105,19 +132,36 @@
  * gets slots of its own, allocated beyond max_requests, up to what the
  * virtqueue can carry (vio9p_dev.max_slots).  Only when stale requests fill
  * the whole virtqueue does a writer wait, interruptibly, for the device.
- * When the stale replies come back their slots are freed, and the next
- * open() trims the slots back to max_requests (vio9p_trim_slots()).
+ * When the stale replies come back their slots are freed, and the slots
+ * beyond max_requests with them: the interrupt schedules trim_work when
+ * the pool is larger than max_requests, and close and open trim too
+ * (vio9p_trim_slots()), so a closed file's memory does not outlive its
+ * requests.
+ *
+ * SUSPEND AND RESUME
+ *
+ * vio9p_freeze() runs with userspace frozen.  It resets the device, which
+ * ends the 9P session on the server (QEMU clunks every fid), takes back
+ * the requests it held, and marks the open file, if any, lost: after the
+ * replies it had already received, its reads and writes fail with
+ * -ECONNRESET and poll() reports EPOLLERR, until it is closed.  A reader
+ * that slept in read(2) is woken by the freezer and, once thawed, gets
+ * -ECONNRESET.  vio9p_restore() sets up a new virtqueue on the device the
+ * virtio core has reset and negotiated again; the next open() starts a new
+ * session at once.  Hibernation uses the same two callbacks.
  *
  * UNPLUG
  *
- * remove() unpublishes the minor and the device node, sets gone under the
- * lock and wakes every sleeper, who return -ENODEV.  It then resets the
- * device, detaches the buffers it still held and deletes the virtqueue.
- * Every later call on an open file checks gone under the lock before it
- * touches the virtqueue and returns -ENODEV.  A kref held by the device and
- * by each open file keeps vio9p_dev and its slots alive until the last
- * close; the minor number is free for a new device at once.  The module
- * cannot be unloaded while a file is open, since vio9p_fops pins it.
+ * remove() destroys the device node, then frees the minor (in that order,
+ * so a device probed meanwhile cannot take the minor while its name is
+ * still in sysfs), sets gone under the lock and wakes every sleeper, who
+ * return -ENODEV.  It then resets the device, detaches the buffers it
+ * still held and deletes the virtqueue.  Every later call on an open file
+ * checks gone under the lock before it touches the virtqueue and returns
+ * -ENODEV.  A kref held by the device and by each open file keeps
+ * vio9p_dev and its slots alive until the last close; the minor number is
+ * free for a new device at once.  The module cannot be unloaded while a
+ * file is open, since vio9p_fops pins it.
  */
 
 #include <linux/device.h>
@@ -449,18 +493,24 @@ static void vio9p_vq_done(struct virtqueue *vq)
  * @work: vio9p_dev.config_work
  *
  * The status read may sleep on some transports (virtio-ccw), so it happens
- * here rather than in the configuration interrupt.  The reset itself waits
- * for the next open().  remove() and freeze cancel this work after the
- * virtio core has stopped delivering configuration interrupts.
+ * here rather than in the configuration interrupt.  It takes reset_lock so
+ * that it does not read the status of a reset in progress and mark the
+ * new set-up broken.  The reset itself waits for the next open().
+ * remove() and freeze cancel this work, with reset_lock not held, after
+ * the virtio core has stopped delivering configuration interrupts.
  */
 static void vio9p_config_work(struct work_struct *work)
 {
 	struct vio9p_dev *vd = container_of(work, struct vio9p_dev,
 					    config_work);
-	struct virtio_device *vdev = vd->vdev;
+	struct virtio_device *vdev;
 
-	if (vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_NEEDS_RESET)
+	mutex_lock(&vd->reset_lock);
+	vdev = vd->vdev;
+	if (vd->vq && vdev->config->get_status(vdev) &
+	    VIRTIO_CONFIG_S_NEEDS_RESET)
 		vio9p_mark_broken(vd, "device needs a reset");
+	mutex_unlock(&vd->reset_lock);
 }
 
 /* Configuration interrupt: atomic context, so only schedule the work. */
@@ -473,15 +523,20 @@ static void vio9p_config_changed(struct virtio_device *vdev)
 
 /*
  * Reset the device and take back every buffer it held.  The slots return
- * to the free list; their replies will never come.
+ * to the free list; their replies will never come.  The caller holds
+ * vio9p_dev.reset_lock.
  */
 static void vio9p_stop(struct vio9p_dev *vd)
 {
 	struct vio9p_req *req;
+	struct virtqueue *vq;
 
+	lockdep_assert_held(&vd->reset_lock);
 	virtio_reset_device(vd->vdev);
 	spin_lock_irq(&vd->lock);
-	while ((req = virtqueue_detach_unused_buf(vd->vq))) {
+	vq = vd->vq;
+	vd->vq = NULL;
+	while ((req = virtqueue_detach_unused_buf(vq))) {
 		list_add(&req->node, &vd->free);
 		vd->nr_free++;
 		vd->nr_busy--;
@@ -491,9 +546,6 @@ static void vio9p_stop(struct vio9p_dev *vd)
 	vd->gen++;
 	spin_unlock_irq(&vd->lock);
 	vd->vdev->config->del_vqs(vd->vdev);
-	spin_lock_irq(&vd->lock);
-	vd->vq = NULL;
-	spin_unlock_irq(&vd->lock);
 }
 
 /*
