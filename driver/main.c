@@ -56,10 +56,11 @@
  * by default, at most 1 MiB, and at most what the virtqueue allows
  * (vio9p_dev.msize_limit, "msize_limit" in sysfs): a request and its reply
  * room take one descriptor per page, and the virtio spec forbids a chain
- * longer than the queue, even through an indirect table.  On QEMU's
- * 128-entry queue that is 256 KiB (vio9p_set_limits()).  Every slot has
- * room for one request and one reply of msize bytes, in single pages, so
- * no allocation is ever of a high order.  Clients learn the msize from
+ * longer than the queue, even through an indirect table.  QEMU's
+ * virtio-pci queue has 128 entries, so 256 KiB; its virtio-mmio one 1024,
+ * so 1 MiB (vio9p_set_limits()).  Every slot has room for one request and
+ * one reply of msize bytes, in single pages, so no allocation is ever of
+ * a high order.  Clients learn the msize from
  * VIO9P_IOC_LIMITS or sysfs; a Tversion asking for more is lowered as it
  * passes (chan.c).
  *
@@ -802,7 +803,7 @@ static bool vio9p_claims(const char *tag)
  * room, each at most msize.  The virtio spec forbids a chain longer than
  * the queue, even through an indirect table (2.7.5.3.1), so the ring size
  * bounds the msize: two pages per ring entry, 256 KiB on QEMU's 128-entry
- * queue.  The bound also keeps a chain addable when the GFP_ATOMIC
+ * virtio-pci queue.  The bound also keeps a chain addable when the GFP_ATOMIC
  * indirect table cannot be had and the core falls back to the ring.
  * Through an indirect table a request takes one ring entry (counted as
  * two, for that fall-back of a short chain); without one, the whole chain
