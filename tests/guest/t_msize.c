@@ -4,10 +4,11 @@
  * VIO9P_IOC_LIMITS, Tversion lowered to it, whole reads and writes of
  * 8 KiB, 64 KiB and the largest msize the device's ring allows (sysfs
  * msize_limit: 256 KiB on QEMU's virtio-pci queue, 1 MiB on its
- * virtio-mmio one) through page-built
- * buffers, every slot busy with replies of that size, and a device that
- * never breaks however large a read a client asks for.  Reloads vio9p, so it runs after the suites that
- * expect the default load, and leaves the default load behind.
+ * virtio-mmio one) through page-built buffers, every slot busy with large
+ * replies, a Tgetlock whose reply echoes a long client_id, and a device
+ * that never breaks however large a read a client asks for.  Reloads
+ * vio9p, so it runs after the suites that expect the default load, and
+ * leaves the default load behind.
  */
 #include <fcntl.h>
 #include <stdio.h>
