@@ -1002,8 +1002,9 @@ static void vio9p_remove(struct virtio_device *vdev)
  * vio9p_freeze() - suspend or hibernation: take the virtqueue down
  * @vdev: the device
  *
- * Userspace is frozen, so no call is inside the driver.  The device is
- * reset, which ends its 9P session (QEMU clunks every fid), and the
+ * Userspace is frozen, so no call is inside the driver: a task that slept
+ * in read(2) or write(2) was made to leave it and will restart the call
+ * once thawed.  The device is reset, which ends its 9P session (QEMU clunks every fid), and the
  * requests it held are taken back: their replies will never come.  The
  * file open across the suspend is told so: once it has read the replies
  * that arrived before, its reads and writes fail with -ECONNRESET and
