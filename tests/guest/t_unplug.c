@@ -280,7 +280,8 @@ TEST(hostile_mount_tag_is_escaped_in_the_kernel_log)
 	char virtio[64], pci[PATH_MAX];
 	int n;
 
-	TEST_TIMEOUT(240);
+	/* Two unplug and plug cycles: see the test above for their pace. */
+	TEST_TIMEOUT(480);
 	unplug_pci_path(pci, virtio, sizeof(virtio));
 	if (!has_hotplug_slots())
 		SKIP("no ACPI PCI hotplug slots (CONFIG_HOTPLUG_PCI_ACPI)");
