@@ -191,7 +191,7 @@ MODULE_PARM_DESC(max_requests,
 static unsigned int max_msize = VIO9P_MAX_MSG_SIZE;
 module_param(max_msize, uint, 0644);
 MODULE_PARM_DESC(max_msize,
-		 "largest 9P message per device in bytes, 8192 (default) to 1048576");
+		 "largest 9P message per device in bytes, 8192 (default) to 1048576, at most what the device's queue allows (sysfs msize_limit)");
 
 static char *tags;
 module_param(tags, charp, 0644);
