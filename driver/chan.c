@@ -79,11 +79,11 @@ static unsigned int vio9p_owned(struct vio9p_dev *vd)
 	return vd->nr_reqs - vd->nr_free - vd->nr_stale;
 }
 
-/* Can a writer get a slot without sleeping? */
+/* Can a writer get a slot, and the ring take its request, without sleeping? */
 static bool vio9p_can_write(struct vio9p_dev *vd)
 {
 	lockdep_assert_held(&vd->lock);
-	return vio9p_owned(vd) < vd->max_reqs &&
+	return vio9p_owned(vd) < vd->max_reqs && !vd->ring_full &&
 	       (vd->nr_free || vd->nr_reqs < vd->max_slots);
 }
 
@@ -177,7 +177,8 @@ out_unlock:
  * (vio9p_set_limits()), so the virtio core's -ENOSPC means only that its
  * GFP_ATOMIC indirect table could not be had and the ring, which would
  * take the chain instead, holds other requests: wait for the device to
- * give some back, then try again.  A ring the core found corrupt marks
+ * give some back (vio9p_dev.ring_full, which also keeps poll() from
+ * reporting EPOLLOUT meanwhile), then try again.  A ring the core found corrupt marks
  * the channel broken.
  *
  * Return: 0, or -ENODEV if the device is gone, -ECONNRESET if the file's
@@ -188,7 +189,6 @@ static int vio9p_submit(struct vio9p_dev *vd, struct vio9p_req *req, u32 len,
 			u32 room, bool nonblock)
 {
 	struct scatterlist *sgs[2] = { req->tx.sgt.sgl, req->rx.sgt.sgl };
-	u64 completed;
 	int ret;
 
 	vio9p_buf_trim(&req->tx, len);
@@ -214,14 +214,14 @@ static int vio9p_submit(struct vio9p_dev *vd, struct vio9p_req *req, u32 len,
 			ret = -ENOMEM;
 			goto out_unlock;
 		}
+		vd->ring_full = true;
 		if (nonblock) {
 			ret = -EAGAIN;
 			goto out_unlock;
 		}
-		completed = vd->stats.completed;
 		ret = wait_event_interruptible_lock_irq(vd->wq,
 							vio9p_chan_error(vd) ||
-							vd->stats.completed != completed,
+							!vd->ring_full,
 							vd->lock);
 		if (ret)
 			goto out_unlock;

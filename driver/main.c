@@ -20,10 +20,10 @@
  *		least the request's own length: see vio9p_clamp_request()
  *		in chan.c).  If the virtio core cannot add the chain
  *		(-ENOSPC: no GFP_ATOMIC indirect table, and a ring too full
- *		to take the chain itself), the writer sleeps on
- *		vio9p_dev.wq until the device completes something, and
- *		tries again.  The slot is on no list while the device owns
- *		it.
+ *		to take the chain itself), the writer sets
+ *		vio9p_dev.ring_full, sleeps on vio9p_dev.wq until the
+ *		device completes something, and tries again.  The slot is
+ *		on no list while the device owns it.
  *
  *   interrupt	vio9p_vq_done() takes every used buffer off the virtqueue,
  *		clamps the used length to the reply's room, appends the slot
@@ -468,6 +468,7 @@ static void vio9p_vq_done(struct virtqueue *vq)
 
 	spin_lock_irqsave(&vd->lock, flags);
 	while ((req = virtqueue_get_buf(vq, &len))) {
+		vd->ring_full = false;
 		vd->nr_busy--;
 		vd->stats.completed++;
 		req->len = min(len, req->room);
@@ -544,6 +545,7 @@ static void vio9p_stop(struct vio9p_dev *vd)
 		vd->stats.stale++;
 	}
 	vd->nr_stale = 0;
+	vd->ring_full = false;
 	vd->gen++;
 	spin_unlock_irq(&vd->lock);
 	vd->vdev->config->del_vqs(vd->vdev);

@@ -118,6 +118,9 @@ struct vio9p_stats {
  *	resets it
  * @lost: the open file's session died in a suspend (freeze); its calls
  *	fail with -ECONNRESET until it is closed
+ * @ring_full: the virtio core refused a request for want of ring room
+ *	(-ENOSPC); writers wait, and poll() reports no EPOLLOUT, until the
+ *	device completes a request
  * @stats: counters
  * @vdev: the virtio device, valid until remove
  * @vq: the request virtqueue; NULL after remove, while suspended, or
@@ -150,6 +153,7 @@ struct vio9p_dev {
 	bool gone;
 	bool broken;
 	bool lost;
+	bool ring_full;
 	struct vio9p_stats stats;
 	struct virtio_device *vdev;
 	struct virtqueue *vq;
