@@ -38,7 +38,7 @@ NINEPLS = $(BUILD)/guest/9pls
 FDMOUNT = $(BUILD)/guest/fdmount
 
 .PHONY: all module module-path module-clean deps lib cmd check check-all lint guest-tests \
-	demo demo-run bench bench-run clean check-fuse soak soak-run
+	demo demo-run bench bench-run clean check-fuse check-suspend soak soak-run
 
 # What `make install` installs: the module, the library and the command.
 all: module lib cmd
@@ -77,7 +77,8 @@ lint:
 		tests/fuse/tree.sh tests/udev/run-guest tests/udev/guest.sh \
 		tests/install.sh tests/deb.sh debian/*.postinst \
 		tests/relay/run-guest tests/relay/guest.sh \
-		tests/debian-guest/run tests/debian-guest/*.sh
+		tests/debian-guest/run tests/debian-guest/*.sh \
+		tests/suspend/run-guest
 
 guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS) $(FDMOUNT) $(STALLFS)
 	$(MAKE) -C cmd vio9p-static
@@ -140,6 +141,16 @@ check-fuse: module $(BUILD)/host/t_fuse $(FUSE_GUEST) $(PATTERN)
 	GUEST_KVER=$(KVER) VIO9P_KO=$(MODDIR)/vio9p.ko GUEST_BIN=$(BUILD)/guest \
 		PATTERN=$(PATTERN) VIO9P_CMD=cmd/vio9p-static \
 		tests/tap-stream fuse-guest tests/fuse/run-guest && exit $$h
+
+# Suspend to RAM and resume with a channel in use: tests/suspend/run-guest
+# in a guest of KVER (plain TAP).
+check-suspend: module $(BUILD)/guest/t_suspend
+	GUEST_KVER=$(KVER) VIO9P_KO=$(MODDIR)/vio9p.ko GUEST_BIN=$(BUILD)/guest \
+		tests/tap-stream suspend tests/suspend/run-guest suspend-$(KVER)
+
+$(BUILD)/guest/t_suspend: tests/suspend/t_suspend.c $(GUEST_COMMON) $(GUEST_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -o $@ $< $(GUEST_COMMON)
 
 $(BUILD)/host/t_fuse: $(FUSE_T) $(GUEST_HDRS)
 	@mkdir -p $(@D)

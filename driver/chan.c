@@ -18,7 +18,14 @@
  * a Tversion asking for an msize above the device's has it lowered to the
  * device's, and a Tread or Treaddir asking for more data than a reply of
  * the device's msize holds has its count lowered to what fits (9P lets a
- * server return less than asked; QEMU does not lower it by itself).
+ * server return less than asked; QEMU does not lower it by itself).  Every
+ * other request gets reply room of 8192 bytes or its own length, whichever
+ * is more, since a reply may echo the request's strings.
+ *
+ * A file's calls fail with ENODEV once the device is gone, ECONNRESET
+ * once its session died in a suspend, and EIO while the device must be
+ * reset; write(2) never passes on the virtio core's ENOSPC (it waits for
+ * room in the ring instead).
  *
  * Messages live in buffers of single pages (struct vio9p_buf) that the
  * device sees as scatter-gather lists; the 9P header is always within the
@@ -45,6 +52,23 @@
 #define P9_RREAD_HDR		11
 
 /*
+ * Why the open file can send nothing: the device is gone (-ENODEV), the
+ * file's session died in a suspend (-ECONNRESET), or the device must be
+ * reset (-EIO); 0 if it can.
+ */
+static int vio9p_chan_error(struct vio9p_dev *vd)
+{
+	lockdep_assert_held(&vd->lock);
+	if (vd->gone)
+		return -ENODEV;
+	if (vd->lost)
+		return -ECONNRESET;
+	if (vd->broken)
+		return -EIO;
+	return 0;
+}
+
+/*
  * The slots the open file has: on the device, with a reply waiting, or
  * between lists in a read or write.  Slots that stale requests hold on the
  * device are not the file's.
@@ -55,11 +79,11 @@ static unsigned int vio9p_owned(struct vio9p_dev *vd)
 	return vd->nr_reqs - vd->nr_free - vd->nr_stale;
 }
 
-/* Can a writer get a slot without sleeping? */
+/* Can a writer get a slot, and the ring take its request, without sleeping? */
 static bool vio9p_can_write(struct vio9p_dev *vd)
 {
 	lockdep_assert_held(&vd->lock);
-	return vio9p_owned(vd) < vd->max_reqs &&
+	return vio9p_owned(vd) < vd->max_reqs && !vd->ring_full &&
 	       (vd->nr_free || vd->nr_reqs < vd->max_slots);
 }
 
@@ -83,7 +107,7 @@ static void vio9p_put_slot(struct vio9p_dev *vd, struct vio9p_req *req)
  * @nonblock: fail with -EAGAIN instead of sleeping
  *
  * Return: a slot on no list, or ERR_PTR(-EAGAIN, -ERESTARTSYS, -ENODEV,
- * -EIO or -ENOMEM).
+ * -ECONNRESET, -EIO or -ENOMEM).
  */
 static struct vio9p_req *vio9p_get_slot(struct vio9p_dev *vd, bool nonblock)
 {
@@ -92,10 +116,9 @@ static struct vio9p_req *vio9p_get_slot(struct vio9p_dev *vd, bool nonblock)
 
 	spin_lock_irq(&vd->lock);
 	for (;;) {
-		if (vd->gone || vd->broken) {
-			ret = vd->gone ? -ENODEV : -EIO;
+		ret = vio9p_chan_error(vd);
+		if (ret)
 			goto out_unlock;
-		}
 		if (vio9p_owned(vd) < vd->max_reqs) {
 			req = list_first_entry_or_null(&vd->free,
 						       struct vio9p_req, node);
@@ -113,7 +136,7 @@ static struct vio9p_req *vio9p_get_slot(struct vio9p_dev *vd, bool nonblock)
 			goto out_unlock;
 		}
 		ret = wait_event_interruptible_lock_irq(vd->wq,
-							vd->gone || vd->broken ||
+							vio9p_chan_error(vd) ||
 							vio9p_can_write(vd),
 							vd->lock);
 		if (ret)
@@ -126,9 +149,11 @@ static struct vio9p_req *vio9p_get_slot(struct vio9p_dev *vd, bool nonblock)
 	req = vio9p_req_alloc(vd->msize);
 	spin_lock_irq(&vd->lock);
 	if (!req) {
+		/* A writer that saw the pool full may take the claim now. */
 		vd->nr_reqs--;
-		ret = -ENOMEM;
-		goto out_unlock;
+		spin_unlock_irq(&vd->lock);
+		wake_up_interruptible(&vd->wq);
+		return ERR_PTR(-ENOMEM);
 	}
 	list_add(&req->all, &vd->all_reqs);
 	spin_unlock_irq(&vd->lock);
@@ -145,15 +170,23 @@ out_unlock:
  * @req: the slot, on no list
  * @len: bytes of request in @req->tx
  * @room: bytes of @req->rx the reply may use
+ * @nonblock: fail with -EAGAIN instead of waiting for room in the ring
  *
  * The kick happens under the lock so that it cannot race with remove()
- * deleting the virtqueue.
+ * deleting the virtqueue.  The chain is never longer than the ring
+ * (vio9p_set_limits()), so the virtio core's -ENOSPC means only that its
+ * GFP_ATOMIC indirect table could not be had and the ring, which would
+ * take the chain instead, holds other requests: wait for the device to
+ * give some back (vio9p_dev.ring_full, which also keeps poll() from
+ * reporting EPOLLOUT meanwhile), then try again.  A ring the core found corrupt marks
+ * the channel broken.
  *
- * Return: 0, or -ENODEV if the device is gone, -EIO if it is broken, or
- * the virtqueue's error.
+ * Return: 0, or -ENODEV if the device is gone, -ECONNRESET if the file's
+ * session died in a suspend, -EIO if the device is broken, -EAGAIN,
+ * -ERESTARTSYS, or -ENOMEM.
  */
 static int vio9p_submit(struct vio9p_dev *vd, struct vio9p_req *req, u32 len,
-			u32 room)
+			u32 room, bool nonblock)
 {
 	struct scatterlist *sgs[2] = { req->tx.sgt.sgl, req->rx.sgt.sgl };
 	int ret;
@@ -163,14 +196,44 @@ static int vio9p_submit(struct vio9p_dev *vd, struct vio9p_req *req, u32 len,
 	req->room = room;
 
 	spin_lock_irq(&vd->lock);
-	if (vd->gone || vd->broken) {
-		ret = vd->gone ? -ENODEV : -EIO;
+	for (;;) {
+		ret = vio9p_chan_error(vd);
+		if (ret)
+			goto out_unlock;
+		if (WARN_ON_ONCE(!vd->vq)) {
+			/* Only while suspended, when no task runs here. */
+			ret = -EIO;
+			goto out_unlock;
+		}
+		req->gen = vd->gen;
+		ret = virtqueue_add_sgs(vd->vq, sgs, 1, 1, req, GFP_ATOMIC);
+		if (ret != -ENOSPC)
+			break;
+		if (!vd->nr_busy) {
+			/* An empty ring takes any chain: cannot happen. */
+			ret = -ENOMEM;
+			goto out_unlock;
+		}
+		vd->ring_full = true;
+		if (nonblock) {
+			ret = -EAGAIN;
+			goto out_unlock;
+		}
+		ret = wait_event_interruptible_lock_irq(vd->wq,
+							vio9p_chan_error(vd) ||
+							!vd->ring_full,
+							vd->lock);
+		if (ret)
+			goto out_unlock;
+	}
+	if (ret) {
+		if (virtqueue_is_broken(vd->vq)) {
+			spin_unlock_irq(&vd->lock);
+			vio9p_mark_broken(vd, "virtqueue is broken");
+			return -EIO;
+		}
 		goto out_unlock;
 	}
-	req->gen = vd->gen;
-	ret = virtqueue_add_sgs(vd->vq, sgs, 1, 1, req, GFP_ATOMIC);
-	if (ret)
-		goto out_unlock;
 	vd->nr_busy++;
 	vd->stats.submitted++;
 	vd->stats.bytes_out += len;
@@ -185,16 +248,20 @@ out_unlock:
  * Tversion's msize, and the count of a Tread or Treaddir, which QEMU
  * honours even past the session's msize and then gives up on the device.
  *
- * Return: the room the reply needs.  A Tread's or Treaddir's is its count
- * and header; every other 9P2000, .u or .L reply fits the 8192 bytes of
- * the illumos contract.  The device maps only this much of the buffer, so
- * a small request costs it two pages, not a whole large msize.
+ * Return: the room the reply needs, at most @msize.  A Tread's or
+ * Treaddir's is its count and header.  Other replies get 8192 bytes, the
+ * illumos contract, or the request's own length if that is more: a reply
+ * that echoes a string of its request, as QEMU's Rgetlock echoes the
+ * client_id of a Tgetlock, is shorter than the request.  The device
+ * maps only this much of the buffer, so a small request costs it two
+ * pages, not a whole large msize.
  */
 static u32 vio9p_clamp_request(u8 *msg, size_t len, u32 msize)
 {
 	u32 room = min_t(u32, msize, VIO9P_MAX_MSG_SIZE);
 	u32 count;
 
+	room = max_t(u32, room, len);
 	switch (msg[4]) {
 	case P9_TVERSION:
 		if (len >= P9_TVERSION_MSIZE + 4 &&
@@ -226,7 +293,7 @@ static u32 vio9p_clamp_request(u8 *msg, size_t len, u32 msize)
  * The whole request is sent or nothing is.
  *
  * Return: @count, or -EINVAL, -EMSGSIZE, -EFAULT, -EAGAIN, -ERESTARTSYS,
- * -ENODEV, -EIO or -ENOMEM.
+ * -ENODEV, -ECONNRESET, -EIO or -ENOMEM.
  */
 static ssize_t vio9p_write(struct file *file, const char __user *ubuf,
 			   size_t count, loff_t *ppos)
@@ -256,7 +323,7 @@ static ssize_t vio9p_write(struct file *file, const char __user *ubuf,
 	}
 	room = vio9p_clamp_request(head, count, vd->msize);
 
-	ret = vio9p_submit(vd, req, count, room);
+	ret = vio9p_submit(vd, req, count, room, file->f_flags & O_NONBLOCK);
 	if (ret)
 		goto out_put_slot;
 	return count;
@@ -268,14 +335,17 @@ out_put_slot:
 
 /*
  * The length of a reply: its size[4], but never more than the device said
- * it wrote (req->len, itself clamped to the buffer), so that nothing stale
- * in the buffer is ever handed out.
+ * it wrote (req->len, itself clamped to the buffer), so that no more of
+ * the buffer is handed out than the device claims to have filled.  Less
+ * than a 9P header is no reply at all: 0.
  */
 static u32 vio9p_reply_len(struct vio9p_req *req)
 {
-	if (req->len < 4)
-		return req->len;
-	return min(get_unaligned_le32(vio9p_buf_head(&req->rx)), req->len);
+	u32 len = req->len;
+
+	if (len >= 4)
+		len = min(get_unaligned_le32(vio9p_buf_head(&req->rx)), len);
+	return len < VIO9P_MIN_MSG_SIZE ? 0 : len;
 }
 
 /**
@@ -285,11 +355,13 @@ static u32 vio9p_reply_len(struct vio9p_req *req)
  * @count: its size; too small gets -EOVERFLOW and the reply stays queued
  * @ppos: unused: the channel is a stream
  *
- * Replies that arrived before the device broke are still delivered; then
- * a broken device gives -EIO.
+ * Replies that arrived before the device broke, or before a suspend, are
+ * still delivered; then a broken device gives -EIO, and a file open
+ * across a suspend -ECONNRESET.  A reply shorter than a 9P header is
+ * dropped and its read fails with -EIO.
  *
  * Return: the reply's length, or -EOVERFLOW, -EFAULT, -EAGAIN,
- * -ERESTARTSYS, -EIO or -ENODEV.
+ * -ERESTARTSYS, -EIO, -ECONNRESET or -ENODEV.
  */
 static ssize_t vio9p_read(struct file *file, char __user *ubuf, size_t count,
 			  loff_t *ppos)
@@ -309,16 +381,15 @@ static ssize_t vio9p_read(struct file *file, char __user *ubuf, size_t count,
 					       node);
 		if (req)
 			break;
-		if (vd->broken) {
-			ret = -EIO;
+		ret = vio9p_chan_error(vd);
+		if (ret)
 			goto out_unlock;
-		}
 		if (file->f_flags & O_NONBLOCK) {
 			ret = -EAGAIN;
 			goto out_unlock;
 		}
 		ret = wait_event_interruptible_lock_irq(vd->wq,
-							vd->gone || vd->broken ||
+							vio9p_chan_error(vd) ||
 							!list_empty(&vd->done),
 							vd->lock);
 		if (ret)
@@ -333,10 +404,16 @@ static ssize_t vio9p_read(struct file *file, char __user *ubuf, size_t count,
 	list_del_init(&req->node);
 	spin_unlock_irq(&vd->lock);
 
+	if (!len) {
+		vio9p_put_slot(vd, req);
+		return -EIO;
+	}
 	if (vio9p_buf_copy_out(ubuf, &req->rx, len)) {
 		spin_lock_irq(&vd->lock);
 		list_add(&req->node, &vd->done);
 		spin_unlock_irq(&vd->lock);
+		/* Another reader or poller may have slept meanwhile. */
+		wake_up_interruptible(&vd->wq);
 		return -EFAULT;
 	}
 
@@ -364,7 +441,7 @@ static __poll_t vio9p_poll(struct file *file, poll_table *wait)
 	} else {
 		if (!list_empty(&vd->done))
 			mask |= EPOLLIN | EPOLLRDNORM;
-		if (vd->broken)
+		if (vd->broken || vd->lost)
 			mask |= EPOLLERR;
 		else if (vio9p_can_write(vd))
 			mask |= EPOLLOUT | EPOLLWRNORM;
@@ -430,8 +507,10 @@ static int vio9p_open(struct inode *inode, struct file *file)
 		ret = -ENODEV;
 	else if (vd->open)
 		ret = -EBUSY;
-	else
+	if (!ret) {
 		vd->open = true;
+		vd->lost = false;
+	}
 	spin_unlock_irq(&vd->lock);
 	if (ret)
 		goto out_put_dev;
@@ -482,6 +561,7 @@ static int vio9p_release(struct inode *inode, struct file *file)
 	spin_unlock_irq(&vd->lock);
 	wake_up_interruptible(&vd->wq);
 
+	vio9p_trim_slots(vd);
 	vio9p_dev_put(vd);
 	return 0;
 }

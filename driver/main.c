@@ -16,9 +16,14 @@
  *		lock, stamped with the current generation and added to the
  *		virtqueue as two scatter-gather lists of pages: tx
  *		(device-readable, cut to the request's length) and rx
- *		(device-writable, cut to the room the reply may need: see
- *		vio9p_clamp_request() in chan.c).  The slot is on
- *		no list while the device owns it.
+ *		(device-writable, cut to the room the reply may need, at
+ *		least the request's own length: see vio9p_clamp_request()
+ *		in chan.c).  If the virtio core cannot add the chain
+ *		(-ENOSPC: no GFP_ATOMIC indirect table, and a ring too full
+ *		to take the chain itself), the writer sets
+ *		vio9p_dev.ring_full, sleeps on vio9p_dev.wq until the
+ *		device completes something, and tries again.  The slot is
+ *		on no list while the device owns it.
  *
  *   interrupt	vio9p_vq_done() takes every used buffer off the virtqueue,
  *		clamps the used length to the reply's room, appends the slot
@@ -30,10 +35,12 @@
  *   read(2)	vio9p_read() sleeps on vio9p_dev.wq until vio9p_dev.done is
  *		not empty (-EAGAIN if O_NONBLOCK), takes the first slot off
  *		it, and copies the reply out with no lock held.  The reply's
- *		length is its size[4], clamped to the used length.  A buffer
- *		that is too small gets -EOVERFLOW and the slot stays first
- *		in line; a failed copy puts it back at the head.  Then the
- *		slot returns to vio9p_dev.free and a writer is woken.
+ *		length is its size[4], clamped to the used length; less than
+ *		a 9P header is dropped with -EIO.  A buffer that is too
+ *		small gets -EOVERFLOW and the slot stays first in line; a
+ *		failed copy puts it back at the head and wakes vio9p_dev.wq,
+ *		since another reader may have gone to sleep meanwhile.  Then
+ *		the slot returns to vio9p_dev.free and a writer is woken.
  *
  * A slot is on one list at a time: free, done, or none (on the device, or in
  * a read or write between lists).  vio9p_dev.all_reqs links every slot for
@@ -46,23 +53,37 @@
  *
  * Each device's msize, the largest request or reply, is fixed at probe from
  * the max_msize parameter: VIO9P_MAX_MSG_SIZE (8192, the illumos contract)
- * by default, at most 1 MiB, and less if the virtqueue cannot carry that
- * many pages per request (vio9p_set_limits()).  Every slot has room for one
- * request and one reply of msize bytes, in single pages, so no allocation
- * is ever of a high order.  Clients learn the msize from VIO9P_IOC_LIMITS
- * or sysfs; a Tversion asking for more is lowered as it passes (chan.c).
+ * by default, at most 1 MiB, and at most what the virtqueue allows
+ * (vio9p_dev.msize_limit, "msize_limit" in sysfs): a request and its reply
+ * room take one descriptor per page, and the virtio spec forbids a chain
+ * longer than the queue, even through an indirect table.  QEMU's
+ * virtio-pci queue has 128 entries, so 256 KiB; its virtio-mmio one 1024,
+ * so 1 MiB (vio9p_set_limits()).  Every slot has room for one request and
+ * one reply of msize bytes, in single pages, so no allocation is ever of
+ * a high order.  Clients learn the msize from
+ * VIO9P_IOC_LIMITS or sysfs; a Tversion asking for more is lowered as it
+ * passes (chan.c).
  *
  * LOCKING
  *
  * vio9p_dev.lock, a spinlock taken with interrupts off because the
  * virtqueue callback takes it, guards the lists, the counters, the
- * generation, the open and gone flags, and every virtqueue operation.
- * Nothing sleeps under it: slot allocation and user copies happen with it
- * dropped, and sleepers use wait_event_interruptible_lock_irq() so that the
- * condition is tested under it.  poll() also reads readiness under it.
+ * generation, the open, gone, broken and lost flags, the virtqueue pointer
+ * and every virtqueue operation.  Nothing sleeps under it: slot allocation,
+ * slot freeing and user copies happen with it dropped, and sleepers use
+ * wait_event_interruptible_lock_irq() so that the condition is tested under
+ * it.  poll() also reads readiness under it.  The limits, the tag and the
+ * minor are fixed at probe and read without it.
  *
- * vio9p_dev.reset_lock, a mutex, keeps remove() out while open() resets
- * the device, since both take the virtqueue down.
+ * vio9p_dev.reset_lock, a mutex, serialises whatever takes the virtqueue
+ * down or sets it up: open()'s reset, remove(), freeze and restore, and
+ * the configuration work's status read (which must not see a reset half
+ * done).  The virtqueue pointer changes under both locks.
+ *
+ * Two work items run in process context: config_work reads the device
+ * status after a configuration interrupt (the read may sleep on some
+ * transports), and trim_work frees slots (see A DEVICE THAT STOPS
+ * ANSWERING).  remove() and freeze cancel both.
  *
  * vio9p_minor_lock, a mutex, guards vio9p_minors, the idr from minor number
  * to device, so that open() cannot race with probe or remove.
@@ -71,8 +92,10 @@
  *
  * By default vio9p takes every virtio-9p device it is offered.  The tags
  * parameter narrows that to the devices whose mount tags it names; probe
- * refuses the others with -ENODEV, so the driver core offers them to the
- * next driver, such as 9pnet_virtio.  It is read under kernel_param_lock()
+ * resets the others, acknowledges them again as the bus did, and refuses
+ * them with -ENODEV, so the driver core offers them to the next driver,
+ * such as 9pnet_virtio, which negotiates features from the start (the
+ * core adds FAILED to the status after any refused probe).  It is read under kernel_param_lock()
  * at each probe, so writing it in sysfs takes effect at the next bind.
  *
  * OPEN AND CLOSE
@@ -86,12 +109,17 @@
  *
  * A device that cannot go on, such as QEMU's after a request it cannot
  * decode, sets NEEDS_RESET and raises a configuration interrupt, and then
- * answers nothing more.  vio9p_config_changed() marks the channel broken and
+ * answers nothing more.  vio9p_config_changed() schedules
+ * vio9p_config_work(), which reads the status, marks the channel broken and
  * wakes every sleeper: replies already received can still be read, then
  * reads and writes fail with -EIO and poll() reports EPOLLERR, so nothing
- * waits forever.  The next open() resets the device and sets it up again
+ * waits forever.  A used ring that the virtio core finds corrupt (it marks
+ * the virtqueue broken) is handled the same way, when a reply or a submit
+ * finds it.  The next open() resets the device and sets it up again
  * (vio9p_reset()): the slots the device held come back, and the server
- * starts from a new session.  Legacy devices have no NEEDS_RESET.
+ * starts from a new session.  A reset that failed leaves the channel
+ * broken with no virtqueue, and the next open() tries again from a device
+ * reset.  Legacy devices have no NEEDS_RESET.
  *
  * A DEVICE THAT STOPS ANSWERING
  *
@@ -105,19 +133,36 @@
  * gets slots of its own, allocated beyond max_requests, up to what the
  * virtqueue can carry (vio9p_dev.max_slots).  Only when stale requests fill
  * the whole virtqueue does a writer wait, interruptibly, for the device.
- * When the stale replies come back their slots are freed, and the next
- * open() trims the slots back to max_requests (vio9p_trim_slots()).
+ * When the stale replies come back their slots are freed, and the slots
+ * beyond max_requests with them: the interrupt schedules trim_work when
+ * the pool is larger than max_requests, and close and open trim too
+ * (vio9p_trim_slots()), so a closed file's memory does not outlive its
+ * requests.
+ *
+ * SUSPEND AND RESUME
+ *
+ * vio9p_freeze() runs with userspace frozen.  It resets the device, which
+ * ends the 9P session on the server (QEMU clunks every fid), takes back
+ * the requests it held, and marks the open file, if any, lost: after the
+ * replies it had already received, its reads and writes fail with
+ * -ECONNRESET and poll() reports EPOLLERR, until it is closed.  A reader
+ * that slept in read(2) is woken by the freezer and, once thawed, gets
+ * -ECONNRESET.  vio9p_restore() sets up a new virtqueue on the device the
+ * virtio core has reset and negotiated again; the next open() starts a new
+ * session at once.  Hibernation uses the same two callbacks.
  *
  * UNPLUG
  *
- * remove() unpublishes the minor and the device node, sets gone under the
- * lock and wakes every sleeper, who return -ENODEV.  It then resets the
- * device, detaches the buffers it still held and deletes the virtqueue.
- * Every later call on an open file checks gone under the lock before it
- * touches the virtqueue and returns -ENODEV.  A kref held by the device and
- * by each open file keeps vio9p_dev and its slots alive until the last
- * close; the minor number is free for a new device at once.  The module
- * cannot be unloaded while a file is open, since vio9p_fops pins it.
+ * remove() destroys the device node, then frees the minor (in that order,
+ * so a device probed meanwhile cannot take the minor while its name is
+ * still in sysfs), sets gone under the lock and wakes every sleeper, who
+ * return -ENODEV.  It then resets the device, detaches the buffers it
+ * still held and deletes the virtqueue.  Every later call on an open file
+ * checks gone under the lock before it touches the virtqueue and returns
+ * -ENODEV.  A kref held by the device and by each open file keeps
+ * vio9p_dev and its slots alive until the last close; the minor number is
+ * free for a new device at once.  The module cannot be unloaded while a
+ * file is open, since vio9p_fops pins it.
  */
 
 #include <linux/device.h>
@@ -138,13 +183,6 @@
 /* The largest max_msize: 1 MiB. */
 #define VIO9P_MSIZE_LIMIT	(1024 * 1024)
 
-/*
- * The longest descriptor chain we build through an indirect table.  QEMU
- * takes at most 1024 (its VIRTQUEUE_MAX_SIZE); a 1 MiB request and its
- * 1 MiB reply need 512 with 4 KiB pages.
- */
-#define VIO9P_MAX_SEGS		1024
-
 static unsigned int max_requests = 8;
 module_param(max_requests, uint, 0644);
 MODULE_PARM_DESC(max_requests,
@@ -153,7 +191,7 @@ MODULE_PARM_DESC(max_requests,
 static unsigned int max_msize = VIO9P_MAX_MSG_SIZE;
 module_param(max_msize, uint, 0644);
 MODULE_PARM_DESC(max_msize,
-		 "largest 9P message per device in bytes, 8192 (default) to 1048576");
+		 "largest 9P message per device in bytes, 8192 (default) to 1048576, at most what the device's queue allows (sysfs msize_limit)");
 
 static char *tags;
 module_param(tags, charp, 0644);
@@ -178,7 +216,10 @@ static void vio9p_buf_free(struct vio9p_buf *buf)
 /*
  * Room for @msize bytes in single pages, each one entry of the buffer's
  * scatter-gather table.  @gfp adds __GFP_ZERO for reply buffers, so that
- * a device that claims more than it wrote shows zeroes, not old data.
+ * a new slot never shows what its pages held before the driver had them.
+ * A slot used again still holds its last reply: a device that claims to
+ * have written more than it did exposes an earlier reply of the same
+ * channel, never memory from elsewhere (see vio9p_reply_len()).
  */
 static int vio9p_buf_alloc(struct vio9p_buf *buf, u32 msize, gfp_t gfp)
 {
@@ -314,7 +355,9 @@ void vio9p_req_free(struct vio9p_req *req)
  * @vd: the device
  *
  * Slots beyond vio9p_dev.max_reqs are allocated only while stale requests
- * hold others; once those have come back, open() gives the memory back.
+ * hold others.  Once those have come back the memory is given back: by
+ * vio9p_trim_work() when the last stale reply arrives, by close, and by
+ * open.  Sleeps (it frees with the lock dropped), so not from interrupts.
  */
 void vio9p_trim_slots(struct vio9p_dev *vd)
 {
@@ -332,6 +375,11 @@ void vio9p_trim_slots(struct vio9p_dev *vd)
 	spin_unlock_irq(&vd->lock);
 	list_for_each_entry_safe(req, tmp, &extra, node)
 		vio9p_req_free(req);
+}
+
+static void vio9p_trim_work(struct work_struct *work)
+{
+	vio9p_trim_slots(container_of(work, struct vio9p_dev, trim_work));
 }
 
 static void vio9p_dev_release(struct kref *kref)
@@ -368,12 +416,47 @@ void vio9p_dev_put(struct vio9p_dev *vd)
 	kref_put(&vd->kref, vio9p_dev_release);
 }
 
+/*
+ * Mark the channel broken, with @vd->lock held; the caller wakes every
+ * sleeper once it drops the lock.
+ */
+static void vio9p_mark_broken_locked(struct vio9p_dev *vd, const char *why)
+{
+	lockdep_assert_held(&vd->lock);
+	if (!vd->broken)
+		dev_warn(&vd->vdev->dev, "%s; /dev/9p/%d fails with EIO until reopened\n",
+			 why, vd->minor);
+	vd->broken = true;
+}
+
+/**
+ * vio9p_mark_broken() - the device cannot go on until it is reset
+ * @vd: the device
+ * @why: what happened, for the kernel log
+ *
+ * Every sleeper wakes and finds the channel broken; the next open() resets
+ * the device.
+ */
+void vio9p_mark_broken(struct vio9p_dev *vd, const char *why)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vd->lock, flags);
+	vio9p_mark_broken_locked(vd, why);
+	spin_unlock_irqrestore(&vd->lock, flags);
+	wake_up_interruptible_all(&vd->wq);
+}
+
 /**
  * vio9p_vq_done() - virtqueue callback: move finished requests to done
  * @vq: the request virtqueue
  *
  * Runs in interrupt context.  The used length comes from the device and is
- * clamped to the reply buffer here, where it enters the driver.
+ * clamped to the reply buffer here, where it enters the driver.  When the
+ * last stale request comes back, the slots grown beyond max_requests are
+ * freed in process context (vio9p_trim_work()).  A used ring the virtio
+ * core found corrupt marks the channel broken, so that nobody waits for
+ * replies that cannot come.
  */
 static void vio9p_vq_done(struct virtqueue *vq)
 {
@@ -381,9 +464,11 @@ static void vio9p_vq_done(struct virtqueue *vq)
 	struct vio9p_req *req;
 	unsigned long flags;
 	unsigned int len;
+	bool trim = false;
 
 	spin_lock_irqsave(&vd->lock, flags);
 	while ((req = virtqueue_get_buf(vq, &len))) {
+		vd->ring_full = false;
 		vd->nr_busy--;
 		vd->stats.completed++;
 		req->len = min(len, req->room);
@@ -394,64 +479,109 @@ static void vio9p_vq_done(struct virtqueue *vq)
 			list_add(&req->node, &vd->free);
 			vd->nr_free++;
 			vd->nr_stale--;
+			trim = vd->nr_reqs > vd->max_reqs;
 		}
 	}
+	if (virtqueue_is_broken(vq))
+		vio9p_mark_broken_locked(vd, "virtqueue is broken");
 	spin_unlock_irqrestore(&vd->lock, flags);
-	wake_up_interruptible(&vd->wq);
+	if (trim)
+		schedule_work(&vd->trim_work);
+	wake_up_interruptible_all(&vd->wq);
 }
 
 /**
- * vio9p_config_changed() - configuration interrupt: did the device break?
- * @vdev: the device
+ * vio9p_config_work() - did the device ask for a reset?
+ * @work: vio9p_dev.config_work
  *
- * Runs in interrupt context; the reset itself waits for the next open().
+ * The status read may sleep on some transports (virtio-ccw), so it happens
+ * here rather than in the configuration interrupt.  It takes reset_lock so
+ * that it does not read the status of a reset in progress and mark the
+ * new set-up broken.  The reset itself waits for the next open().
+ * remove() and freeze cancel this work, with reset_lock not held, after
+ * the virtio core has stopped delivering configuration interrupts.
  */
+static void vio9p_config_work(struct work_struct *work)
+{
+	struct vio9p_dev *vd = container_of(work, struct vio9p_dev,
+					    config_work);
+	struct virtio_device *vdev;
+
+	mutex_lock(&vd->reset_lock);
+	vdev = vd->vdev;
+	if (vd->vq && vdev->config->get_status(vdev) &
+	    VIRTIO_CONFIG_S_NEEDS_RESET)
+		vio9p_mark_broken(vd, "device needs a reset");
+	mutex_unlock(&vd->reset_lock);
+}
+
+/* Configuration interrupt: atomic context, so only schedule the work. */
 static void vio9p_config_changed(struct virtio_device *vdev)
 {
 	struct vio9p_dev *vd = vdev->priv;
-	unsigned long flags;
 
-	if (!(vdev->config->get_status(vdev) & VIRTIO_CONFIG_S_NEEDS_RESET))
-		return;
-	spin_lock_irqsave(&vd->lock, flags);
-	if (!vd->broken)
-		dev_warn(&vdev->dev, "device needs a reset; /dev/9p/%d fails with EIO until reopened\n",
-			 vd->minor);
-	vd->broken = true;
-	spin_unlock_irqrestore(&vd->lock, flags);
-	wake_up_interruptible_all(&vd->wq);
+	schedule_work(&vd->config_work);
 }
 
 /*
  * Reset the device and take back every buffer it held.  The slots return
- * to the free list; their replies will never come.
+ * to the free list; their replies will never come.  The caller holds
+ * vio9p_dev.reset_lock.
  */
 static void vio9p_stop(struct vio9p_dev *vd)
 {
 	struct vio9p_req *req;
+	struct virtqueue *vq;
 
+	lockdep_assert_held(&vd->reset_lock);
 	virtio_reset_device(vd->vdev);
 	spin_lock_irq(&vd->lock);
-	while ((req = virtqueue_detach_unused_buf(vd->vq))) {
+	vq = vd->vq;
+	vd->vq = NULL;
+	while ((req = virtqueue_detach_unused_buf(vq))) {
 		list_add(&req->node, &vd->free);
 		vd->nr_free++;
 		vd->nr_busy--;
 		vd->stats.stale++;
 	}
 	vd->nr_stale = 0;
+	vd->ring_full = false;
 	vd->gen++;
 	spin_unlock_irq(&vd->lock);
 	vd->vdev->config->del_vqs(vd->vdev);
-	vd->vq = NULL;
+}
+
+/*
+ * A new virtqueue for a device that has been reset and had its features
+ * negotiated again.  It must be as large as the one the limits were fixed
+ * for at probe.
+ */
+static struct virtqueue *vio9p_find_vq(struct vio9p_dev *vd)
+{
+	struct virtio_device *vdev = vd->vdev;
+	struct virtqueue *vq;
+
+	vq = virtio_find_single_vq(vdev, vio9p_vq_done, "requests");
+	if (IS_ERR(vq))
+		return vq;
+	if (virtqueue_get_vring_size(vq) < vd->ring) {
+		dev_err(&vdev->dev, "virtqueue shrank from %u to %u entries\n",
+			vd->ring, virtqueue_get_vring_size(vq));
+		vdev->config->del_vqs(vdev);
+		return ERR_PTR(-EIO);
+	}
+	return vq;
 }
 
 /**
  * vio9p_reset() - reset a broken device and set it up again
  * @vd: the device; the caller has claimed the channel, so no file uses it
  *
- * Repeats the steps of the virtio core's probe: status ACKNOWLEDGE and
- * DRIVER, the features already negotiated, FEATURES_OK, a new virtqueue,
- * DRIVER_OK.
+ * Repeats the steps of the virtio core's probe: a reset, status
+ * ACKNOWLEDGE and DRIVER, the features already negotiated, FEATURES_OK, a
+ * new virtqueue, DRIVER_OK.  The device is reset first even when an earlier
+ * attempt failed and left no virtqueue, so that it never sees the steps
+ * out of order.
  *
  * Return: 0, -ENODEV if the device is gone, or -EIO if it will not come
  * back (it stays broken).
@@ -467,7 +597,7 @@ int vio9p_reset(struct vio9p_dev *vd)
 	spin_lock_irq(&vd->lock);
 	if (vd->gone)
 		ret = -ENODEV;
-	broken = vd->broken;
+	broken = vd->broken || !vd->vq || virtqueue_is_broken(vd->vq);
 	spin_unlock_irq(&vd->lock);
 	if (ret || !broken)
 		goto out_unlock;
@@ -475,6 +605,8 @@ int vio9p_reset(struct vio9p_dev *vd)
 	vdev = vd->vdev;
 	if (vd->vq)
 		vio9p_stop(vd);
+	else
+		virtio_reset_device(vdev);
 	virtio_add_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	virtio_add_status(vdev, VIRTIO_CONFIG_S_DRIVER);
 	if (vdev->config->finalize_features(vdev))
@@ -485,7 +617,7 @@ int vio9p_reset(struct vio9p_dev *vd)
 		      VIRTIO_CONFIG_S_FEATURES_OK))
 			goto out_failed;
 	}
-	vq = virtio_find_single_vq(vdev, vio9p_vq_done, "requests");
+	vq = vio9p_find_vq(vd);
 	if (IS_ERR(vq))
 		goto out_failed;
 
@@ -500,6 +632,9 @@ int vio9p_reset(struct vio9p_dev *vd)
 	goto out_unlock;
 
 out_failed:
+	spin_lock_irq(&vd->lock);
+	vd->broken = true;
+	spin_unlock_irq(&vd->lock);
 	virtio_add_status(vdev, VIRTIO_CONFIG_S_FAILED);
 	dev_err(&vdev->dev, "device did not come back from a reset\n");
 	ret = -EIO;
@@ -552,6 +687,15 @@ static ssize_t max_msize_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(max_msize);
 
+static ssize_t msize_limit_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct vio9p_dev *vd = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%u\n", vd->msize_limit);
+}
+static DEVICE_ATTR_RO(msize_limit);
+
 /**
  * stats_show() - the counters, one "name value" pair per line
  * @dev: the class device
@@ -593,6 +737,7 @@ static struct attribute *vio9p_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_max_requests.attr,
 	&dev_attr_max_msize.attr,
+	&dev_attr_msize_limit.attr,
 	&dev_attr_stats.attr,
 	NULL,
 };
@@ -656,33 +801,46 @@ static bool vio9p_claims(const char *tag)
  * vio9p_set_limits() - fix the device's msize and slot count at probe
  * @vd: the device being probed, with its virtqueue
  *
- * A request takes one descriptor per page of the request and of the reply
- * room.  Through an indirect table a request takes one ring entry (two
- * if the table cannot be allocated and the virtio core falls back to the
- * ring for a short chain) and its chain may be up to VIO9P_MAX_SEGS long;
- * without one, the whole chain sits in the ring, which then bounds both
- * the msize and the slots.  What the ring can carry beyond max_requests is
- * left to the requests of closed files that a stalled device still holds.
+ * A request takes one descriptor per page of the request and of its reply
+ * room, each at most msize.  The virtio spec forbids a chain longer than
+ * the queue, even through an indirect table (2.7.5.3.1), so the ring size
+ * bounds the msize: two pages per ring entry, 256 KiB on QEMU's 128-entry
+ * virtio-pci queue.  The bound also keeps a chain addable when the GFP_ATOMIC
+ * indirect table cannot be had and the core falls back to the ring.
+ * Through an indirect table a request takes one ring entry (counted as
+ * two, for that fall-back of a short chain); without one, the whole chain
+ * sits in the ring, which then bounds the slots too.  What the ring can
+ * carry beyond max_requests is left to the requests of closed files that a
+ * stalled device still holds.
+ *
+ * Return: 0, or -EINVAL if the ring is too small for the 8192 bytes of the
+ * illumos contract.
  */
-static void vio9p_set_limits(struct vio9p_dev *vd)
+static int vio9p_set_limits(struct vio9p_dev *vd)
 {
-	unsigned int ring = virtqueue_get_vring_size(vd->vq);
 	unsigned int segs, want = READ_ONCE(max_msize);
 	bool indirect;
 
-	indirect = virtio_has_feature(vd->vdev, VIRTIO_RING_F_INDIRECT_DESC);
-	segs = indirect ? VIO9P_MAX_SEGS : ring;
+	vd->ring = virtqueue_get_vring_size(vd->vq);
+	vd->msize_limit = min_t(unsigned int, VIO9P_MSIZE_LIMIT,
+				vd->ring / 2 * PAGE_SIZE);
+	if (vd->msize_limit < VIO9P_MAX_MSG_SIZE) {
+		dev_err(&vd->vdev->dev, "a virtqueue of %u entries cannot carry %u-byte messages\n",
+			vd->ring, VIO9P_MAX_MSG_SIZE);
+		return -EINVAL;
+	}
 	vd->msize = clamp_t(unsigned int, want, VIO9P_MAX_MSG_SIZE,
-			    VIO9P_MSIZE_LIMIT);
-	vd->msize = min_t(unsigned int, vd->msize, segs / 2 * PAGE_SIZE);
+			    vd->msize_limit);
 	if (vd->msize != want)
-		dev_info(&vd->vdev->dev, "max_msize %u is out of reach; using %u\n",
-			 want, vd->msize);
+		dev_info(&vd->vdev->dev, "max_msize %u is out of reach (a queue of %u entries allows %u); using %u\n",
+			 want, vd->ring, vd->msize_limit, vd->msize);
 
+	indirect = virtio_has_feature(vd->vdev, VIRTIO_RING_F_INDIRECT_DESC);
 	segs = indirect ? 2 : 2 * DIV_ROUND_UP(vd->msize, PAGE_SIZE);
-	vd->max_slots = max(ring / segs, 1U);
+	vd->max_slots = max(vd->ring / segs, 1U);
 	vd->max_reqs = clamp_t(unsigned int, READ_ONCE(max_requests), 1,
 			       vd->max_slots);
+	return 0;
 }
 
 /**
@@ -707,6 +865,8 @@ static void vio9p_shutdown(struct vio9p_dev *vd)
 		virtio_reset_device(vd->vdev);
 	vd->vdev = NULL;
 	mutex_unlock(&vd->reset_lock);
+	/* No virtqueue, so no interrupt can schedule it again. */
+	cancel_work_sync(&vd->trim_work);
 	vio9p_dev_put(vd);
 }
 
@@ -729,17 +889,25 @@ static int vio9p_probe(struct virtio_device *vdev)
 	mutex_init(&vd->reset_lock);
 	spin_lock_init(&vd->lock);
 	init_waitqueue_head(&vd->wq);
+	INIT_WORK(&vd->config_work, vio9p_config_work);
+	INIT_WORK(&vd->trim_work, vio9p_trim_work);
 	INIT_LIST_HEAD(&vd->free);
 	INIT_LIST_HEAD(&vd->done);
 	INIT_LIST_HEAD(&vd->all_reqs);
 	vd->vdev = vdev;
 	vdev->priv = vd;
 
-	/* Leave the devices the tags parameter does not name to others. */
+	/*
+	 * Leave the devices the tags parameter does not name to others, as
+	 * the bus found them: reset and acknowledged, with none of our
+	 * feature negotiation.  The core adds FAILED when probe fails.
+	 */
 	vio9p_read_tag(vd);
 	if (!vio9p_claims(vd->tag)) {
-		dev_info(&vdev->dev, "mount tag \"%s\" is not in vio9p.tags\n",
-			 vd->tag);
+		dev_info(&vdev->dev, "mount tag \"%*pE\" is not in vio9p.tags\n",
+			 (int)strlen(vd->tag), vd->tag);
+		virtio_reset_device(vdev);
+		virtio_add_status(vdev, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 		ret = -ENODEV;
 		goto out_free_dev;
 	}
@@ -750,7 +918,9 @@ static int vio9p_probe(struct virtio_device *vdev)
 		goto out_free_dev;
 	}
 
-	vio9p_set_limits(vd);
+	ret = vio9p_set_limits(vd);
+	if (ret)
+		goto out_del_vqs;
 	req = vio9p_req_alloc(vd->msize);
 	if (!req) {
 		ret = -ENOMEM;
@@ -793,8 +963,9 @@ static int vio9p_probe(struct virtio_device *vdev)
 		return ret;
 	}
 
-	dev_info(&vdev->dev, "/dev/9p/%d, mount tag \"%s\", %u slots of %u bytes\n",
-		 vd->minor, vd->tag, vd->max_reqs, vd->msize);
+	dev_info(&vdev->dev, "/dev/9p/%d, mount tag \"%*pE\", %u slots of %u bytes\n",
+		 vd->minor, (int)strlen(vd->tag), vd->tag, vd->max_reqs,
+		 vd->msize);
 	return 0;
 
 out_free_reqs:
@@ -810,19 +981,90 @@ out_free_dev:
  * vio9p_remove() - the device is going: wake everyone and let go of it
  * @vdev: the device
  *
- * Open files keep vio9p_dev alive (see UNPLUG above); this never waits for
- * them.
+ * The class device goes before the minor is freed, so that a device probed
+ * meanwhile cannot get the minor while its name is still in sysfs.  The
+ * virtio core has stopped configuration interrupts before calling this, so
+ * the config work, once cancelled, cannot come back.  Open files keep
+ * vio9p_dev alive (see UNPLUG above); this never waits for them.
  */
 static void vio9p_remove(struct virtio_device *vdev)
 {
 	struct vio9p_dev *vd = vdev->priv;
 
+	cancel_work_sync(&vd->config_work);
+	device_destroy(&vio9p_class, MKDEV(MAJOR(vio9p_devt), vd->minor));
 	mutex_lock(&vio9p_minor_lock);
 	idr_remove(&vio9p_minors, vd->minor);
 	mutex_unlock(&vio9p_minor_lock);
-	device_destroy(&vio9p_class, MKDEV(MAJOR(vio9p_devt), vd->minor));
 	vio9p_shutdown(vd);
 }
+
+#ifdef CONFIG_PM_SLEEP
+/**
+ * vio9p_freeze() - suspend or hibernation: take the virtqueue down
+ * @vdev: the device
+ *
+ * Userspace is frozen, so no call is inside the driver: a task that slept
+ * in read(2) or write(2) was made to leave it and will restart the call
+ * once thawed.  The device is reset, which ends its 9P session (QEMU clunks every fid), and the
+ * requests it held are taken back: their replies will never come.  The
+ * file open across the suspend is told so: once it has read the replies
+ * that arrived before, its reads and writes fail with -ECONNRESET and
+ * poll() reports EPOLLERR until it is closed (see SUSPEND AND RESUME).
+ *
+ * Return: 0.
+ */
+static int vio9p_freeze(struct virtio_device *vdev)
+{
+	struct vio9p_dev *vd = vdev->priv;
+
+	cancel_work_sync(&vd->config_work);
+	mutex_lock(&vd->reset_lock);
+	spin_lock_irq(&vd->lock);
+	if (vd->open)
+		vd->lost = true;
+	spin_unlock_irq(&vd->lock);
+	if (vd->vq)
+		vio9p_stop(vd);
+	mutex_unlock(&vd->reset_lock);
+	cancel_work_sync(&vd->trim_work);
+	wake_up_interruptible_all(&vd->wq);
+	return 0;
+}
+
+/**
+ * vio9p_restore() - resume or thaw: set the virtqueue up again
+ * @vdev: the device, reset by the virtio core, features negotiated again
+ *
+ * The device starts afresh, so a channel that was broken before the
+ * suspend is not any more.  If no virtqueue can be had, the channel stays
+ * broken and the next open() tries a reset.
+ *
+ * Return: 0, or the error of the virtqueue's set-up.
+ */
+static int vio9p_restore(struct virtio_device *vdev)
+{
+	struct vio9p_dev *vd = vdev->priv;
+	struct virtqueue *vq;
+	int ret = 0;
+
+	mutex_lock(&vd->reset_lock);
+	vq = vio9p_find_vq(vd);
+	spin_lock_irq(&vd->lock);
+	if (IS_ERR(vq)) {
+		ret = PTR_ERR(vq);
+		vd->broken = true;
+	} else {
+		vd->vq = vq;
+		vd->broken = false;
+	}
+	spin_unlock_irq(&vd->lock);
+	if (!ret)
+		virtio_device_ready(vdev);
+	mutex_unlock(&vd->reset_lock);
+	return ret;
+}
+#endif
 
 static const struct virtio_device_id vio9p_id_table[] = {
 	{ VIRTIO_ID_9P, VIRTIO_DEV_ANY_ID },
@@ -843,6 +1085,10 @@ static struct virtio_driver vio9p_driver = {
 	.probe = vio9p_probe,
 	.remove = vio9p_remove,
 	.config_changed = vio9p_config_changed,
+#ifdef CONFIG_PM_SLEEP
+	.freeze = vio9p_freeze,
+	.restore = vio9p_restore,
+#endif
 };
 
 static int __init vio9p_init(void)

@@ -17,6 +17,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <vio9p.h>
 
 struct virtio_device;
@@ -79,12 +80,21 @@ struct vio9p_stats {
 /**
  * struct vio9p_dev - one virtio-9p device and its /dev/9p/<minor> channel
  * @kref: held by the device from probe to remove, and by each open file
- * @reset_lock: serialises a device reset with remove()
- * @lock: guards every field below it; taken from the virtqueue interrupt
- * @wq: readers wait here for a reply, writers for a free slot
+ * @reset_lock: serialises the virtqueue's teardown and set-up: a reset at
+ *	open(), remove(), freeze and restore
+ * @lock: taken from the virtqueue interrupt; guards the lists, the
+ *	counters, @gen, the flags, @stats and every virtqueue operation.
+ *	The limits, @tag, @minor and @dev are fixed at probe and read
+ *	without it; @vq changes under both locks; @vdev under @reset_lock
+ * @wq: readers wait here for a reply, writers for a free slot or for room
+ *	in the ring
+ * @config_work: the configuration interrupt's work: did the device ask
+ *	for a reset?
+ * @trim_work: frees the slots beyond @max_reqs once stale replies give
+ *	them back
  * @free: idle slots
  * @done: replies waiting for read(2), in completion order
- * @all_reqs: every slot ever allocated, for the final free
+ * @all_reqs: every slot allocated and not yet trimmed, for the final free
  * @nr_reqs: slots allocated or being allocated, at most @max_slots
  * @nr_free: slots on @free
  * @nr_busy: requests on the device
@@ -94,16 +104,27 @@ struct vio9p_stats {
  * @max_reqs: the slots one open file may use at once, fixed at probe
  * @max_slots: the slots the virtqueue can carry at once, fixed at probe:
  *	@max_reqs for the open file plus the rest for stale requests
+ * @ring: the virtqueue's size at probe; a later virtqueue must be as large
  * @msize: the largest request or reply, fixed at probe
+ * @msize_limit: the largest msize the ring allows: a request and its
+ *	reply room, one descriptor per page, make a chain no longer than
+ *	@ring
  * @gen: generation, advanced at each close; a reply to a request of an
  *	earlier generation is dropped
  * @open: a file has the channel open
  * @gone: the device was removed; every call returns -ENODEV
- * @broken: the device asked to be reset (NEEDS_RESET); calls fail with
- *	-EIO until the next open resets it
+ * @broken: the device asked to be reset (NEEDS_RESET), or the virtio core
+ *	found its ring corrupt; calls fail with -EIO until the next open
+ *	resets it
+ * @lost: the open file's session died in a suspend (freeze); its calls
+ *	fail with -ECONNRESET until it is closed
+ * @ring_full: the virtio core refused a request for want of ring room
+ *	(-ENOSPC); writers wait, and poll() reports no EPOLLOUT, until the
+ *	device completes a request
  * @stats: counters
  * @vdev: the virtio device, valid until remove
- * @vq: the request virtqueue, valid while !@gone
+ * @vq: the request virtqueue; NULL after remove, while suspended, or
+ *	after a reset that failed
  * @dev: the class device behind /dev/9p/<minor>
  * @minor: our minor number
  * @tag: the mount tag, NUL-terminated, fixed at probe
@@ -113,6 +134,8 @@ struct vio9p_dev {
 	struct mutex reset_lock;	/* see the kernel-doc above */
 	spinlock_t lock;		/* see the kernel-doc above */
 	wait_queue_head_t wq;
+	struct work_struct config_work;
+	struct work_struct trim_work;
 	struct list_head free;
 	struct list_head done;
 	struct list_head all_reqs;
@@ -122,11 +145,15 @@ struct vio9p_dev {
 	unsigned int nr_stale;
 	unsigned int max_reqs;
 	unsigned int max_slots;
+	unsigned int ring;
 	u32 msize;
+	u32 msize_limit;
 	u64 gen;
 	bool open;
 	bool gone;
 	bool broken;
+	bool lost;
+	bool ring_full;
 	struct vio9p_stats stats;
 	struct virtio_device *vdev;
 	struct virtqueue *vq;
@@ -153,5 +180,6 @@ static inline u8 *vio9p_buf_head(struct vio9p_buf *buf)
 }
 
 int vio9p_reset(struct vio9p_dev *vd);
+void vio9p_mark_broken(struct vio9p_dev *vd, const char *why);
 
 #endif /* VIO9P_INTERNAL_H */

@@ -27,7 +27,8 @@
 /*
  * Largest request or response the driver carries, in bytes, by default.
  * On Linux the max_msize module parameter may raise a channel's limit (up
- * to 1 MiB): VIO9P_IOC_LIMITS reports the one in force.
+ * to 1 MiB, and to what the device's queue allows: sysfs msize_limit):
+ * VIO9P_IOC_LIMITS reports the one in force.
  */
 #define VIO9P_MAX_MSG_SIZE	8192
 

@@ -5,7 +5,10 @@
  * EOVERFLOW, poll, and the ioctls.  Run in a guest by tests/run-guest.
  */
 #include <fcntl.h>
+#include <linux/userfaultfd.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/syscall.h>
 #include <sys/epoll.h>
 #include <signal.h>
 #include <string.h>
@@ -204,6 +207,106 @@ TEST(read_to_bad_address_is_efault_and_message_stays)
 	ASSERT_ERRNO(read(fd, bad_address(), 4096), EFAULT);
 	chan_recv(fd, &rep);
 	ASSERT_EQ(p9_tag(&rep), 77);
+	close(fd);
+}
+
+struct reader {
+	int fd;
+	void *buf;
+	ssize_t ret;
+	pid_t tid;
+	volatile int done;
+};
+
+static void *reader_thread(void *arg)
+{
+	struct reader *r = arg;
+
+	r->tid = (pid_t)syscall(SYS_gettid);
+	r->ret = read(r->fd, r->buf, 4096);
+	r->done = 1;
+	return NULL;
+}
+
+/*
+ * A page whose first touch sleeps in userfaultfd until a fatal signal: a
+ * read(2) into it takes its reply off the list, then waits in the copy,
+ * which fails when the reader is killed.  (A non-fatal signal does not end
+ * a fault taken in the kernel: the fault is retried.)
+ */
+static void *stalling_page(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	void *p;
+	int uffd;
+
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		_exit(3);
+	if (ioctl(uffd, UFFDIO_API, &api) != 0)
+		_exit(3);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(3);
+	reg.range.start = (unsigned long)p;
+	reg.range.len = 4096;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg) != 0)
+		_exit(3);
+	return p;
+}
+
+/*
+ * Reader A takes the reply and its copy fails (A is killed while the copy
+ * waits for its page); the reply goes back to the head of the list.
+ * Reader B, which went to sleep meanwhile because the list was empty, must
+ * be woken to take it.
+ */
+TEST(reply_put_back_after_a_failed_copy_wakes_another_reader)
+{
+	struct reader b = { 0 };
+	struct p9msg req, rep;
+	struct pollfd pfd;
+	pthread_t tb;
+	int fd, status;
+	pid_t a;
+
+	fd = chan_open(TAG_MAIN, 0);
+	p9_tversion(&req, 99, 8192, "9P2000.L");
+	chan_send(fd, &req);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	ASSERT_EQ(poll(&pfd, 1, 10000), 1);
+
+	a = fork();
+	ASSERT_GE(a, 0);
+	if (a == 0) {
+		void *page = stalling_page();
+
+		read(fd, page, 4096);
+		_exit(1);
+	}
+	ASSERT_OK(wait_asleep(a, 5000));
+	/* A sleeps in the copy: the reply is off the list, B waits. */
+	b = (struct reader){ .fd = fd, .buf = rep.buf };
+	ASSERT_EQ(pthread_create(&tb, NULL, reader_thread, &b), 0);
+	while (!b.tid)
+		msleep(1);
+	ASSERT_OK(wait_asleep(b.tid, 5000));
+	ASSERT_EQ(b.done, 0);
+
+	ASSERT_OK(kill(a, SIGKILL));
+	ASSERT_EQ(waitpid(a, &status, 0), a);
+	ASSERT_TRUE(WIFSIGNALED(status));
+	for (int t = 0; t < 500 && !b.done; t++)
+		msleep(10);
+	if (!b.done)
+		TH_LOG("reader B still asleep 5 s after the reply was put back");
+	ASSERT_EQ(b.done, 1);
+	ASSERT_EQ(pthread_join(tb, NULL), 0);
+	ASSERT_GE(b.ret, P9_HDR);
+	ASSERT_EQ(rep.buf[5], 99);
 	close(fd);
 }
 

@@ -71,6 +71,49 @@ static void virtio_by_tag(const char *tag, char *name, size_t size)
 	harness_abort();
 }
 
+/* Read a sysfs file of virtio device @virtio as a number. */
+static unsigned long virtio_attr(const char *virtio, const char *attr)
+{
+	char path[128], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/%s", virtio,
+		 attr);
+	f = fopen(path, "r");
+	ASSERT_NE(f, NULL);
+	ASSERT_NE(fgets(buf, sizeof(buf), f), NULL);
+	fclose(f);
+	return strtoul(buf, NULL, 0);
+}
+
+/*
+ * The virtio-9p devices no driver holds are as the bus left them:
+ * ACKNOWLEDGE (and the FAILED the core adds after any refused probe), not
+ * DRIVER or FEATURES_OK, so that the next driver negotiates from scratch.
+ * Returns how many there are.
+ */
+static int unbound_devices_are_reset(void)
+{
+	char path[128], name[32];
+	int n = 0;
+
+	for (int i = 0; i < 32; i++) {
+		snprintf(name, sizeof(name), "virtio%d", i);
+		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s", name);
+		if (access(path, F_OK) != 0 || virtio_attr(name, "device") != 9)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/driver",
+			 name);
+		if (access(path, F_OK) == 0)
+			continue;
+		TH_LOG("%s: status %#lx", name, virtio_attr(name, "status"));
+		/* VIRTIO_CONFIG_S_ACKNOWLEDGE 1, FAILED 0x80 */
+		ASSERT_EQ(virtio_attr(name, "status") & ~0x80ul, 1);
+		n++;
+	}
+	return n;
+}
+
 TEST(tags_parameter_leaves_other_devices_to_9pnet_virtio)
 {
 	struct p9msg req, rep;
@@ -82,6 +125,8 @@ TEST(tags_parameter_leaves_other_devices_to_9pnet_virtio)
 	ASSERT_EQ(chan_wait(TAG_MAIN, 2000), 0);
 	ASSERT_NE(chan_wait(TAG_LONG, 0), 0);
 	ASSERT_NE(chan_wait(TAG_LEGACY, 0), 0);
+	/* Declined: TAG_LONG, TAG_LEGACY, TAG_UNPLUG. */
+	ASSERT_EQ(unbound_devices_are_reset(), 3);
 
 	load_v9fs();
 	/* 9pnet_virtio took the three devices vio9p left. */

@@ -2,10 +2,13 @@
 /*
  * Large messages: the max_msize parameter, the limit in sysfs and in
  * VIO9P_IOC_LIMITS, Tversion lowered to it, whole reads and writes of
- * 8 KiB, 64 KiB and 1 MiB through page-built buffers, every slot busy
- * with 1 MiB replies, and a device that never breaks however large a read
- * a client asks for.  Reloads vio9p, so it runs after the suites that
- * expect the default load, and leaves the default load behind.
+ * 8 KiB, 64 KiB and the largest msize the device's ring allows (sysfs
+ * msize_limit: 256 KiB on QEMU's virtio-pci queue, 1 MiB on its
+ * virtio-mmio one) through page-built buffers, every slot busy with large
+ * replies, a Tgetlock whose reply echoes a long client_id, and a device
+ * that never breaks however large a read a client asks for.  Reloads
+ * vio9p, so it runs after the suites that expect the default load, and
+ * leaves the default load behind.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -59,21 +62,40 @@ static void reload(const char *params)
 	ASSERT_OK(chan_wait(TAG_MAIN, 5000));
 }
 
-static uint64_t sysfs_msize(const char *tag)
+static uint64_t sysfs_attr(const char *tag, const char *attr)
 {
 	char path[256], buf[32] = "";
-	char name[64];
+	char name[96];
 	FILE *f;
 
 	/* chan_path gives /dev/9p/<N>; the class device is vio9p<N>. */
 	ASSERT_OK(chan_path(tag, path, sizeof(path)));
-	snprintf(name, sizeof(name), "/sys/class/vio9p/vio9p%s/max_msize",
-		 strrchr(path, '/') + 1);
+	snprintf(name, sizeof(name), "/sys/class/vio9p/vio9p%s/%s",
+		 strrchr(path, '/') + 1, attr);
 	f = fopen(name, "r");
 	ASSERT_NE(f, NULL);
 	ASSERT_NE(fgets(buf, sizeof(buf), f), NULL);
 	fclose(f);
 	return strtoull(buf, NULL, 10);
+}
+
+static uint64_t sysfs_msize(const char *tag)
+{
+	return sysfs_attr(tag, "max_msize");
+}
+
+/*
+ * The largest msize the device's ring allows: a request and its reply
+ * room, one descriptor per page, in a chain no longer than the ring.
+ */
+static uint32_t msize_limit(const char *tag)
+{
+	uint64_t limit = sysfs_attr(tag, "msize_limit");
+
+	ASSERT_GE(limit, VIO9P_MAX_MSG_SIZE);
+	ASSERT_LE(limit, MIB);
+	ASSERT_EQ(limit % 8192, 0);
+	return (uint32_t)limit;
 }
 
 /* Tversion asking for @ask; returns the msize the server answered. */
@@ -251,40 +273,54 @@ TEST(limit_64k)
 	round_at(64 * KIB);
 }
 
-TEST(limit_1m)
+/*
+ * 1 MiB asked for: the device's ring bounds it (a chain may not be longer
+ * than the queue, virtio 2.7.5.3.1), and sysfs shows the bound.
+ */
+TEST(limit_1m_is_bounded_by_the_ring)
 {
+	uint32_t limit;
+
 	TEST_TIMEOUT(120);
 	reload("max_msize=1048576");
-	round_at(MIB);
+	limit = msize_limit(TAG_MAIN);
+	TH_LOG("msize_limit %u", limit);
+	ASSERT_EQ(sysfs_msize(TAG_MAIN), limit);
+	ASSERT_EQ(msize_limit(TAG_LEGACY), sysfs_msize(TAG_LEGACY));
+	round_at(limit);
 }
 
-/* Every slot busy with a 1 MiB reply, answered in any order by tag. */
-TEST(every_slot_busy_at_1m)
+/* Every slot busy with a reply of the largest msize, in any order. */
+TEST(every_slot_busy_at_the_limit)
 {
 	uint64_t offs[8];
 	struct vio9p_limits lim;
 	struct bigmsg m;
 	unsigned int n, seen = 0;
+	uint32_t limit, want;
 	uint16_t tag;
 	int fd;
 
 	TEST_TIMEOUT(120);
 	reload("max_msize=1048576 max_requests=8");
+	limit = msize_limit(TAG_MAIN);
+	/* As much as a reply holds, up to 256 KiB: big.bin is 1 MiB. */
+	want = limit - RREAD_HDR < 256 * KIB ? limit - RREAD_HDR : 256 * KIB;
 	fd = chan_open(TAG_MAIN, 0);
 	chan_limits(fd, &lim);
-	ASSERT_EQ(lim.msize, MIB);
+	ASSERT_EQ(lim.msize, limit);
 	n = lim.requests < 8 ? lim.requests : 8;
 	ASSERT_EQ(n, 8);
 	attach_big(fd, MIB);
-	big_init(&m, MIB);
+	big_init(&m, limit);
 	for (unsigned int i = 0; i < n; i++) {
 		offs[i] = (uint64_t)i * 100000;
-		send_read(fd, (uint16_t)i, offs[i], 256 * KIB);
+		send_read(fd, (uint16_t)i, offs[i], want);
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t count = recv_read(fd, &m, offs, n, &tag);
 
-		ASSERT_EQ(count, 256 * KIB);
+		ASSERT_EQ(count, want);
 		ASSERT_EQ(seen & 1u << tag, 0);
 		seen |= 1u << tag;
 	}
@@ -311,7 +347,7 @@ static uint32_t msize_after(const char *params)
 TEST(out_of_range_values_are_clamped)
 {
 	ASSERT_EQ(msize_after("max_msize=100"), VIO9P_MAX_MSG_SIZE);
-	ASSERT_EQ(msize_after("max_msize=16777216"), MIB);
+	ASSERT_EQ(msize_after("max_msize=16777216"), msize_limit(TAG_MAIN));
 }
 
 /*
@@ -354,6 +390,56 @@ TEST(command_uses_the_raised_limit)
 	fclose(f);
 	ASSERT_EQ(off, BIG_SIZE);
 	unlink("/tmp/big.msize");
+}
+
+/*
+ * A reply may echo a string of its request: QEMU's Rgetlock returns the
+ * Tgetlock's client_id.  A client_id of 30000 bytes at a 64 KiB msize
+ * needs more reply room than 8192 bytes; without it QEMU finds no room for
+ * the reply and breaks the device.
+ */
+TEST(getlock_with_a_long_client_id_gets_its_reply)
+{
+	enum { TGETLOCK = 54, CID = 30000 };
+	struct bigmsg q, r;
+	uint64_t resets;
+	size_t len;
+	ssize_t n;
+	int fd;
+
+	TEST_TIMEOUT(60);
+	reload("max_msize=65536");
+	fd = chan_open(TAG_MAIN, 0);
+	resets = chan_stat(TAG_MAIN, "resets");
+	attach_big(fd, 65536);
+	big_init(&q, 65536);
+	big_init(&r, 65536);
+	/* size[4] type[1] tag[2] fid[4] type[1] start[8] length[8]
+	 * proc_id[4] client_id[s] */
+	len = 7 + 4 + 1 + 8 + 8 + 4 + 2 + CID;
+	memset(q.buf, 0, len);
+	put32(q.buf, (uint32_t)len);
+	q.buf[4] = TGETLOCK;
+	q.buf[5] = 9;
+	put32(q.buf + 7, 1);		/* fid 1: big.bin, open */
+	q.buf[11] = 0;			/* P9_LOCK_TYPE_RDLCK */
+	put32(q.buf + 28, 1234);	/* proc_id */
+	q.buf[32] = CID & 0xff;
+	q.buf[33] = CID >> 8;
+	memset(q.buf + 34, 'c', CID);
+	ASSERT_EQ(write(fd, q.buf, len), (ssize_t)len);
+	n = read(fd, r.buf, r.cap);
+	ASSERT_EQ(n, (ssize_t)(len - 4));
+	ASSERT_EQ(get32(r.buf), n);
+	ASSERT_EQ(r.buf[4], TGETLOCK + 1);
+	ASSERT_EQ(r.buf[5], 9);
+	ASSERT_EQ(r.buf[7 + 21] | r.buf[7 + 22] << 8, CID);
+	ASSERT_MEM_EQ(r.buf + 30, q.buf + 34, CID);
+	ASSERT_EQ(chan_state(TAG_MAIN), 'r');
+	ASSERT_EQ(chan_stat(TAG_MAIN, "resets"), resets);
+	free(q.buf);
+	free(r.buf);
+	close(fd);
 }
 
 /* Leave the default load for whatever runs next. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -260,6 +261,48 @@ TEST(qmp_device_del_with_a_blocked_reader_then_device_add)
 	ASSERT_NE(chan_wait(TAG_UNPLUG, 0), 0);
 	ASSERT_OK(close(fd));
 
+	TH_LOG("qmp device_add virtio-9p-pci dev-fs3 fs3 " TAG_UNPLUG);
+	ASSERT_EQ(chan_wait(TAG_UNPLUG, 90000), 0);
+	assert_alive();
+}
+
+/*
+ * The mount tag comes from the host: the driver prints it escaped.  A
+ * device plugged in with an escape sequence in its tag (QMP's JSON
+ * "\u001b") must not put a raw ESC into the kernel log, where it would
+ * drive the terminal of whoever reads it.  The device is then plugged in
+ * again with its own tag.
+ */
+TEST(hostile_mount_tag_is_escaped_in_the_kernel_log)
+{
+	static const char raw[] = "esc\x1b[2Jtag";
+	static char log[1 << 20];
+	char virtio[64], pci[PATH_MAX];
+	int n;
+
+	/* Two unplug and plug cycles: see the test above for their pace. */
+	TEST_TIMEOUT(480);
+	unplug_pci_path(pci, virtio, sizeof(virtio));
+	if (!has_hotplug_slots())
+		SKIP("no ACPI PCI hotplug slots (CONFIG_HOTPLUG_PCI_ACPI)");
+
+	TH_LOG("qmp device_del dev-fs3");
+	for (int i = 0; i < 1200 && chan_wait(TAG_UNPLUG, 0) == 0; i++)
+		msleep(50);
+	ASSERT_NE(chan_wait(TAG_UNPLUG, 0), 0);
+	TH_LOG("qmp device_add virtio-9p-pci dev-fs3 fs3 esc\\u001b[2Jtag");
+	ASSERT_EQ(chan_wait(raw, 90000), 0);
+
+	n = klogctl(3, log, sizeof(log) - 1);	/* SYSLOG_ACTION_READ_ALL */
+	ASSERT_GT(n, 0);
+	log[n] = '\0';
+	ASSERT_NE(strstr(log, "mount tag \"esc\\e[2Jtag\""), NULL);
+	ASSERT_EQ(strchr(log, '\x1b'), NULL);
+
+	TH_LOG("qmp device_del dev-fs3");
+	for (int i = 0; i < 1200 && chan_wait(raw, 0) == 0; i++)
+		msleep(50);
+	ASSERT_NE(chan_wait(raw, 0), 0);
 	TH_LOG("qmp device_add virtio-9p-pci dev-fs3 fs3 " TAG_UNPLUG);
 	ASSERT_EQ(chan_wait(TAG_UNPLUG, 90000), 0);
 	assert_alive();

@@ -229,3 +229,28 @@ int module_unload(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK);
 }
+
+int wait_asleep(pid_t tid, unsigned int ms)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
+	for (unsigned int t = 0; t <= ms; t += 10) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return -1;
+		buf[n] = '\0';
+		/* pid (comm) state ...: comm may hold spaces and parens. */
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && (p[2] == 'S' || p[2] == 'D'))
+			return 0;
+		msleep(10);
+	}
+	return -1;
+}

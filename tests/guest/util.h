@@ -23,6 +23,11 @@ pid_t interrupt_when_asleep(void);
 void *bad_address(void);
 /* Sleep @ms milliseconds. */
 void msleep(unsigned int ms);
+/*
+ * Wait up to @ms for task @tid (a process or a thread) to be asleep in the
+ * kernel (state S or D in /proc/<tid>/stat); 0 when it is.
+ */
+int wait_asleep(pid_t tid, unsigned int ms);
 /* Read counter @name from /sys/class/vio9p/vio9p<N>/stats of @tag. */
 uint64_t chan_stat(const char *tag, const char *name);
 /* First letter of the state attribute of @tag: 'r'eady, 'n'eeds-reset. */
