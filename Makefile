@@ -80,7 +80,7 @@ lint:
 		tests/debian-guest/run tests/debian-guest/*.sh \
 		tests/suspend/run-guest
 
-guest-tests: $(GUEST_PROGS) $(PATTERN) $(NINEPLS) $(FDMOUNT) $(STALLFS)
+guest-tests: $(GUEST_PROGS) $(BUILD)/guest/t_suspend $(PATTERN) $(NINEPLS) $(FDMOUNT) $(STALLFS)
 	$(MAKE) -C cmd vio9p-static
 
 $(FDMOUNT): tests/relay/fdmount.c

@@ -109,6 +109,10 @@ show lib lib.test_marshal lib.test_parse lib.test_rpc lib.test_diod lib.fuzz cmd
 ko=$(modpath)
 guest_streams "debian-$KVER" "$GUEST_SUITES"
 guest "debian-$KVER" GUEST_KVER="$KVER" VIO9P_KO="$ko" SUITES="$GUEST_SUITES"
+# Suspend to RAM and resume with a channel in use (QMP system_wakeup).
+tap_record "suspend-$KVER" env GUEST_KVER="$KVER" VIO9P_KO="$ko" \
+	GUEST_BIN=build/guest tests/suspend/run-guest "suspend-$KVER"
+show "suspend-$KVER"
 guest_streams "mmio-$KVER" "$MMIO_SUITES"
 guest "mmio-$KVER" GUEST_KVER="$KVER" VIO9P_KO="$ko" VM_TRANSPORT=mmio \
 	SUITES="$MMIO_SUITES"
@@ -118,6 +122,7 @@ guest "mmio-$KVER" GUEST_KVER="$KVER" VIO9P_KO="$ko" VM_TRANSPORT=mmio \
 # scripts/backports-deps.sh installed both.
 bpo=/usr/src/linux-headers-${KVER_BPO:-none}
 guest_streams "debian-bpo" "$GUEST_SUITES"
+tap_expect suspend-bpo
 if tap_build bpo-module "vio9p.ko builds for ${KVER_BPO:-the backports kernel} with W=1 and no warnings" \
 	"$MAKE" module KDIR="$bpo" W=1 KCFLAGS=-Werror &&
 	tap_build bpo-qemu "QEMU of bookworm-backports is unpacked" \
@@ -128,6 +133,12 @@ if tap_build bpo-module "vio9p.ko builds for ${KVER_BPO:-the backports kernel} w
 	guest "debian-bpo" GUEST_KVER="$KVER_BPO" VM_ACCEL=tcg,thread=single \
 		VIO9P_KO="$(modpath KDIR="$bpo")" SUITES="$GUEST_SUITES" \
 		QEMU="$(tail -n 1 "$TAP_DIR/bpo-qemu.log")"
+	tap_record suspend-bpo env GUEST_KVER="$KVER_BPO" \
+		VIO9P_KO="$(modpath KDIR="$bpo")" GUEST_BIN=build/guest \
+		VM_ACCEL=tcg,thread=single \
+		QEMU="$(tail -n 1 "$TAP_DIR/bpo-qemu.log")" \
+		tests/suspend/run-guest suspend-bpo
+	show suspend-bpo
 fi
 
 # vio9p mount (FUSE): against diod here, then as a non-root user in a guest.
