@@ -197,7 +197,7 @@ dev_of() {
 }
 stats_of() {
 	for c in /sys/class/vio9p/*; do
-		[ "$(cat $c/mount_tag)" = $1 ] && echo $c/stats
+		[ "$(cat $c/mount_tag)" = $1 ] && echo $c/statistics
 	done
 }
 mnt_of() { echo /mnt/$1; }
@@ -314,7 +314,7 @@ done
 # One more run of each cell, untimed, counting its 9P requests.
 t=/sys/kernel/tracing
 mount -t tracefs tracefs $t && echo 16384 >$t/buffer_size_kb
-submitted() { cat $(stats_of $1) </dev/null | sed -n 's/^submitted //p'; }
+submitted() { cat $(stats_of $1)/submitted </dev/null; }
 count() {
 	local tag n d
 	prep $1 $2
@@ -336,7 +336,7 @@ for k in $kinds; do
 	done
 done
 for c in /sys/class/vio9p/*; do
-	echo "# stats $(cat $c/mount_tag): $(cat $c/stats | tr '\n' ' ')"
+	echo "# stats $(cat $c/mount_tag): $(cd $c/statistics && grep . * | tr ':\n' '  ')"
 done
 grep -v 'state:' /tmp/relay.log | sed 's/^/# relay log: /'
 echo "# guest done"

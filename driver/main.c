@@ -696,41 +696,35 @@ static ssize_t msize_limit_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(msize_limit);
 
-/**
- * stats_show() - the counters, one "name value" pair per line
- * @dev: the class device
- * @attr: unused
- * @buf: the sysfs page
- *
- * The counters are copied under the lock so that they agree with each
- * other.
- *
- * Return: the number of bytes written to @buf.
+/*
+ * The statistics/ group: one counter a file, as sysfs wants.  Each value
+ * is read under the lock; two files read one after the other may come
+ * from different moments.
  */
-static ssize_t stats_show(struct device *dev, struct device_attribute *attr,
-			  char *buf)
-{
-	struct vio9p_dev *vd = dev_get_drvdata(dev);
-	struct vio9p_stats st;
-	unsigned int slots, in_use, busy, stale;
+#define VIO9P_STAT_ATTR(name, type, fmt, expr)				\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	struct vio9p_dev *vd = dev_get_drvdata(dev);			\
+	type val;							\
+									\
+	spin_lock_irq(&vd->lock);					\
+	val = (expr);							\
+	spin_unlock_irq(&vd->lock);					\
+	return sysfs_emit(buf, fmt "\n", val);				\
+}									\
+static DEVICE_ATTR_RO(name)
 
-	spin_lock_irq(&vd->lock);
-	st = vd->stats;
-	slots = vd->nr_reqs;
-	in_use = vd->nr_reqs - vd->nr_free;
-	busy = vd->nr_busy;
-	stale = vd->nr_stale;
-	spin_unlock_irq(&vd->lock);
-
-	return sysfs_emit(buf,
-			  "submitted %llu\ncompleted %llu\nstale %llu\n"
-			  "bytes_out %llu\nbytes_in %llu\nresets %llu\n"
-			  "slots %u\nslots_in_use %u\nin_flight %u\n"
-			  "stale_in_flight %u\n",
-			  st.submitted, st.completed, st.stale, st.bytes_out,
-			  st.bytes_in, st.resets, slots, in_use, busy, stale);
-}
-static DEVICE_ATTR_RO(stats);
+VIO9P_STAT_ATTR(submitted, u64, "%llu", vd->stats.submitted);
+VIO9P_STAT_ATTR(completed, u64, "%llu", vd->stats.completed);
+VIO9P_STAT_ATTR(stale, u64, "%llu", vd->stats.stale);
+VIO9P_STAT_ATTR(bytes_out, u64, "%llu", vd->stats.bytes_out);
+VIO9P_STAT_ATTR(bytes_in, u64, "%llu", vd->stats.bytes_in);
+VIO9P_STAT_ATTR(resets, u64, "%llu", vd->stats.resets);
+VIO9P_STAT_ATTR(slots, unsigned int, "%u", vd->nr_reqs);
+VIO9P_STAT_ATTR(slots_in_use, unsigned int, "%u", vd->nr_reqs - vd->nr_free);
+VIO9P_STAT_ATTR(in_flight, unsigned int, "%u", vd->nr_busy);
+VIO9P_STAT_ATTR(stale_in_flight, unsigned int, "%u", vd->nr_stale);
 
 static struct attribute *vio9p_attrs[] = {
 	&dev_attr_mount_tag.attr,
@@ -738,10 +732,37 @@ static struct attribute *vio9p_attrs[] = {
 	&dev_attr_max_requests.attr,
 	&dev_attr_max_msize.attr,
 	&dev_attr_msize_limit.attr,
-	&dev_attr_stats.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(vio9p);
+
+static const struct attribute_group vio9p_group = {
+	.attrs = vio9p_attrs,
+};
+
+static struct attribute *vio9p_stat_attrs[] = {
+	&dev_attr_submitted.attr,
+	&dev_attr_completed.attr,
+	&dev_attr_stale.attr,
+	&dev_attr_bytes_out.attr,
+	&dev_attr_bytes_in.attr,
+	&dev_attr_resets.attr,
+	&dev_attr_slots.attr,
+	&dev_attr_slots_in_use.attr,
+	&dev_attr_in_flight.attr,
+	&dev_attr_stale_in_flight.attr,
+	NULL,
+};
+
+static const struct attribute_group vio9p_stat_group = {
+	.name = "statistics",
+	.attrs = vio9p_stat_attrs,
+};
+
+static const struct attribute_group *vio9p_groups[] = {
+	&vio9p_group,
+	&vio9p_stat_group,
+	NULL,
+};
 
 static struct class vio9p_class = {
 	.name = "vio9p",

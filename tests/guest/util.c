@@ -95,24 +95,27 @@ void msleep(unsigned int ms)
 
 uint64_t chan_stat(const char *tag, const char *name)
 {
-	char dev[64], path[128], key[64];
+	char dev[64], path[160];
 	unsigned long long v;
 	FILE *f;
+	int n;
 
 	ASSERT_EQ(chan_path(tag, dev, sizeof(dev)), 0);
-	snprintf(path, sizeof(path), "/sys/class/vio9p/vio9p%s/stats",
-		 dev + strlen("/dev/9p/"));
+	snprintf(path, sizeof(path), "/sys/class/vio9p/vio9p%s/statistics/%s",
+		 dev + strlen("/dev/9p/"), name);
 	f = fopen(path, "r");
-	ASSERT_TRUE(f != NULL);
-	while (fscanf(f, "%63s %llu", key, &v) == 2) {
-		if (strcmp(key, name) == 0) {
-			fclose(f);
-			return v;
-		}
+	if (!f) {
+		harness_fail(__FILE__, __LINE__, "no counter %s: %s", path,
+			     strerror(errno));
+		harness_abort();
 	}
+	n = fscanf(f, "%llu", &v);
 	fclose(f);
-	harness_fail(__FILE__, __LINE__, "no counter %s in %s", name, path);
-	harness_abort();
+	if (n != 1) {
+		harness_fail(__FILE__, __LINE__, "%s holds no number", path);
+		harness_abort();
+	}
+	return v;
 }
 
 int wait_in_flight(const char *tag, unsigned int n, unsigned int ms)

@@ -28,7 +28,7 @@ void msleep(unsigned int ms);
  * kernel (state S or D in /proc/<tid>/stat); 0 when it is.
  */
 int wait_asleep(pid_t tid, unsigned int ms);
-/* Read counter @name from /sys/class/vio9p/vio9p<N>/stats of @tag. */
+/* Read counter @name from /sys/class/vio9p/vio9p<N>/statistics/ of @tag. */
 uint64_t chan_stat(const char *tag, const char *name);
 /* First letter of the state attribute of @tag: 'r'eady, 'n'eeds-reset. */
 int chan_state(const char *tag);
