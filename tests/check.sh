@@ -168,6 +168,19 @@ tap_counted relay-guest 27 env GUEST_KVER="$KVER" VIO9P_KO="$ko" \
 	tests/relay/run-guest relay-guest
 show relay relay-guest
 
+# The packages of build/deb (tests/deb.sh) on a real Debian 12 guest with
+# systemd: DKMS, the module at boot beside v9fs, udev, a user, the relay, a
+# kernel upgrade, purge.  Its timings are in build/results/debian-guest.out.
+# It runs before the debug kernel's guests, so that the debug kernel's
+# build goes on meanwhile.
+say "debian guest"
+tap_expect debian-guest
+if bg_wait debian-guest-image "Debian 12 guest image builds (cached under ~/.cache/vio9p)"; then
+	tap_counted debian-guest 59 tests/debian-guest/run
+	show debian-guest
+	grep '^# time' "$TAP_DIR/debian-guest.out"
+fi
+
 # The same suites on a debug kernel (KASAN, lockdep, kmemleak, UBSAN),
 # built once and cached: on virtio-pci and virtio-mmio, and the FUSE
 # mount, udev and relay guests too.
@@ -198,17 +211,6 @@ if bg_wait debug-kernel "debug kernel builds (cached under ~/.cache/vio9p)"; the
 			tests/relay/run-guest debug-relay-guest
 		show debug-fuse-guest debug-udev debug-relay-guest
 	fi
-fi
-
-# The packages of build/deb (tests/deb.sh) on a real Debian 12 guest with
-# systemd: DKMS, the module at boot beside v9fs, udev, a user, the relay, a
-# kernel upgrade, purge.  Its timings are in build/results/debian-guest.log.
-say "debian guest"
-tap_expect debian-guest
-if bg_wait debian-guest-image "Debian 12 guest image builds (cached under ~/.cache/vio9p)"; then
-	tap_counted debian-guest 60 tests/debian-guest/run
-	show debian-guest
-	grep '^# time' "$TAP_DIR/debian-guest.out"
 fi
 
 echo
