@@ -30,11 +30,10 @@ tap_record() {
 tap_counted() {
 	local n=$1 count=$2 rc=0
 	shift 2
-	tap_expect "$n"
-	"$@" >"$TAP_DIR/$n.out" 2>"$TAP_DIR/$n.log" || rc=$?
+	tap_record "$n" "$@" || rc=$?
+	mv "$TAP_DIR/$n.tap" "$TAP_DIR/$n.out"
 	"$(dirname "${BASH_SOURCE[0]}")/tap-number" "$count" \
 		<"$TAP_DIR/$n.out" >"$TAP_DIR/$n.tap"
-	echo "$rc" >"$TAP_DIR/$n.rc"
 	return "$rc"
 }
 
