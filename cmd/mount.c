@@ -33,11 +33,17 @@
  *	chmod, chown,	Tsetattr on the open fid when there is one, else on a
  *	truncate,	walked one; UTIME_NOW sends the time bit without its
  *	utimens		_SET bit, so the server takes its own clock
- *	open, opendir	Twalk, Tlopen; the fid is the file handle (fi->fh)
+ *	open, opendir	Twalk, Tlopen; the fid, and whether it was opened
+ *			O_APPEND, are the file handle (struct ofile, fi->fh)
  *	create		Twalk to the parent, Tlcreate (the fid becomes the
  *			open file), fi->fh
  *	read, write	Tread/Twrite on fi->fh, up to v9p_window() (at most
- *			64) in flight; a short Rread is the end of the file
+ *			64) in flight; a short Rread is the end of the file.
+ *			O_APPEND goes to the server, which puts every Twrite
+ *			at the end of the file, as v9fs has it: writes to a
+ *			file opened so go one at a time, in order (in flight
+ *			at once, they would land in whatever order the
+ *			server's threads took them).
  *	readdir		Treaddir on fi->fh from the kernel's offset, which is
  *			the 9P entry offset.  For readdirplus (libfuse asks
  *			for it, adaptively: the first reply of a listing, and

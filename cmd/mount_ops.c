@@ -21,10 +21,35 @@ static struct mnt *mnt_of_ctx(void)
 	return fuse_get_context()->private_data;
 }
 
+/*
+ * An open file or directory: fi->fh.  @append: the server opened it with
+ * O_APPEND, so that it puts each Twrite at the end of the file whatever
+ * its offset, in the order the writes reach it.
+ */
+struct ofile {
+	struct v9p_fid *fid;
+	bool append;
+};
+
 /* The open fid of @fi. */
 static struct v9p_fid *fh_fid(const struct fuse_file_info *fi)
 {
-	return (struct v9p_fid *)(uintptr_t)fi->fh;
+	return ((const struct ofile *)(uintptr_t)fi->fh)->fid;
+}
+
+/* Make open fid @f the file handle of @fi, opened with @flags (as sent in
+ * Tlopen or Tlcreate).  0, or -ENOMEM with @f still the caller's. */
+static int fh_set(struct fuse_file_info *fi, struct v9p_fid *f,
+		  uint32_t flags)
+{
+	struct ofile *of = malloc(sizeof(*of));
+
+	if (!of)
+		return -ENOMEM;
+	of->fid = f;
+	of->append = flags & O_APPEND;
+	fi->fh = (uintptr_t)of;
+	return 0;
 }
 
 /* The first call to see the channel dead says so and stops the loop. */
@@ -450,15 +475,19 @@ static int m_open(const char *path, struct fuse_file_info *fi)
 {
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *f = walk(m, path);
+	uint32_t flags = open_flags(fi->flags);
+	int rc;
 
 	if (!f)
 		return err_now(m);
-	if (v9p_lopen(f, open_flags(fi->flags)) < 0) {
+	if (v9p_lopen(f, flags) < 0) {
 		drop(f);
 		return err_now(m);
 	}
-	fi->fh = (uintptr_t)f;
-	return 0;
+	rc = fh_set(fi, f, flags);
+	if (rc < 0)
+		v9p_clunk(f);
+	return rc;
 }
 
 static int m_create(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -476,14 +505,17 @@ static int m_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		drop(dir);
 		return err_now(m);
 	}
-	fi->fh = (uintptr_t)dir; /* Tlcreate made it the open file */
-	return 0;
+	rc = fh_set(fi, dir, flags); /* Tlcreate made it the open file */
+	if (rc < 0)
+		v9p_clunk(dir);
+	return rc;
 }
 
 static int m_opendir(const char *path, struct fuse_file_info *fi)
 {
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *f = walk(m, path);
+	int rc;
 
 	if (!f)
 		return err_now(m);
@@ -491,14 +523,17 @@ static int m_opendir(const char *path, struct fuse_file_info *fi)
 		drop(f);
 		return err_now(m);
 	}
-	fi->fh = (uintptr_t)f;
-	return 0;
+	rc = fh_set(fi, f, O_RDONLY);
+	if (rc < 0)
+		v9p_clunk(f);
+	return rc;
 }
 
 static int m_release(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
 	v9p_clunk(fh_fid(fi)); /* the reply to release goes nowhere */
+	free((void *)(uintptr_t)fi->fh);
 	return 0;
 }
 
@@ -526,23 +561,25 @@ static uint32_t chunk_of(const struct mnt *m, const struct v9p_fid *f)
 }
 
 /*
- * Read into @rbuf, or write from @wbuf, @n bytes at @off with up to
- * m->window requests in flight, each for the next chunk; they are
- * collected oldest first.  A short reply ends the transfer there (end of
+ * Read into @rbuf, or write from @wbuf, @n bytes at @off with up to @win
+ * requests in flight (at most m->window), each for the next chunk; they
+ * are collected oldest first.  A short reply ends the transfer there (end of
  * file, or a full server) and the requests after it are collected and
  * ignored.  Returns the bytes done from @off without a gap, or -errno.
  * A read that fails part way fails as a whole: the kernel takes a short
  * read for the end of the file.
  */
-static int pipelined(struct mnt *m, struct v9p_fid *f, char *rbuf,
-		     const char *wbuf, size_t n, uint64_t off)
+static int pipelined(struct mnt *m, struct v9p_fid *f, uint32_t win,
+		     char *rbuf, const char *wbuf, size_t n, uint64_t off)
 {
-	uint32_t chunk = chunk_of(m, f), win = m->window;
+	uint32_t chunk = chunk_of(m, f);
 	struct v9p_op *ring[64];
 	size_t sent = 0, done = 0, head = 0, inflight = 0;
 	bool stop = false;
 	int e = 0;
 
+	if (win > m->window)
+		win = m->window;
 	if (win > sizeof(ring) / sizeof(ring[0]))
 		win = sizeof(ring) / sizeof(ring[0]);
 	if (n > INT_MAX)
@@ -597,18 +634,23 @@ static int m_read(const char *path, char *buf, size_t size, off_t off,
 	(void)path;
 	if (off < 0)
 		return -EINVAL;
-	return pipelined(m, fh_fid(fi), buf, NULL, size, (uint64_t)off);
+	return pipelined(m, fh_fid(fi), m->window, buf, NULL, size,
+			 (uint64_t)off);
 }
 
 static int m_write(const char *path, const char *buf, size_t size, off_t off,
 		   struct fuse_file_info *fi)
 {
 	struct mnt *m = mnt_of_ctx();
+	const struct ofile *of = (const struct ofile *)(uintptr_t)fi->fh;
 
 	(void)path;
 	if (off < 0)
 		return -EINVAL;
-	return pipelined(m, fh_fid(fi), NULL, buf, size, (uint64_t)off);
+	/* Appends one Twrite at a time: in flight at once, they would land
+	 * in the order the server's threads take them. */
+	return pipelined(m, of->fid, of->append ? 1 : m->window, NULL, buf,
+			 size, (uint64_t)off);
 }
 
 /* Bytes of @name's entry in a readdirplus reply (struct fuse_direntplus). */
