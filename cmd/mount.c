@@ -21,7 +21,7 @@
  *			fid when the kernel sends the file handle; st_ino
  *			is the qid's path (use_ino)
  *	readlink	Twalk, Treadlink, Tclunk
- *	mkdir		Twalk to the parent, Tmkdir, Tclunk
+ *	mkdir, mknod	Twalk to the parent, Tmkdir or Tmknod, Tclunk
  *	symlink		Twalk to the parent, Tsymlink, Tclunk
  *	link		Twalk to both, Tlink, Tclunk both
  *	unlink, rmdir	Twalk to the parent, Tunlinkat; on a server without it
@@ -62,8 +62,8 @@
  *			buffered here)
  *	release(dir)	Tclunk of fi->fh
  *	statfs		Tstatfs on the root
- *	No mknod (device files, FIFOs, sockets), xattrs or locks: the
- *	kernel keeps POSIX and flock locks local to this machine.
+ *	No xattrs or locks: the kernel keeps POSIX and flock locks local
+ *	to this machine.
  *
  * FIDS
  *	The root fid lives as long as the mount.  Every other fid is either
@@ -156,7 +156,9 @@ static bool has_opt(const char *opts, const char *name)
 
 int cmd_mount(struct vctx *c, int argc, char **argv)
 {
-	struct mnt m = { .c = c };
+	struct mnt m = { .c = c, .owner = geteuid(),
+			 .users_lock = PTHREAD_MUTEX_INITIALIZER,
+			 .links_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	char *user = NULL, *ours, *fsname, *dir;
 	bool fg = false;
@@ -196,10 +198,10 @@ int cmd_mount(struct vctx *c, int argc, char **argv)
 		free(user);
 		return 1;
 	}
+	m.per_user = has_opt(user, "allow_other") || has_opt(user, "allow_root");
 	fsname = opt_escape(c->addr);
 	if (asprintf(&ours, "fsname=%s,subtype=vio9p%s", fsname,
-		     has_opt(user, "allow_other") ? ",default_permissions" :
-						    "") < 0)
+		     m.per_user ? ",default_permissions" : "") < 0)
 		xerr("out of memory");
 	free(fsname);
 	if (fuse_opt_add_arg(&args, "vio9p") || fuse_opt_add_arg(&args, "-o") ||
@@ -237,6 +239,11 @@ out_unmount:
 out_destroy:
 	fuse_destroy(m.fuse);
 out:
+	for (size_t i = 0; i < m.nusers; i++)
+		v9p_clunk(m.users[i].root);
+	free(m.users);
+	for (size_t i = 0; i < m.nlinks; i++)
+		free(m.links[i].path);
 	free(dir);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "mount.h"
@@ -108,10 +109,76 @@ static void drop(struct v9p_fid *f)
 	errno = e;
 }
 
-/* A fid for @path (libfuse's absolute path) or NULL with errno. */
+/*
+ * The root fid the calling user's requests start from: c->root, or with
+ * m->per_user one attached as the caller (n_uname = uid, uname empty, as
+ * v9fs's access=user sends it) at the user's first request.  NULL with
+ * errno when the server refuses the attach.
+ */
+static struct v9p_fid *root_of(struct mnt *m)
+{
+	uid_t uid = fuse_get_context()->uid;
+	struct v9p_fid *root = NULL;
+
+	if (!m->per_user || uid == m->owner)
+		return m->c->root;
+	pthread_mutex_lock(&m->users_lock);
+	for (size_t i = 0; i < m->nusers && !root; i++)
+		if (m->users[i].uid == uid)
+			root = m->users[i].root;
+	if (!root && m->nusers == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 8;
+		struct user_root *u = realloc(m->users, cap * sizeof(*u));
+
+		if (!u) {
+			errno = ENOMEM;
+			goto out;
+		}
+		m->users = u;
+		m->cap = cap;
+	}
+	if (!root) {
+		root = v9p_attach(m->c->s, "", (uint32_t)uid, m->c->aname);
+		if (root)
+			m->users[m->nusers++] =
+				(struct user_root){ .uid = uid, .root = root };
+	}
+out:
+	pthread_mutex_unlock(&m->users_lock);
+	return root;
+}
+
+/*
+ * Whether a name of @path is longer than NAME_MAX.  The kernel lets FUSE
+ * names up to 1024 bytes through, and a server may take them or fail them
+ * with another errno (ENOENT...): v9fs's servers, and POSIX, say
+ * ENAMETOOLONG.
+ */
+static bool name_too_long(const char *path)
+{
+	while (*path) {
+		size_t n = strcspn(path, "/");
+
+		if (n > NAME_MAX)
+			return true;
+		path += n;
+		path += strspn(path, "/");
+	}
+	return false;
+}
+
+/* A fid for @path (libfuse's absolute path) from the caller's root, or
+ * NULL with errno. */
 static struct v9p_fid *walk(struct mnt *m, const char *path)
 {
-	return v9p_walk(m->c->root, path);
+	struct v9p_fid *root;
+
+	if (name_too_long(path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	root = root_of(m);
+	return root ? v9p_walk(root, path) : NULL;
 }
 
 /*
@@ -126,6 +193,8 @@ static int walk_parent(struct mnt *m, const char *path, struct v9p_fid **dir,
 
 	if (!slash || !slash[1])
 		return -EINVAL; /* libfuse never asks this of the root */
+	if (strlen(slash + 1) > NAME_MAX)
+		return -ENAMETOOLONG;
 	parent = strndup(path, (size_t)(slash - path));
 	if (!parent)
 		return -ENOMEM;
@@ -171,6 +240,86 @@ static void attr_to_stat(const struct v9p_attr *a, struct stat *st)
 	st->st_ctim = ts_of(a->ctime_sec, a->ctime_nsec);
 }
 
+/* ---- hard links --------------------------------------------------------- */
+
+/*
+ * Remember that @path names inode @ino of @nlink links (from a getattr or
+ * readdirplus): a file of more than one link is remembered, in a ring of
+ * LINKS_MAX paths, and one of one link (or a directory) forgotten.
+ */
+static void links_seen(struct mnt *m, const char *path, uint64_t ino,
+		       uint64_t nlink, uint32_t mode)
+{
+	bool many = nlink > 1 && !S_ISDIR(mode);
+	size_t i;
+
+	pthread_mutex_lock(&m->links_lock);
+	for (i = 0; i < m->nlinks; i++)
+		if (!strcmp(m->links[i].path, path))
+			break;
+	if (i < m->nlinks) {
+		m->links[i].ino = ino;
+		if (!many) {
+			free(m->links[i].path);
+			m->links[i].path = NULL;
+			m->links[i] = m->links[--m->nlinks];
+		}
+	} else if (many) {
+		char *dup = strdup(path);
+
+		if (dup) {
+			if (m->nlinks < LINKS_MAX) {
+				i = m->nlinks++;
+			} else {
+				i = m->links_next;
+				m->links_next = (i + 1) % LINKS_MAX;
+				free(m->links[i].path);
+			}
+			m->links[i] = (struct linked){ .ino = ino, .path = dup };
+		}
+	}
+	pthread_mutex_unlock(&m->links_lock);
+}
+
+/* The inode last seen at @path, if it has other links; else 0. */
+static uint64_t links_ino(struct mnt *m, const char *path)
+{
+	uint64_t ino = 0;
+
+	pthread_mutex_lock(&m->links_lock);
+	for (size_t i = 0; i < m->nlinks && !ino; i++)
+		if (!strcmp(m->links[i].path, path))
+			ino = m->links[i].ino;
+	pthread_mutex_unlock(&m->links_lock);
+	return ino;
+}
+
+/*
+ * The link count and ctime of inode @ino changed (a link made or removed
+ * through another name): drop the kernel's cached attributes of every
+ * name remembered for it, but @except (the name the kernel changed
+ * itself), so that stat(2) asks again, as v9fs would.
+ */
+static void links_changed(struct mnt *m, uint64_t ino, const char *except)
+{
+	char *paths[LINKS_MAX];
+	size_t n = 0;
+
+	if (!ino)
+		return;
+	pthread_mutex_lock(&m->links_lock);
+	for (size_t i = 0; i < m->nlinks; i++)
+		if (m->links[i].ino == ino &&
+		    (!except || strcmp(m->links[i].path, except)))
+			paths[n++] = strdup(m->links[i].path);
+	pthread_mutex_unlock(&m->links_lock);
+	for (size_t i = 0; i < n; i++) {
+		if (paths[i])
+			fuse_invalidate_path(m->fuse, paths[i]);
+		free(paths[i]);
+	}
+}
+
 /* ---- metadata --------------------------------------------------------- */
 
 /*
@@ -203,6 +352,8 @@ static int m_getattr(const char *path, struct stat *st,
 
 	if (fi && v9p_getattr(fh_fid(fi), V9P_GETATTR_BASIC, &a) == 0) {
 		attr_to_stat(&a, st);
+		if (path)
+			links_seen(m, path, a.qid.path, a.nlink, a.mode);
 		return 0;
 	}
 	if (fi && (errno != ENOENT || !path))
@@ -212,8 +363,10 @@ static int m_getattr(const char *path, struct stat *st,
 		return err_now(m);
 	rc = v9p_getattr(f, V9P_GETATTR_BASIC, &a) < 0 ? err_now(m) : 0;
 	v9p_clunk(f);
-	if (rc == 0)
+	if (rc == 0) {
 		attr_to_stat(&a, st);
+		links_seen(m, path, a.qid.path, a.nlink, a.mode);
+	}
 	return rc;
 }
 
@@ -365,6 +518,23 @@ static int m_mkdir(const char *path, mode_t mode)
 	return rc;
 }
 
+/* FIFOs, sockets, devices (and regular files, for mknod(2)): Tmknod. */
+static int m_mknod(const char *path, mode_t mode, dev_t rdev)
+{
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *dir;
+	const char *name;
+	int rc = walk_parent(m, path, &dir, &name);
+
+	if (rc < 0)
+		return rc;
+	rc = v9p_mknod(dir, name, (uint32_t)(mode & (S_IFMT | 07777)),
+		       major(rdev), minor(rdev), fuse_get_context()->gid,
+		       NULL) < 0 ? err_now(m) : 0;
+	v9p_clunk(dir);
+	return rc;
+}
+
 static int m_symlink(const char *target, const char *path)
 {
 	struct mnt *m = mnt_of_ctx();
@@ -395,6 +565,11 @@ static int m_link(const char *from, const char *to)
 		return rc;
 	}
 	rc = v9p_link(dir, f, name) < 0 ? err_now(m) : 0;
+	if (rc == 0) {
+		/* @from, and its other names, show one more link now. */
+		fuse_invalidate_path(m->fuse, from);
+		links_changed(m, v9p_fid_qid(f)->path, from);
+	}
 	v9p_clunk(dir);
 	v9p_clunk(f);
 	return rc;
@@ -406,12 +581,15 @@ static int remove_path(const char *path, bool isdir)
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *dir;
 	const char *name;
+	uint64_t ino = isdir ? 0 : links_ino(m, path);
 	int rc = walk_parent(m, path, &dir, &name);
 
 	if (rc < 0)
 		return rc;
 	rc = remove_at(dir, name, isdir) < 0 ? err_now(m) : 0;
 	v9p_clunk(dir);
+	if (rc == 0)
+		links_changed(m, ino, path); /* its other names: one link less */
 	return rc;
 }
 
@@ -430,10 +608,12 @@ static int m_rename(const char *from, const char *to, unsigned int flags)
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *odir, *ndir, *there;
 	const char *oname, *nname;
+	uint64_t replaced;
 	int rc;
 
 	if (flags & ~(unsigned int)RENAME_NOREPLACE)
 		return -EINVAL;
+	replaced = links_ino(m, to);
 	rc = walk_parent(m, from, &odir, &oname);
 	if (rc < 0)
 		return rc;
@@ -455,6 +635,8 @@ static int m_rename(const char *from, const char *to, unsigned int flags)
 		rc = rename_at(odir, oname, ndir, nname) < 0 ? err_now(m) : 0;
 	v9p_clunk(ndir);
 	v9p_clunk(odir);
+	if (rc == 0)
+		links_changed(m, replaced, to); /* a file it replaced */
 	return rc;
 }
 
@@ -659,6 +841,19 @@ static size_t plus_size(const char *name)
 	return fuse_add_direntry_plus(NULL, NULL, 0, name, NULL, 0);
 }
 
+/* links_seen() for the entry @na of directory @dir, of more than one
+ * link. */
+static void plus_links(struct mnt *m, const char *dir,
+		       const struct name_attr *na)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", strcmp(dir, "/") ? dir : "", na->name) < 0)
+		return;
+	links_seen(m, p, na->a.qid.path, na->a.nlink, na->a.mode);
+	free(p);
+}
+
 static bool is_dot(const char *name)
 {
 	return !strcmp(name, ".") || !strcmp(name, "..");
@@ -702,7 +897,6 @@ static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
 	struct rd_batch *b = malloc(sizeof(*b));
 	int rc = 0;
 
-	(void)path;
 	if (!buf || !b) {
 		rc = -ENOMEM;
 		goto out;
@@ -771,6 +965,8 @@ static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
 				if (na && !na->err) {
 					attr_to_stat(&na->a, &st);
 					ff = FUSE_FILL_DIR_PLUS;
+					if (na->a.nlink > 1)
+						plus_links(m, path, na);
 				}
 				if (fill(out, de->name, &st, (off_t)de->offset,
 					 ff)) {
@@ -808,6 +1004,7 @@ const struct fuse_operations mount_ops = {
 	.init = m_init,
 	.getattr = m_getattr,
 	.readlink = m_readlink,
+	.mknod = m_mknod,
 	.mkdir = m_mkdir,
 	.unlink = m_unlink,
 	.rmdir = m_rmdir,
