@@ -370,7 +370,11 @@ static int m_getattr(const char *path, struct stat *st,
 	return rc;
 }
 
-/* Tsetattr @sa on the open fid of @fi, or on @path as m_getattr(). */
+/*
+ * Tsetattr @sa on the open fid of @fi, or on @path as m_getattr().  The
+ * file's other names (links_changed()) see the new mode, owner, size or
+ * times at once.
+ */
 static int setattr(const char *path, struct fuse_file_info *fi,
 		   const struct v9p_setattr *sa)
 {
@@ -378,8 +382,10 @@ static int setattr(const char *path, struct fuse_file_info *fi,
 	struct v9p_fid *f;
 	int rc;
 
-	if (fi && v9p_setattr(fh_fid(fi), sa) == 0)
-		return 0;
+	if (fi && v9p_setattr(fh_fid(fi), sa) == 0) {
+		rc = 0;
+		goto out;
+	}
 	if (fi && (errno != ENOENT || !path))
 		return err_now(m);
 	f = walk(m, path);
@@ -387,6 +393,9 @@ static int setattr(const char *path, struct fuse_file_info *fi,
 		return err_now(m);
 	rc = v9p_setattr(f, sa) < 0 ? err_now(m) : 0;
 	v9p_clunk(f);
+out:
+	if (rc == 0 && path)
+		links_changed(m, links_ino(m, path), path);
 	return rc;
 }
 
