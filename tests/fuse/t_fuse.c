@@ -730,6 +730,10 @@ TEST(link_counts_and_ctime_follow_link_unlink_rename)
 	EXPECT_TRUE(later(&f0.st_ctim, &f1.st_ctim));
 	EXPECT_TRUE(later(&s0.st_mtim, &s1.st_mtim));
 	EXPECT_TRUE(later(&s0.st_ctim, &s1.st_ctim));
+	/* A chmod through one name shows through the other. */
+	ASSERT_EQ(chmod(P("nl/sub/g"), 0600), 0);
+	ASSERT_EQ(stat(P("nl/f"), &f1), 0);
+	EXPECT_EQ(f1.st_mode, S_IFREG | 0600);
 
 	f0 = f1;
 	s0 = s1;
