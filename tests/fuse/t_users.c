@@ -142,13 +142,12 @@ static void J(char *buf, const char *dir, const char *name)
 TEST(files_a_user_creates_are_theirs)
 {
 	const char *d = test_dir("own", 0777);
-	char f[PATH_MAX], sub[PATH_MAX], l[PATH_MAX], p[PATH_MAX], h[PATH_MAX];
+	char f[PATH_MAX], sub[PATH_MAX], l[PATH_MAX], h[PATH_MAX];
 	struct stat st;
 
 	J(f, d, "f");
 	J(sub, d, "sub");
 	J(l, d, "l");
-	J(p, d, "p");
 	J(h, d, "h");
 	AS(UID_A, GID_A) {
 		int fd = open(f, O_WRONLY | O_CREAT | O_EXCL, 0640);
@@ -164,20 +163,43 @@ TEST(files_a_user_creates_are_theirs)
 		ASSERT_EQ(stat(f, &st), 0);
 		ASSERT_EQ(st.st_nlink, 2);
 	} AS_END;
-	AS(UID_A, GID_A) {
-		ASSERT_EQ(mkfifo(p, 0600), 0);
-	} AS_END;
 	expect_owner(f, UID_A, GID_A);
 	expect_owner(sub, UID_A, GID_A);
 	expect_owner(l, UID_A, GID_A);
-	expect_owner(p, UID_A, GID_A);
-	ASSERT_EQ(lstat(p, &st), 0);
-	EXPECT_TRUE(S_ISFIFO(st.st_mode));
-	EXPECT_EQ(st.st_mode & 07777, 0600);
 	/* Root's own files stay root's. */
 	J(f, d, "root");
 	ASSERT_EQ(mkdir(f, 0755), 0);
 	expect_owner(f, 0, 0);
+	rm_tree(d);
+}
+
+/*
+ * A FIFO made by a user (Tmknod) is theirs.  QEMU 7.2's 9P server fails
+ * every mknod with ENXIO (through v9fs too): skipped then.
+ */
+TEST(fifos_a_user_makes_are_theirs)
+{
+	const char *d = test_dir("fifo", 0777);
+	char p[PATH_MAX];
+	struct stat st;
+	pid_t pid;
+	int e;
+
+	J(p, d, "p");
+	pid = as_start(UID_A, GID_A);
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(mkfifo(p, 0600) ? errno : 0);
+	e = as_wait(pid); /* mkfifo's errno */
+	if (e == ENXIO) {
+		rm_tree(d);
+		SKIP("the server fails mknod with ENXIO (QEMU 7.2 does)");
+	}
+	ASSERT_EQ(e, 0);
+	expect_owner(p, UID_A, GID_A);
+	ASSERT_EQ(lstat(p, &st), 0);
+	EXPECT_TRUE(S_ISFIFO(st.st_mode));
+	EXPECT_EQ(st.st_mode & 07777, 0600);
 	rm_tree(d);
 }
 
