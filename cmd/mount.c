@@ -104,10 +104,27 @@
  * PERMISSIONS
  *	The session attaches as the user running vio9p, and the server
  *	checks every access as that user.  Like every FUSE mount, only that
- *	user may enter it; -o allow_other lets others in, and then vio9p
- *	adds default_permissions so that the kernel checks their access
- *	against the files' modes rather than the server checking it as the
- *	mounting user.
+ *	user may enter it.  -o allow_other (or allow_root) lets others in,
+ *	and then each user is themself, as with v9fs's access=user: root_of()
+ *	attaches once per uid, at the user's first request (Tattach with
+ *	n_uname = the caller's uid, uname empty, as v9fs sends it), keeps
+ *	that root fid for the mount's life, and walks all of that user's
+ *	requests from it; Tlcreate, Tmkdir, Tmknod and Tsymlink carry the
+ *	caller's gid.  Files a user creates are theirs, and vio9p adds
+ *	default_permissions so that the kernel checks access, chown, chmod
+ *	and sticky directories against the files' owners and modes, as v9fs
+ *	does with its cached attributes (QEMU's server checks nothing
+ *	itself; diod checks again as the user).
+ *
+ * NAMES AND LINKS
+ *	A name longer than NAME_MAX fails with ENAMETOOLONG before anything
+ *	is sent (the kernel passes FUSE names of up to 1024 bytes).  libfuse
+ *	gives every name its own kernel inode, so the hard links of a file
+ *	are separate inodes with separate attribute caches: the paths seen
+ *	naming a file of more than one link (m->links, the last LINKS_MAX)
+ *	have their cached attributes dropped (fuse_invalidate_path()) when a
+ *	link, unlink, rename or setattr through another name changes the
+ *	file, so that stat(2) shows the link count and ctime v9fs would.
  *
  * ERRORS
  *	Errno values from the server pass through when they are valid
