@@ -512,16 +512,35 @@ static int m_statfs(const char *path, struct statvfs *out)
 
 /* ---- names ------------------------------------------------------------- */
 
+/*
+ * The group of a file the caller creates in directory @dir: @dir's own
+ * when it is set-group-ID (*@sgid set then), else the caller's, as v9fs
+ * chooses it (a server such as QEMU's sets the group it is given, so the
+ * set-group-ID rule is the client's to apply).  Costs a Tgetattr of @dir.
+ */
+static uint32_t new_gid(struct v9p_fid *dir, bool *sgid)
+{
+	struct v9p_attr a;
+
+	*sgid = v9p_getattr(dir, V9P_GETATTR_MODE | V9P_GETATTR_GID, &a) == 0 &&
+		(a.mode & S_ISGID);
+	return *sgid ? a.gid : fuse_get_context()->gid;
+}
+
 static int m_mkdir(const char *path, mode_t mode)
 {
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *dir;
 	const char *name;
+	uint32_t gid;
+	bool sgid;
 	int rc = walk_parent(m, path, &dir, &name);
 
 	if (rc < 0)
 		return rc;
-	rc = v9p_mkdir(dir, name, mode & 07777, fuse_get_context()->gid,
+	gid = new_gid(dir, &sgid);
+	/* A folder made in a set-group-ID one is set-group-ID too. */
+	rc = v9p_mkdir(dir, name, (mode & 07777) | (sgid ? S_ISGID : 0), gid,
 		       NULL) < 0 ? err_now(m) : 0;
 	v9p_clunk(dir);
 	return rc;
@@ -530,6 +549,7 @@ static int m_mkdir(const char *path, mode_t mode)
 /* FIFOs, sockets, devices (and regular files, for mknod(2)): Tmknod. */
 static int m_mknod(const char *path, mode_t mode, dev_t rdev)
 {
+	bool sgid;
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *dir;
 	const char *name;
@@ -538,7 +558,7 @@ static int m_mknod(const char *path, mode_t mode, dev_t rdev)
 	if (rc < 0)
 		return rc;
 	rc = v9p_mknod(dir, name, (uint32_t)(mode & (S_IFMT | 07777)),
-		       major(rdev), minor(rdev), fuse_get_context()->gid,
+		       major(rdev), minor(rdev), new_gid(dir, &sgid),
 		       NULL) < 0 ? err_now(m) : 0;
 	v9p_clunk(dir);
 	return rc;
@@ -546,6 +566,7 @@ static int m_mknod(const char *path, mode_t mode, dev_t rdev)
 
 static int m_symlink(const char *target, const char *path)
 {
+	bool sgid;
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *dir;
 	const char *name;
@@ -553,7 +574,7 @@ static int m_symlink(const char *target, const char *path)
 
 	if (rc < 0)
 		return rc;
-	rc = v9p_symlink(dir, name, target, fuse_get_context()->gid, NULL) < 0 ?
+	rc = v9p_symlink(dir, name, target, new_gid(dir, &sgid), NULL) < 0 ?
 		     err_now(m) : 0;
 	v9p_clunk(dir);
 	return rc;
@@ -683,6 +704,7 @@ static int m_open(const char *path, struct fuse_file_info *fi)
 
 static int m_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
+	bool sgid;
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *dir;
 	const char *name;
@@ -692,7 +714,7 @@ static int m_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (rc < 0)
 		return rc;
 	if (v9p_lcreate(dir, name, flags | O_CREAT, mode & 07777,
-			fuse_get_context()->gid) < 0) {
+			new_gid(dir, &sgid)) < 0) {
 		drop(dir);
 		return err_now(m);
 	}

@@ -203,6 +203,38 @@ TEST(fifos_a_user_makes_are_theirs)
 	rm_tree(d);
 }
 
+/*
+ * In a set-group-ID folder of group B, what user A makes belongs to group
+ * B, and a folder A makes there is set-group-ID too (v9fs applies the rule
+ * itself: QEMU's server sets the group the client sends).
+ */
+TEST(set_group_id_folder_gives_its_group)
+{
+	const char *d = test_dir("sgid", 0777);
+	char f[PATH_MAX], sub[PATH_MAX], l[PATH_MAX];
+	struct stat st;
+
+	J(f, d, "f");
+	J(sub, d, "sub");
+	J(l, d, "l");
+	ASSERT_EQ(chown(d, 0, GID_B), 0);
+	ASSERT_EQ(chmod(d, 02777), 0);
+	AS(UID_A, GID_A) {
+		int fd = open(f, O_WRONLY | O_CREAT | O_EXCL, 0644);
+
+		ASSERT_GE(fd, 0);
+		ASSERT_EQ(close(fd), 0);
+		ASSERT_EQ(mkdir(sub, 0755), 0);
+		ASSERT_EQ(symlink("f", l), 0);
+	} AS_END;
+	expect_owner(f, UID_A, GID_B);
+	expect_owner(sub, UID_A, GID_B);
+	expect_owner(l, UID_A, GID_B);
+	ASSERT_EQ(stat(sub, &st), 0);
+	EXPECT_EQ(st.st_mode & 07777, 02755);
+	rm_tree(d);
+}
+
 TEST(chown_chmod_and_access_as_another_user)
 {
 	const char *d = test_dir("perm", 0777);
