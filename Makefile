@@ -132,11 +132,14 @@ check-all:
 # `vio9p mount` (FUSE): tests/fuse/run-host against diod here, then
 # tests/fuse/run-guest as a non-root user in a guest.  Part of `make check`.
 FUSE_T = tests/fuse/t_fuse.c tests/common/harness.c
-FUSE_GUEST = $(BUILD)/guest/t_fuse $(BUILD)/guest/asuser
+USERS_T = tests/fuse/t_users.c tests/common/harness.c
+FUSE_GUEST = $(BUILD)/guest/t_fuse $(BUILD)/guest/t_users $(BUILD)/guest/asuser
 
-check-fuse: module $(BUILD)/host/t_fuse $(FUSE_GUEST) $(PATTERN)
+check-fuse: module $(BUILD)/host/t_fuse $(BUILD)/host/t_users $(FUSE_GUEST) \
+		$(PATTERN)
 	$(MAKE) -C cmd vio9p-san vio9p-static
-	VIO9P=cmd/vio9p-san T_FUSE=$(BUILD)/host/t_fuse PATTERN=$(PATTERN) \
+	VIO9P=cmd/vio9p-san T_FUSE=$(BUILD)/host/t_fuse \
+		T_USERS=$(BUILD)/host/t_users PATTERN=$(PATTERN) \
 		tests/tap-stream fuse-host tests/fuse/run-host; h=$$?; \
 	GUEST_KVER=$(KVER) VIO9P_KO=$(MODDIR)/vio9p.ko GUEST_BIN=$(BUILD)/guest \
 		PATTERN=$(PATTERN) VIO9P_CMD=cmd/vio9p-static \
@@ -160,6 +163,15 @@ $(BUILD)/host/t_fuse: $(FUSE_T) $(GUEST_HDRS)
 $(BUILD)/guest/t_fuse: $(FUSE_T) $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) -o $@ $(FUSE_T)
+
+$(BUILD)/host/t_users: $(USERS_T) $(GUEST_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -fsanitize=address,undefined -Itests/common \
+		-o $@ $(USERS_T)
+
+$(BUILD)/guest/t_users: $(USERS_T) $(GUEST_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -o $@ $(USERS_T)
 
 $(BUILD)/guest/asuser: tests/fuse/asuser.c
 	@mkdir -p $(@D)

@@ -29,6 +29,7 @@ struct vctx {
 	bool is_dev;		  /* addr is a vio9p device */
 	struct v9p_session *s;	  /* NULL for verbs that need no session */
 	struct v9p_fid *root;	  /* attached root of the export */
+	const char *aname;	  /* the export attached (-A), "" for the default */
 	uint32_t gid;		  /* gid for new server files */
 	mode_t umask;		  /* the process umask, applied to new files */
 	uint32_t msize;		  /* -m, or 0 */

@@ -334,6 +334,7 @@ static void open_session(struct vctx *c, uint32_t msize, const char *aname)
 	if (!c->s)
 		xerr("%s", c->addr);
 	c->root = v9p_attach(c->s, uname, (uint32_t)geteuid(), aname);
+	c->aname = aname;
 	if (!c->root)
 		xerr("attach %s", *aname ? aname : c->addr);
 	c->gid = (uint32_t)getegid();

@@ -21,7 +21,7 @@
  *			fid when the kernel sends the file handle; st_ino
  *			is the qid's path (use_ino)
  *	readlink	Twalk, Treadlink, Tclunk
- *	mkdir		Twalk to the parent, Tmkdir, Tclunk
+ *	mkdir, mknod	Twalk to the parent, Tmkdir or Tmknod, Tclunk
  *	symlink		Twalk to the parent, Tsymlink, Tclunk
  *	link		Twalk to both, Tlink, Tclunk both
  *	unlink, rmdir	Twalk to the parent, Tunlinkat; on a server without it
@@ -33,11 +33,17 @@
  *	chmod, chown,	Tsetattr on the open fid when there is one, else on a
  *	truncate,	walked one; UTIME_NOW sends the time bit without its
  *	utimens		_SET bit, so the server takes its own clock
- *	open, opendir	Twalk, Tlopen; the fid is the file handle (fi->fh)
+ *	open, opendir	Twalk, Tlopen; the fid, and whether it was opened
+ *			O_APPEND, are the file handle (struct ofile, fi->fh)
  *	create		Twalk to the parent, Tlcreate (the fid becomes the
  *			open file), fi->fh
  *	read, write	Tread/Twrite on fi->fh, up to v9p_window() (at most
- *			64) in flight; a short Rread is the end of the file
+ *			64) in flight; a short Rread is the end of the file.
+ *			O_APPEND goes to the server, which puts every Twrite
+ *			at the end of the file, as v9fs has it: writes to a
+ *			file opened so go one at a time, in order (in flight
+ *			at once, they would land in whatever order the
+ *			server's threads took them).
  *	readdir		Treaddir on fi->fh from the kernel's offset, which is
  *			the 9P entry offset.  For readdirplus (libfuse asks
  *			for it, adaptively: the first reply of a listing, and
@@ -56,8 +62,8 @@
  *			buffered here)
  *	release(dir)	Tclunk of fi->fh
  *	statfs		Tstatfs on the root
- *	No mknod (device files, FIFOs, sockets), xattrs or locks: the
- *	kernel keeps POSIX and flock locks local to this machine.
+ *	No xattrs or locks: the kernel keeps POSIX and flock locks local
+ *	to this machine.
  *
  * FIDS
  *	The root fid lives as long as the mount.  Every other fid is either
@@ -98,10 +104,27 @@
  * PERMISSIONS
  *	The session attaches as the user running vio9p, and the server
  *	checks every access as that user.  Like every FUSE mount, only that
- *	user may enter it; -o allow_other lets others in, and then vio9p
- *	adds default_permissions so that the kernel checks their access
- *	against the files' modes rather than the server checking it as the
- *	mounting user.
+ *	user may enter it.  -o allow_other (or allow_root) lets others in,
+ *	and then each user is themself, as with v9fs's access=user: root_of()
+ *	attaches once per uid, at the user's first request (Tattach with
+ *	n_uname = the caller's uid, uname empty, as v9fs sends it), keeps
+ *	that root fid for the mount's life, and walks all of that user's
+ *	requests from it; Tlcreate, Tmkdir, Tmknod and Tsymlink carry the
+ *	caller's gid.  Files a user creates are theirs, and vio9p adds
+ *	default_permissions so that the kernel checks access, chown, chmod
+ *	and sticky directories against the files' owners and modes, as v9fs
+ *	does with its cached attributes (QEMU's server checks nothing
+ *	itself; diod checks again as the user).
+ *
+ * NAMES AND LINKS
+ *	A name longer than NAME_MAX fails with ENAMETOOLONG before anything
+ *	is sent (the kernel passes FUSE names of up to 1024 bytes).  libfuse
+ *	gives every name its own kernel inode, so the hard links of a file
+ *	are separate inodes with separate attribute caches: the paths seen
+ *	naming a file of more than one link (m->links, the last LINKS_MAX)
+ *	have their cached attributes dropped (fuse_invalidate_path()) when a
+ *	link, unlink, rename or setattr through another name changes the
+ *	file, so that stat(2) shows the link count and ctime v9fs would.
  *
  * ERRORS
  *	Errno values from the server pass through when they are valid
@@ -150,7 +173,9 @@ static bool has_opt(const char *opts, const char *name)
 
 int cmd_mount(struct vctx *c, int argc, char **argv)
 {
-	struct mnt m = { .c = c };
+	struct mnt m = { .c = c, .owner = geteuid(),
+			 .users_lock = PTHREAD_MUTEX_INITIALIZER,
+			 .links_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	char *user = NULL, *ours, *fsname, *dir;
 	bool fg = false;
@@ -190,10 +215,10 @@ int cmd_mount(struct vctx *c, int argc, char **argv)
 		free(user);
 		return 1;
 	}
+	m.per_user = has_opt(user, "allow_other") || has_opt(user, "allow_root");
 	fsname = opt_escape(c->addr);
 	if (asprintf(&ours, "fsname=%s,subtype=vio9p%s", fsname,
-		     has_opt(user, "allow_other") ? ",default_permissions" :
-						    "") < 0)
+		     m.per_user ? ",default_permissions" : "") < 0)
 		xerr("out of memory");
 	free(fsname);
 	if (fuse_opt_add_arg(&args, "vio9p") || fuse_opt_add_arg(&args, "-o") ||
@@ -231,6 +256,11 @@ out_unmount:
 out_destroy:
 	fuse_destroy(m.fuse);
 out:
+	for (size_t i = 0; i < m.nusers; i++)
+		v9p_clunk(m.users[i].root);
+	free(m.users);
+	for (size_t i = 0; i < m.nlinks; i++)
+		free(m.links[i].path);
 	free(dir);
 	return rc;
 }

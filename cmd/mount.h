@@ -10,9 +10,13 @@
 #define FUSE_USE_VERSION 31
 
 #include <fuse.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "cmd.h"
+
+/* Most paths of multiply linked files remembered (struct mnt's links). */
+#define LINKS_MAX 256
 
 /* State of one mount: fuse's private_data. */
 struct mnt {
@@ -23,6 +27,32 @@ struct mnt {
 	atomic_bool dead;	/* the channel died; the loop is stopping */
 	atomic_size_t rd_room;	/* bytes of entries the last readdirplus
 				 * reply that came back full held, or 0 */
+	/*
+	 * With -o allow_other or allow_root, each user's requests go on a
+	 * root fid attached as that user (as v9fs's access=user): c->root
+	 * for the user running vio9p (@owner), users[] for the others,
+	 * attached at their first request and kept for the mount's life.
+	 */
+	bool per_user;
+	uid_t owner;
+	pthread_mutex_t users_lock;	/* guards users, nusers, cap */
+	struct user_root {
+		uid_t uid;
+		struct v9p_fid *root;
+	} *users;
+	size_t nusers, cap;
+	/*
+	 * Paths last seen (in getattr or readdirplus) naming a file of more
+	 * than one link, by inode: libfuse gives each name an inode of its
+	 * own in the kernel, whose cached attributes a link or unlink
+	 * through another name leaves stale.  Those are invalidated then.
+	 */
+	pthread_mutex_t links_lock;	/* guards links, nlinks */
+	struct linked {
+		uint64_t ino;
+		char *path;
+	} links[LINKS_MAX];
+	size_t nlinks, links_next;
 };
 
 /* The operations, for fuse_new(). */

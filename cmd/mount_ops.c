@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "mount.h"
@@ -21,10 +22,35 @@ static struct mnt *mnt_of_ctx(void)
 	return fuse_get_context()->private_data;
 }
 
+/*
+ * An open file or directory: fi->fh.  @append: the server opened it with
+ * O_APPEND, so that it puts each Twrite at the end of the file whatever
+ * its offset, in the order the writes reach it.
+ */
+struct ofile {
+	struct v9p_fid *fid;
+	bool append;
+};
+
 /* The open fid of @fi. */
 static struct v9p_fid *fh_fid(const struct fuse_file_info *fi)
 {
-	return (struct v9p_fid *)(uintptr_t)fi->fh;
+	return ((const struct ofile *)(uintptr_t)fi->fh)->fid;
+}
+
+/* Make open fid @f the file handle of @fi, opened with @flags (as sent in
+ * Tlopen or Tlcreate).  0, or -ENOMEM with @f still the caller's. */
+static int fh_set(struct fuse_file_info *fi, struct v9p_fid *f,
+		  uint32_t flags)
+{
+	struct ofile *of = malloc(sizeof(*of));
+
+	if (!of)
+		return -ENOMEM;
+	of->fid = f;
+	of->append = flags & O_APPEND;
+	fi->fh = (uintptr_t)of;
+	return 0;
 }
 
 /* The first call to see the channel dead says so and stops the loop. */
@@ -83,10 +109,76 @@ static void drop(struct v9p_fid *f)
 	errno = e;
 }
 
-/* A fid for @path (libfuse's absolute path) or NULL with errno. */
+/*
+ * The root fid the calling user's requests start from: c->root, or with
+ * m->per_user one attached as the caller (n_uname = uid, uname empty, as
+ * v9fs's access=user sends it) at the user's first request.  NULL with
+ * errno when the server refuses the attach.
+ */
+static struct v9p_fid *root_of(struct mnt *m)
+{
+	uid_t uid = fuse_get_context()->uid;
+	struct v9p_fid *root = NULL;
+
+	if (!m->per_user || uid == m->owner)
+		return m->c->root;
+	pthread_mutex_lock(&m->users_lock);
+	for (size_t i = 0; i < m->nusers && !root; i++)
+		if (m->users[i].uid == uid)
+			root = m->users[i].root;
+	if (!root && m->nusers == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 8;
+		struct user_root *u = realloc(m->users, cap * sizeof(*u));
+
+		if (!u) {
+			errno = ENOMEM;
+			goto out;
+		}
+		m->users = u;
+		m->cap = cap;
+	}
+	if (!root) {
+		root = v9p_attach(m->c->s, "", (uint32_t)uid, m->c->aname);
+		if (root)
+			m->users[m->nusers++] =
+				(struct user_root){ .uid = uid, .root = root };
+	}
+out:
+	pthread_mutex_unlock(&m->users_lock);
+	return root;
+}
+
+/*
+ * Whether a name of @path is longer than NAME_MAX.  The kernel lets FUSE
+ * names up to 1024 bytes through, and a server may take them or fail them
+ * with another errno (ENOENT...): v9fs's servers, and POSIX, say
+ * ENAMETOOLONG.
+ */
+static bool name_too_long(const char *path)
+{
+	while (*path) {
+		size_t n = strcspn(path, "/");
+
+		if (n > NAME_MAX)
+			return true;
+		path += n;
+		path += strspn(path, "/");
+	}
+	return false;
+}
+
+/* A fid for @path (libfuse's absolute path) from the caller's root, or
+ * NULL with errno. */
 static struct v9p_fid *walk(struct mnt *m, const char *path)
 {
-	return v9p_walk(m->c->root, path);
+	struct v9p_fid *root;
+
+	if (name_too_long(path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	root = root_of(m);
+	return root ? v9p_walk(root, path) : NULL;
 }
 
 /*
@@ -101,6 +193,8 @@ static int walk_parent(struct mnt *m, const char *path, struct v9p_fid **dir,
 
 	if (!slash || !slash[1])
 		return -EINVAL; /* libfuse never asks this of the root */
+	if (strlen(slash + 1) > NAME_MAX)
+		return -ENAMETOOLONG;
 	parent = strndup(path, (size_t)(slash - path));
 	if (!parent)
 		return -ENOMEM;
@@ -146,6 +240,86 @@ static void attr_to_stat(const struct v9p_attr *a, struct stat *st)
 	st->st_ctim = ts_of(a->ctime_sec, a->ctime_nsec);
 }
 
+/* ---- hard links --------------------------------------------------------- */
+
+/*
+ * Remember that @path names inode @ino of @nlink links (from a getattr or
+ * readdirplus): a file of more than one link is remembered, in a ring of
+ * LINKS_MAX paths, and one of one link (or a directory) forgotten.
+ */
+static void links_seen(struct mnt *m, const char *path, uint64_t ino,
+		       uint64_t nlink, uint32_t mode)
+{
+	bool many = nlink > 1 && !S_ISDIR(mode);
+	size_t i;
+
+	pthread_mutex_lock(&m->links_lock);
+	for (i = 0; i < m->nlinks; i++)
+		if (!strcmp(m->links[i].path, path))
+			break;
+	if (i < m->nlinks) {
+		m->links[i].ino = ino;
+		if (!many) {
+			free(m->links[i].path);
+			m->links[i].path = NULL;
+			m->links[i] = m->links[--m->nlinks];
+		}
+	} else if (many) {
+		char *dup = strdup(path);
+
+		if (dup) {
+			if (m->nlinks < LINKS_MAX) {
+				i = m->nlinks++;
+			} else {
+				i = m->links_next;
+				m->links_next = (i + 1) % LINKS_MAX;
+				free(m->links[i].path);
+			}
+			m->links[i] = (struct linked){ .ino = ino, .path = dup };
+		}
+	}
+	pthread_mutex_unlock(&m->links_lock);
+}
+
+/* The inode last seen at @path, if it has other links; else 0. */
+static uint64_t links_ino(struct mnt *m, const char *path)
+{
+	uint64_t ino = 0;
+
+	pthread_mutex_lock(&m->links_lock);
+	for (size_t i = 0; i < m->nlinks && !ino; i++)
+		if (!strcmp(m->links[i].path, path))
+			ino = m->links[i].ino;
+	pthread_mutex_unlock(&m->links_lock);
+	return ino;
+}
+
+/*
+ * The link count and ctime of inode @ino changed (a link made or removed
+ * through another name): drop the kernel's cached attributes of every
+ * name remembered for it, but @except (the name the kernel changed
+ * itself), so that stat(2) asks again, as v9fs would.
+ */
+static void links_changed(struct mnt *m, uint64_t ino, const char *except)
+{
+	char *paths[LINKS_MAX];
+	size_t n = 0;
+
+	if (!ino)
+		return;
+	pthread_mutex_lock(&m->links_lock);
+	for (size_t i = 0; i < m->nlinks; i++)
+		if (m->links[i].ino == ino &&
+		    (!except || strcmp(m->links[i].path, except)))
+			paths[n++] = strdup(m->links[i].path);
+	pthread_mutex_unlock(&m->links_lock);
+	for (size_t i = 0; i < n; i++) {
+		if (paths[i])
+			fuse_invalidate_path(m->fuse, paths[i]);
+		free(paths[i]);
+	}
+}
+
 /* ---- metadata --------------------------------------------------------- */
 
 /*
@@ -178,6 +352,8 @@ static int m_getattr(const char *path, struct stat *st,
 
 	if (fi && v9p_getattr(fh_fid(fi), V9P_GETATTR_BASIC, &a) == 0) {
 		attr_to_stat(&a, st);
+		if (path)
+			links_seen(m, path, a.qid.path, a.nlink, a.mode);
 		return 0;
 	}
 	if (fi && (errno != ENOENT || !path))
@@ -187,12 +363,18 @@ static int m_getattr(const char *path, struct stat *st,
 		return err_now(m);
 	rc = v9p_getattr(f, V9P_GETATTR_BASIC, &a) < 0 ? err_now(m) : 0;
 	v9p_clunk(f);
-	if (rc == 0)
+	if (rc == 0) {
 		attr_to_stat(&a, st);
+		links_seen(m, path, a.qid.path, a.nlink, a.mode);
+	}
 	return rc;
 }
 
-/* Tsetattr @sa on the open fid of @fi, or on @path as m_getattr(). */
+/*
+ * Tsetattr @sa on the open fid of @fi, or on @path as m_getattr().  The
+ * file's other names (links_changed()) see the new mode, owner, size or
+ * times at once.
+ */
 static int setattr(const char *path, struct fuse_file_info *fi,
 		   const struct v9p_setattr *sa)
 {
@@ -200,8 +382,10 @@ static int setattr(const char *path, struct fuse_file_info *fi,
 	struct v9p_fid *f;
 	int rc;
 
-	if (fi && v9p_setattr(fh_fid(fi), sa) == 0)
-		return 0;
+	if (fi && v9p_setattr(fh_fid(fi), sa) == 0) {
+		rc = 0;
+		goto out;
+	}
 	if (fi && (errno != ENOENT || !path))
 		return err_now(m);
 	f = walk(m, path);
@@ -209,6 +393,9 @@ static int setattr(const char *path, struct fuse_file_info *fi,
 		return err_now(m);
 	rc = v9p_setattr(f, sa) < 0 ? err_now(m) : 0;
 	v9p_clunk(f);
+out:
+	if (rc == 0 && path)
+		links_changed(m, links_ino(m, path), path);
 	return rc;
 }
 
@@ -325,8 +512,44 @@ static int m_statfs(const char *path, struct statvfs *out)
 
 /* ---- names ------------------------------------------------------------- */
 
+/*
+ * The group of a file the caller creates in directory @dir: @dir's own
+ * when it is set-group-ID (*@sgid set then), else the caller's, as v9fs
+ * chooses it (a server such as QEMU's sets the group it is given, so the
+ * set-group-ID rule is the client's to apply).  Costs a Tgetattr of @dir.
+ */
+static uint32_t new_gid(struct v9p_fid *dir, bool *sgid)
+{
+	struct v9p_attr a;
+
+	*sgid = v9p_getattr(dir, V9P_GETATTR_MODE | V9P_GETATTR_GID, &a) == 0 &&
+		(a.mode & S_ISGID);
+	return *sgid ? a.gid : fuse_get_context()->gid;
+}
+
 static int m_mkdir(const char *path, mode_t mode)
 {
+	struct mnt *m = mnt_of_ctx();
+	struct v9p_fid *dir;
+	const char *name;
+	uint32_t gid;
+	bool sgid;
+	int rc = walk_parent(m, path, &dir, &name);
+
+	if (rc < 0)
+		return rc;
+	gid = new_gid(dir, &sgid);
+	/* A folder made in a set-group-ID one is set-group-ID too. */
+	rc = v9p_mkdir(dir, name, (mode & 07777) | (sgid ? S_ISGID : 0), gid,
+		       NULL) < 0 ? err_now(m) : 0;
+	v9p_clunk(dir);
+	return rc;
+}
+
+/* FIFOs, sockets, devices (and regular files, for mknod(2)): Tmknod. */
+static int m_mknod(const char *path, mode_t mode, dev_t rdev)
+{
+	bool sgid;
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *dir;
 	const char *name;
@@ -334,7 +557,8 @@ static int m_mkdir(const char *path, mode_t mode)
 
 	if (rc < 0)
 		return rc;
-	rc = v9p_mkdir(dir, name, mode & 07777, fuse_get_context()->gid,
+	rc = v9p_mknod(dir, name, (uint32_t)(mode & (S_IFMT | 07777)),
+		       major(rdev), minor(rdev), new_gid(dir, &sgid),
 		       NULL) < 0 ? err_now(m) : 0;
 	v9p_clunk(dir);
 	return rc;
@@ -342,6 +566,7 @@ static int m_mkdir(const char *path, mode_t mode)
 
 static int m_symlink(const char *target, const char *path)
 {
+	bool sgid;
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *dir;
 	const char *name;
@@ -349,7 +574,7 @@ static int m_symlink(const char *target, const char *path)
 
 	if (rc < 0)
 		return rc;
-	rc = v9p_symlink(dir, name, target, fuse_get_context()->gid, NULL) < 0 ?
+	rc = v9p_symlink(dir, name, target, new_gid(dir, &sgid), NULL) < 0 ?
 		     err_now(m) : 0;
 	v9p_clunk(dir);
 	return rc;
@@ -370,6 +595,11 @@ static int m_link(const char *from, const char *to)
 		return rc;
 	}
 	rc = v9p_link(dir, f, name) < 0 ? err_now(m) : 0;
+	if (rc == 0) {
+		/* @from, and its other names, show one more link now. */
+		fuse_invalidate_path(m->fuse, from);
+		links_changed(m, v9p_fid_qid(f)->path, from);
+	}
 	v9p_clunk(dir);
 	v9p_clunk(f);
 	return rc;
@@ -381,12 +611,15 @@ static int remove_path(const char *path, bool isdir)
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *dir;
 	const char *name;
+	uint64_t ino = isdir ? 0 : links_ino(m, path);
 	int rc = walk_parent(m, path, &dir, &name);
 
 	if (rc < 0)
 		return rc;
 	rc = remove_at(dir, name, isdir) < 0 ? err_now(m) : 0;
 	v9p_clunk(dir);
+	if (rc == 0)
+		links_changed(m, ino, path); /* its other names: one link less */
 	return rc;
 }
 
@@ -405,10 +638,12 @@ static int m_rename(const char *from, const char *to, unsigned int flags)
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *odir, *ndir, *there;
 	const char *oname, *nname;
+	uint64_t replaced;
 	int rc;
 
 	if (flags & ~(unsigned int)RENAME_NOREPLACE)
 		return -EINVAL;
+	replaced = links_ino(m, to);
 	rc = walk_parent(m, from, &odir, &oname);
 	if (rc < 0)
 		return rc;
@@ -430,6 +665,8 @@ static int m_rename(const char *from, const char *to, unsigned int flags)
 		rc = rename_at(odir, oname, ndir, nname) < 0 ? err_now(m) : 0;
 	v9p_clunk(ndir);
 	v9p_clunk(odir);
+	if (rc == 0)
+		links_changed(m, replaced, to); /* a file it replaced */
 	return rc;
 }
 
@@ -450,19 +687,24 @@ static int m_open(const char *path, struct fuse_file_info *fi)
 {
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *f = walk(m, path);
+	uint32_t flags = open_flags(fi->flags);
+	int rc;
 
 	if (!f)
 		return err_now(m);
-	if (v9p_lopen(f, open_flags(fi->flags)) < 0) {
+	if (v9p_lopen(f, flags) < 0) {
 		drop(f);
 		return err_now(m);
 	}
-	fi->fh = (uintptr_t)f;
-	return 0;
+	rc = fh_set(fi, f, flags);
+	if (rc < 0)
+		v9p_clunk(f);
+	return rc;
 }
 
 static int m_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
+	bool sgid;
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *dir;
 	const char *name;
@@ -472,18 +714,21 @@ static int m_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (rc < 0)
 		return rc;
 	if (v9p_lcreate(dir, name, flags | O_CREAT, mode & 07777,
-			fuse_get_context()->gid) < 0) {
+			new_gid(dir, &sgid)) < 0) {
 		drop(dir);
 		return err_now(m);
 	}
-	fi->fh = (uintptr_t)dir; /* Tlcreate made it the open file */
-	return 0;
+	rc = fh_set(fi, dir, flags); /* Tlcreate made it the open file */
+	if (rc < 0)
+		v9p_clunk(dir);
+	return rc;
 }
 
 static int m_opendir(const char *path, struct fuse_file_info *fi)
 {
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_fid *f = walk(m, path);
+	int rc;
 
 	if (!f)
 		return err_now(m);
@@ -491,14 +736,17 @@ static int m_opendir(const char *path, struct fuse_file_info *fi)
 		drop(f);
 		return err_now(m);
 	}
-	fi->fh = (uintptr_t)f;
-	return 0;
+	rc = fh_set(fi, f, O_RDONLY);
+	if (rc < 0)
+		v9p_clunk(f);
+	return rc;
 }
 
 static int m_release(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
 	v9p_clunk(fh_fid(fi)); /* the reply to release goes nowhere */
+	free((void *)(uintptr_t)fi->fh);
 	return 0;
 }
 
@@ -526,23 +774,25 @@ static uint32_t chunk_of(const struct mnt *m, const struct v9p_fid *f)
 }
 
 /*
- * Read into @rbuf, or write from @wbuf, @n bytes at @off with up to
- * m->window requests in flight, each for the next chunk; they are
- * collected oldest first.  A short reply ends the transfer there (end of
+ * Read into @rbuf, or write from @wbuf, @n bytes at @off with up to @win
+ * requests in flight (at most m->window), each for the next chunk; they
+ * are collected oldest first.  A short reply ends the transfer there (end of
  * file, or a full server) and the requests after it are collected and
  * ignored.  Returns the bytes done from @off without a gap, or -errno.
  * A read that fails part way fails as a whole: the kernel takes a short
  * read for the end of the file.
  */
-static int pipelined(struct mnt *m, struct v9p_fid *f, char *rbuf,
-		     const char *wbuf, size_t n, uint64_t off)
+static int pipelined(struct mnt *m, struct v9p_fid *f, uint32_t win,
+		     char *rbuf, const char *wbuf, size_t n, uint64_t off)
 {
-	uint32_t chunk = chunk_of(m, f), win = m->window;
+	uint32_t chunk = chunk_of(m, f);
 	struct v9p_op *ring[64];
 	size_t sent = 0, done = 0, head = 0, inflight = 0;
 	bool stop = false;
 	int e = 0;
 
+	if (win > m->window)
+		win = m->window;
 	if (win > sizeof(ring) / sizeof(ring[0]))
 		win = sizeof(ring) / sizeof(ring[0]);
 	if (n > INT_MAX)
@@ -597,24 +847,42 @@ static int m_read(const char *path, char *buf, size_t size, off_t off,
 	(void)path;
 	if (off < 0)
 		return -EINVAL;
-	return pipelined(m, fh_fid(fi), buf, NULL, size, (uint64_t)off);
+	return pipelined(m, fh_fid(fi), m->window, buf, NULL, size,
+			 (uint64_t)off);
 }
 
 static int m_write(const char *path, const char *buf, size_t size, off_t off,
 		   struct fuse_file_info *fi)
 {
 	struct mnt *m = mnt_of_ctx();
+	const struct ofile *of = (const struct ofile *)(uintptr_t)fi->fh;
 
 	(void)path;
 	if (off < 0)
 		return -EINVAL;
-	return pipelined(m, fh_fid(fi), NULL, buf, size, (uint64_t)off);
+	/* Appends one Twrite at a time: in flight at once, they would land
+	 * in the order the server's threads take them. */
+	return pipelined(m, of->fid, of->append ? 1 : m->window, NULL, buf,
+			 size, (uint64_t)off);
 }
 
 /* Bytes of @name's entry in a readdirplus reply (struct fuse_direntplus). */
 static size_t plus_size(const char *name)
 {
 	return fuse_add_direntry_plus(NULL, NULL, 0, name, NULL, 0);
+}
+
+/* links_seen() for the entry @na of directory @dir, of more than one
+ * link. */
+static void plus_links(struct mnt *m, const char *dir,
+		       const struct name_attr *na)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", strcmp(dir, "/") ? dir : "", na->name) < 0)
+		return;
+	links_seen(m, p, na->a.qid.path, na->a.nlink, na->a.mode);
+	free(p);
 }
 
 static bool is_dot(const char *name)
@@ -660,7 +928,6 @@ static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
 	struct rd_batch *b = malloc(sizeof(*b));
 	int rc = 0;
 
-	(void)path;
 	if (!buf || !b) {
 		rc = -ENOMEM;
 		goto out;
@@ -729,6 +996,8 @@ static int m_readdir(const char *path, void *out, fuse_fill_dir_t fill,
 				if (na && !na->err) {
 					attr_to_stat(&na->a, &st);
 					ff = FUSE_FILL_DIR_PLUS;
+					if (na->a.nlink > 1)
+						plus_links(m, path, na);
 				}
 				if (fill(out, de->name, &st, (off_t)de->offset,
 					 ff)) {
@@ -766,6 +1035,7 @@ const struct fuse_operations mount_ops = {
 	.init = m_init,
 	.getattr = m_getattr,
 	.readlink = m_readlink,
+	.mknod = m_mknod,
 	.mkdir = m_mkdir,
 	.unlink = m_unlink,
 	.rmdir = m_rmdir,

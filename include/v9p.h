@@ -381,6 +381,16 @@ V9P_API int v9p_mkdir(struct v9p_fid *dir, const char *name, uint32_t mode,
 V9P_API int v9p_symlink(struct v9p_fid *dir, const char *name,
 			const char *target, uint32_t gid, struct v9p_qid *qid);
 
+/*
+ * v9p_mknod() - send Tmknod: @name in @dir, a device (major, minor),
+ * FIFO, socket or regular file as @mode's type bits (S_IFCHR...) say,
+ * with @mode's permission bits, group @gid; stores the new qid in @qid
+ * unless NULL.  0, or -1 with errno.
+ */
+V9P_API int v9p_mknod(struct v9p_fid *dir, const char *name, uint32_t mode,
+		      uint32_t major, uint32_t minor, uint32_t gid,
+		      struct v9p_qid *qid);
+
 /* v9p_link() - send Tlink: hard link @name in @dir to the file @f. */
 V9P_API int v9p_link(struct v9p_fid *dir, struct v9p_fid *f,
 		     const char *name);

@@ -73,6 +73,7 @@ static int get_body(struct v9p_buf *b, const struct v9p_expect *want,
 	case V9P_TATTACH:
 	case V9P_TMKDIR:
 	case V9P_TSYMLINK:
+	case V9P_TMKNOD:
 		v9p__get_qid(b, &r->u.qid);
 		break;
 	case V9P_TLOPEN:

@@ -27,7 +27,7 @@ struct v9p_reply {
 			uint32_t msize;
 			struct v9p_str version;
 		} version;
-		struct v9p_qid qid; /* attach, mkdir, symlink */
+		struct v9p_qid qid; /* attach, mkdir, symlink, mknod */
 		struct {
 			struct v9p_qid qid;
 			uint32_t iounit;

@@ -52,7 +52,7 @@ V9P_API int v9p_dirent_next(const void *buf, size_t len, size_t *pos,
 	return 1;
 }
 
-/* Put gid[4], the last field of @r (a Tmkdir or Tsymlink), run it and
+/* Put gid[4], the last field of @r (Tmkdir, Tsymlink, Tmknod), run it and
  * store the new entry's qid in @qid unless NULL.  0 or -1. */
 static int make_rpc(struct v9p_req *r, uint32_t gid, struct v9p_qid *qid)
 {
@@ -87,6 +87,21 @@ V9P_API int v9p_symlink(struct v9p_fid *dir, const char *name,
 		return -1;
 	v9p__put_str(&r->b, name);
 	v9p__put_str(&r->b, target);
+	return make_rpc(r, gid, qid);
+}
+
+V9P_API int v9p_mknod(struct v9p_fid *dir, const char *name, uint32_t mode,
+		      uint32_t major, uint32_t minor, uint32_t gid,
+		      struct v9p_qid *qid)
+{
+	struct v9p_req *r = v9p__req_fid(dir, V9P_TMKNOD);
+
+	if (!r)
+		return -1;
+	v9p__put_str(&r->b, name);
+	v9p__put_u32(&r->b, mode);
+	v9p__put_u32(&r->b, major);
+	v9p__put_u32(&r->b, minor);
 	return make_rpc(r, gid, qid);
 }
 

@@ -13,7 +13,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -557,6 +559,57 @@ TEST(append_writes_at_the_end)
 	check_pattern(P("app/f"), 70, 200, 64);
 }
 
+/*
+ * 16 MiB in 1 MiB write(2)s on a file opened O_APPEND: each write(2)
+ * reaches the daemon in several FUSE writes and each of those in several
+ * Twrites, which the server places at the end of the file as they come.
+ * Every 4 KiB block must be where it was written; the count of blocks out
+ * of place says how bad it is.  Disorder depends on the server's threads:
+ * up to four rounds, each on a new file, so that it shows.
+ */
+TEST(append_writes_arrive_in_order)
+{
+	enum { WSIZE = 1 << 20, TOTAL = 16 << 20, BLOCK = 4096, ROUNDS = 4 };
+	uint8_t *buf = malloc(WSIZE), *want = malloc(BLOCK);
+	size_t bad = 0, first_bad = 0;
+	struct stat st;
+	int fd, round;
+
+	TEST_TIMEOUT(600);
+	ASSERT_TRUE(buf && want);
+	umask(0);
+	ASSERT_EQ(mkdir(P("appo"), 0755), 0);
+	for (round = 1; round <= ROUNDS && !bad; round++) {
+		fd = open(P("appo/f"), O_WRONLY | O_CREAT | O_EXCL | O_APPEND,
+			  0644);
+		ASSERT_GE(fd, 0);
+		for (size_t off = 0; off < TOTAL; off += WSIZE) {
+			fill(buf, 71, off, WSIZE);
+			ASSERT_EQ(write(fd, buf, WSIZE), WSIZE);
+		}
+		ASSERT_EQ(close(fd), 0);
+		ASSERT_EQ(stat(P("appo/f"), &st), 0);
+		ASSERT_EQ(st.st_size, TOTAL);
+		fd = open(P("appo/f"), O_RDONLY);
+		ASSERT_GE(fd, 0);
+		for (size_t off = 0; off < TOTAL; off += BLOCK) {
+			ASSERT_EQ(pread(fd, buf, BLOCK, (off_t)off), BLOCK);
+			fill(want, 71, off, BLOCK);
+			if (memcmp(buf, want, BLOCK) && !bad++)
+				first_bad = off;
+		}
+		ASSERT_EQ(close(fd), 0);
+		ASSERT_EQ(unlink(P("appo/f")), 0);
+	}
+	if (bad)
+		TH_LOG("round %d: %zu of %d blocks out of place, the first at %zu",
+		       round - 1, bad, TOTAL / BLOCK, first_bad);
+	EXPECT_EQ(bad, 0);
+	ASSERT_EQ(rmdir(P("appo")), 0);
+	free(buf);
+	free(want);
+}
+
 /* Four processes write and read their own files at once: the daemon's
  * threads share one session. */
 TEST(parallel_writers_and_readers)
@@ -582,6 +635,148 @@ TEST(parallel_writers_and_readers)
 		ASSERT_EQ(waitpid(pids[i], &status, 0), pids[i]);
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
+}
+
+/*
+ * Every call that takes a path fails with ENAMETOOLONG when one of its
+ * names is longer than NAME_MAX (the kernel lets FUSE names up to 1024
+ * bytes through): the last name, or one in the middle.  A name of
+ * exactly NAME_MAX bytes works.
+ */
+TEST(names_longer_than_name_max_fail_with_enametoolong)
+{
+	char max[NAME_MAX + 1], over[NAME_MAX + 2], buf[16];
+	static char paths[2][4096]; /* P()'s buffers are reused */
+	struct stat st;
+	int fd;
+
+	umask(0);
+	memset(max, 'm', NAME_MAX);
+	max[NAME_MAX] = '\0';
+	memset(over, 'o', NAME_MAX + 1);
+	over[NAME_MAX + 1] = '\0';
+	ASSERT_EQ(mkdir(P("long"), 0755), 0);
+	put_pattern(P("long/f"), 0644, 90, 10, 10);
+	strcpy(paths[0], P("long/%s", over));
+	strcpy(paths[1], P("long/%s/f", over));
+	for (int i = 0; i < 2; i++) {
+		const char *o = paths[i];
+
+		ASSERT_ERRNO(stat(o, &st), ENAMETOOLONG);
+		ASSERT_ERRNO(lstat(o, &st), ENAMETOOLONG);
+		ASSERT_ERRNO(open(o, O_RDONLY), ENAMETOOLONG);
+		ASSERT_ERRNO(open(o, O_WRONLY | O_CREAT, 0644), ENAMETOOLONG);
+		ASSERT_ERRNO(mkdir(o, 0755), ENAMETOOLONG);
+		ASSERT_ERRNO(mkfifo(o, 0644), ENAMETOOLONG);
+		ASSERT_ERRNO(symlink("f", o), ENAMETOOLONG);
+		ASSERT_ERRNO(link(P("long/f"), o), ENAMETOOLONG);
+		ASSERT_ERRNO(rename(P("long/f"), o), ENAMETOOLONG);
+		ASSERT_ERRNO(rename(o, P("long/g")), ENAMETOOLONG);
+		ASSERT_ERRNO(unlink(o), ENAMETOOLONG);
+		ASSERT_ERRNO(rmdir(o), ENAMETOOLONG);
+		ASSERT_ERRNO(chmod(o, 0644), ENAMETOOLONG);
+		ASSERT_ERRNO(chown(o, getuid(), getgid()), ENAMETOOLONG);
+		ASSERT_ERRNO(truncate(o, 0), ENAMETOOLONG);
+		ASSERT_ERRNO(readlink(o, buf, sizeof(buf)), ENAMETOOLONG);
+		ASSERT_ERRNO(utimensat(AT_FDCWD, o, NULL, 0), ENAMETOOLONG);
+	}
+	fd = open(P("long/%s", max), O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(close(fd), 0);
+	ASSERT_EQ(rename(P("long/%s", max), P("long/g")), 0);
+	ASSERT_EQ(mkdir(P("long/%s", max), 0755), 0);
+	ASSERT_EQ(rmdir(P("long/%s", max)), 0);
+	ASSERT_EQ(unlink(P("long/g")), 0);
+	ASSERT_EQ(unlink(P("long/f")), 0);
+	ASSERT_EQ(rmdir(P("long")), 0);
+}
+
+/* Whether @b is later than @a. */
+static bool later(const struct timespec *a, const struct timespec *b)
+{
+	return b->tv_sec > a->tv_sec ||
+	       (b->tv_sec == a->tv_sec && b->tv_nsec > a->tv_nsec);
+}
+
+/* Sleep long enough for the server's clock (coarse, on Linux: a jiffy)
+ * to tick between two changes. */
+static void tick(void)
+{
+	usleep(30000);
+}
+
+/*
+ * What stat(2) shows right after link, unlink and rename, without waiting
+ * out the kernel's attribute cache: a file's link count and ctime, and
+ * its folders' link counts, mtimes and ctimes, as a local file system and
+ * v9fs show them.
+ */
+TEST(link_counts_and_ctime_follow_link_unlink_rename)
+{
+	struct stat f0, f1, d0, d1, s0, s1;
+
+	umask(0);
+	ASSERT_EQ(mkdir(P("nl"), 0755), 0);
+	ASSERT_EQ(mkdir(P("nl/sub"), 0755), 0);
+	put_pattern(P("nl/f"), 0644, 91, 10, 10);
+	ASSERT_EQ(stat(P("nl/f"), &f0), 0);
+	ASSERT_EQ(stat(P("nl"), &d0), 0);
+	ASSERT_EQ(stat(P("nl/sub"), &s0), 0);
+	EXPECT_EQ(f0.st_nlink, 1);
+	EXPECT_EQ(d0.st_nlink, 3);
+	EXPECT_EQ(s0.st_nlink, 2);
+
+	tick();
+	ASSERT_EQ(link(P("nl/f"), P("nl/sub/g")), 0);
+	ASSERT_EQ(stat(P("nl/f"), &f1), 0);
+	ASSERT_EQ(stat(P("nl/sub"), &s1), 0);
+	EXPECT_EQ(f1.st_nlink, 2);
+	EXPECT_TRUE(later(&f0.st_ctim, &f1.st_ctim));
+	EXPECT_TRUE(later(&s0.st_mtim, &s1.st_mtim));
+	EXPECT_TRUE(later(&s0.st_ctim, &s1.st_ctim));
+	/* A chmod through one name shows through the other. */
+	ASSERT_EQ(chmod(P("nl/sub/g"), 0600), 0);
+	ASSERT_EQ(stat(P("nl/f"), &f1), 0);
+	EXPECT_EQ(f1.st_mode, S_IFREG | 0600);
+
+	f0 = f1;
+	s0 = s1;
+	tick();
+	ASSERT_EQ(unlink(P("nl/f")), 0);
+	ASSERT_EQ(stat(P("nl/sub/g"), &f1), 0);
+	ASSERT_EQ(stat(P("nl"), &d1), 0);
+	EXPECT_EQ(f1.st_nlink, 1);
+	EXPECT_TRUE(later(&f0.st_ctim, &f1.st_ctim));
+	EXPECT_TRUE(later(&d0.st_mtim, &d1.st_mtim));
+
+	f0 = f1;
+	d0 = d1;
+	tick();
+	ASSERT_EQ(rename(P("nl/sub/g"), P("nl/h")), 0);
+	ASSERT_EQ(stat(P("nl/h"), &f1), 0);
+	ASSERT_EQ(stat(P("nl"), &d1), 0);
+	ASSERT_EQ(stat(P("nl/sub"), &s1), 0);
+	EXPECT_EQ(f1.st_nlink, 1);
+	EXPECT_TRUE(later(&f0.st_ctim, &f1.st_ctim));
+	EXPECT_TRUE(later(&d0.st_mtim, &d1.st_mtim));
+	EXPECT_TRUE(later(&s0.st_mtim, &s1.st_mtim));
+
+	/* A folder moved between folders: the link counts of both. */
+	d0 = d1;
+	ASSERT_EQ(mkdir(P("nl/sub/dd"), 0755), 0);
+	ASSERT_EQ(stat(P("nl/sub"), &s1), 0);
+	EXPECT_EQ(s1.st_nlink, 3);
+	ASSERT_EQ(rename(P("nl/sub/dd"), P("nl/dd")), 0);
+	ASSERT_EQ(stat(P("nl/sub"), &s1), 0);
+	ASSERT_EQ(stat(P("nl"), &d1), 0);
+	EXPECT_EQ(s1.st_nlink, 2);
+	EXPECT_EQ(d1.st_nlink, 4);
+	ASSERT_EQ(rmdir(P("nl/dd")), 0);
+	ASSERT_EQ(stat(P("nl"), &d1), 0);
+	EXPECT_EQ(d1.st_nlink, 3);
+	ASSERT_EQ(unlink(P("nl/h")), 0);
+	ASSERT_EQ(rmdir(P("nl/sub")), 0);
+	ASSERT_EQ(rmdir(P("nl")), 0);
 }
 
 TEST(statfs_reports_the_share)
