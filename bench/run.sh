@@ -400,8 +400,9 @@ count() {
 	echo - >/tmp/peak
 	if [ -n "$tag" ]; then
 		n=$(submitted $tag)
-		nice -n -10 sample $(stats_of $tag) >/tmp/peak &
+		sample $(stats_of $tag) >/tmp/peak &
 		sp=$!
+		renice -n -10 -p $sp >/dev/null
 	fi
 	: >$t/trace
 	for e in 9p_client_req 9p_client_res; do
@@ -504,6 +505,7 @@ check() {
 			n=$(awk -v k="$k" -v c="$c" '$2 == "result" && $3 == k && $4 == c' "$log" | wc -l)
 			[ "$n" = "$RUNS" ] || die "$at: $k $c: $n of $RUNS runs reported"
 			grep -q "^# reqs $k $c " "$log" || die "$at: $k $c: no request count"
+			grep -Eq "^# peak $k $c [-0-9]+ [0-9]+\$" "$log" || die "$at: $k $c: no count of requests in flight"
 			i=0
 			while [ "$i" -le "$RUNS" ]; do
 				case $k in
