@@ -1095,7 +1095,7 @@ echo "bench: wrote $PLOT"
 if [ "$RESULTS" = "$DEFAULT_RESULTS" ] &&
 	grep -q '^<!-- bench:begin -->$' "$top/README.md"; then
 	{
-		echo "Measured from $code; $noisy"
+		echo "Measured from $code. $noisy"
 		for smp in $SMPS; do
 			echo
 			echo "**$(vcpus "$smp").** Guest: ${env_line[$smp]}"
