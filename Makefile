@@ -186,7 +186,8 @@ demo-run: module $(NINEPLS)
 		scripts/demo.sh
 
 # `make bench` times vio9p(1), its relay and its FUSE mount against the
-# kernel's v9fs in one guest and writes bench/results/latest.md and
+# kernel's v9fs in one guest boot at 1 vCPU and one at 2 (BENCH_SMP),
+# checks every timed run's result, and writes bench/results/latest.md and
 # latest.png; not part of `make check`.  Its extra package (gnuplot) is
 # listed in bench/deps.txt, not among make check's.
 ELAPSED = $(BUILD)/bench/elapsed

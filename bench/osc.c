@@ -2,8 +2,8 @@
 /*
  * osc.c - open-stat-close latency of one file, for bench/run.sh.
  *
- *   osc PATH N             N times open(2) O_RDONLY, fstat(2), close(2)
- *   osc -a CHANNEL [-A ANAME] FILE N
+ *   osc [-s SIZE] PATH N   N times open(2) O_RDONLY, fstat(2), close(2)
+ *   osc -a CHANNEL [-A ANAME] [-s SIZE] FILE N
  *                          N times, through libvio9p on CHANNEL (a
  *                          /dev/9p/<N> device or "unix:PATH"): Twalk
  *                          from the root to FILE, Tlopen O_RDONLY,
@@ -19,12 +19,14 @@
  * before the first form runs; the four requests are what v9fs sends for
  * one open(2), fstat(2) and close(2) of a file it has no fid for, less
  * what it adds (a second Twalk and Tgetattr at lookup with cache=none).
- * Every iteration must succeed and find a regular file; otherwise osc
- * says why on stderr, prints nothing on stdout and exits 1.
+ * Every iteration must succeed and find a regular file (of SIZE bytes,
+ * with -s); otherwise osc says why on stderr, prints nothing on stdout
+ * and exits 1.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,19 @@
 #include <unistd.h>
 
 #include "v9p.h"
+
+/* -s: the size every stat must report; -1: any. */
+static long long want_size = -1;
+
+/* Whether @size is the size asked for; says why not on stderr. */
+static int size_ok(const char *path, unsigned long i, long long size)
+{
+	if (want_size < 0 || size == want_size)
+		return 1;
+	fprintf(stderr, "osc: %s: iteration %lu: size %lld, not %lld\n", path,
+		i + 1, size, want_size);
+	return 0;
+}
 
 static uint64_t now_ns(void)
 {
@@ -64,6 +79,10 @@ static int by_path(const char *path, unsigned long n)
 		}
 		if (!S_ISREG(st.st_mode)) {
 			fprintf(stderr, "osc: %s: not a regular file\n", path);
+			close(fd);
+			return -1;
+		}
+		if (!size_ok(path, i, (long long)st.st_size)) {
 			close(fd);
 			return -1;
 		}
@@ -97,6 +116,10 @@ static int by_9p(struct v9p_fid *root, const char *file, unsigned long n)
 		}
 		if (!S_ISREG(attr.mode)) {
 			fprintf(stderr, "osc: %s: not a regular file\n", file);
+			v9p_clunk(f);
+			return -1;
+		}
+		if (!size_ok(file, i, (long long)attr.size)) {
 			v9p_clunk(f);
 			return -1;
 		}
@@ -176,18 +199,21 @@ int main(int argc, char **argv)
 	uint64_t t0, t1;
 	int ch, rc, pp = 0;
 
-	while ((ch = getopt(argc, argv, "a:A:p")) != -1) {
+	while ((ch = getopt(argc, argv, "a:A:ps:")) != -1) {
 		if (ch == 'a')
 			chan = optarg;
 		else if (ch == 'A')
 			aname = optarg;
 		else if (ch == 'p')
 			pp = 1;
+		else if (ch == 's' && parse_n(optarg, &n) == 0 &&
+			 n <= LLONG_MAX)
+			want_size = (long long)n;
 		else
 			goto usage;
 	}
 	if (pp) {
-		if (chan || argc - optind != 1 ||
+		if (chan || want_size >= 0 || argc - optind != 1 ||
 		    parse_n(argv[optind], &n) < 0)
 			goto usage;
 		t0 = now_ns();
@@ -228,6 +254,6 @@ out:
 
 usage:
 	fprintf(stderr,
-		"usage: osc PATH N | osc -a CHANNEL [-A ANAME] FILE N | osc -p N\n");
+		"usage: osc [-s SIZE] PATH N | osc -a CHANNEL [-A ANAME] [-s SIZE] FILE N | osc -p N\n");
 	return 1;
 }

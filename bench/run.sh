@@ -1,8 +1,10 @@
 #!/bin/bash
-# vio9p against the kernel's v9fs, side by side in one guest boot.  Run by
-# `make bench`; not part of `make check`: it is a benchmark, not a test, so
-# it exits 0 when a bar is missed (and says so), and 1 only when it could
-# not measure.
+# vio9p against the kernel's v9fs, side by side in one guest boot, and that
+# at each of BENCH_SMP's vCPU counts (1 and 2: one boot each, measured and
+# reported by the same code).  Run by `make bench`; not part of `make
+# check`: it is a benchmark, not a test, so it exits 0 when a bar is missed
+# (and says so), and 1 when it could not measure or when what a timed run
+# read, wrote or listed was not right.
 #
 # The guest gets six virtio-9p devices, all on the SAME host folder; each
 # column of the table is one of them:
@@ -38,11 +40,18 @@
 # RUNS rounds after one warm-up round (shown, not counted); in each round
 # every row is measured for every column, the order of the columns
 # rotated from round to round, guest caches dropped before each run; the
-# median is reported.  Checked: one vio9p get per channel (sha256 against
-# the host's file), one dd read through every mount (sha256, untimed), the
-# files written last (sha256 on the host), every listing's length.  One
-# more untimed run of each cell counts its 9P requests: a vio9p channel's
-# `submitted` counter, v9fs's 9p:9p_client_req trace events.  Then RUNS
+# median is reported.  Every timed run, the warm-up too, is checked after
+# its clock stops: the sha256 of the copy a read made (in the guest) is
+# the host's file's; every write goes to a file of its own (put/COL.rN.bin)
+# whose sha256 on the host, after the boot, is that of the guest's source;
+# the names and sizes of every listing hash to the host's (and number
+# NFILES); every stat of open-stat-close reports the small file's size
+# (osc -s).  A mismatch ends the bench with status 1 and a message naming
+# the vCPUs, row, column and round.  One more untimed run of each cell
+# counts its 9P requests (a vio9p channel's `submitted` counter, v9fs's
+# 9p:9p_client_req trace events) and the most in flight at once (v9fs:
+# exact, from its 9p_client_req and 9p_client_res events; a vio9p
+# channel: its `in_flight` counter, sampled in a loop).  Then RUNS
 # runs of a few diagnostics, reported apart from the table: libvio9p
 # through the relay's socket (read, open-stat-close), reads into
 # /dev/null with `vio9p cat` and into tmpfs with dd from v9fs, a copy
@@ -58,23 +67,32 @@
 #   NFILES	files in the folder listed (default 1000)
 #   OSC_N	iterations of open-stat-close per run (default 1000)
 #   RAISED_MSIZE the raised msize of vio9pbig and v9fsbig (default 131072)
+#   BENCH_SMP	the guest's vCPU counts, one boot each (default "1 2"); each
+#		boot is passed to tests/vm.sh as VM_SMP
 #   BENCH_ROWS	the rows to measure, some of "read write ls osc" (default
 #		all of them)
 #   BENCH_COLS	the columns to measure, some of "v9fs v9fsbig vio9p
 #		vio9pbig relay fuse" (default all of them).  A run of fewer
 #		rows or columns than all is partial: it prints the medians
-#		and the ratios of the bars it has, skips the diagnostics and
-#		the sha256 checks, and writes no report, plot or README table
-#		(e.g. BENCH_ROWS=ls BENCH_COLS="v9fs vio9p" for the ls -l bar)
+#		and the ratios of the bars it has, skips the diagnostics, and
+#		writes no report, plot or README table (e.g. BENCH_ROWS=ls
+#		BENCH_COLS="v9fs vio9p" for the ls -l bar); its runs are
+#		checked all the same
+#   BENCH_CORRUPT "KIND COL ROUND", to show that the checks work: that
+#		run's result is spoilt after its clock stops and before it is
+#		checked (a read's copy or a write's file gets bytes
+#		overwritten, a listing loses its last line; open-stat-close
+#		has osc want a size one byte off), and the bench must then
+#		fail (e.g. BENCH_CORRUPT="read vio9p 2")
 #   FUSE_OPTS	the -o options of the FUSE mount (default
 #		attr_timeout=0,entry_timeout=0,negative_timeout=0); e.g. an empty
 #		one to measure with the kernel's caches on, as mounted by default
 #   VM_MEM	guest memory, MiB (default here 1024)
-#   VM_TIMEOUT	seconds before the guest is killed (default 3000)
+#   VM_TIMEOUT	seconds before a guest is killed (default 3000)
 #   WORK	scratch folder (default build/bench/vm)
 #   RESULTS	the Markdown report (default bench/results/latest.md); the
-#		plot goes beside it (.png), and only for the default is the
-#		README's table replaced (between its bench markers)
+#		plot goes beside it (.png), and only for the default are the
+#		README's tables replaced (between its bench markers)
 set -eu
 
 : "${GUEST_KVER:?}" "${VIO9P_KO:?}" "${ELAPSED:?}" "${OSC:?}" "${VIO9P_CMD:?}"
@@ -97,6 +115,8 @@ ALL_COLS="v9fs v9fsbig vio9p vio9pbig relay fuse"
 ALL_KINDS="read write ls osc"
 COLS=${BENCH_COLS:-$ALL_COLS}
 KINDS=${BENCH_ROWS:-$ALL_KINDS}
+SMPS=${BENCH_SMP:-1 2}
+CORRUPT=${BENCH_CORRUPT:-}
 TAG_V9FS=bench-v9fs
 TAG_V9FSBIG=bench-v9fs-big
 TAG_VIO9P=bench-vio9p
@@ -108,7 +128,7 @@ export VM_MEM
 . "$top/tests/vm.sh"
 
 die() {
-	echo "bench: $*${log:+; guest output: $log, kernel log: $WORK/console.log}" >&2
+	echo "bench: $*${log:+; guest output: $log, kernel log: $console}" >&2
 	exit 1
 }
 command -v gnuplot >/dev/null || die "no gnuplot (make bench installs bench/deps.txt)"
@@ -116,6 +136,13 @@ command -v gnuplot >/dev/null || die "no gnuplot (make bench installs bench/deps
 has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
 for k in $KINDS; do has "$ALL_KINDS" "$k" || die "BENCH_ROWS: no row $k (rows: $ALL_KINDS)"; done
 for c in $COLS; do has "$ALL_COLS" "$c" || die "BENCH_COLS: no column $c (columns: $ALL_COLS)"; done
+for n in $SMPS; do
+	case $n in '' | *[!0-9]* | 0*) die "BENCH_SMP: $n is not a number of vCPUs" ;; esac
+done
+[ -n "$SMPS" ] || die "BENCH_SMP is empty"
+# shellcheck disable=SC2086 # a list of words
+[ -z "$CORRUPT" ] || { set -- $CORRUPT; [ $# = 3 ]; } ||
+	die "BENCH_CORRUPT: \"$CORRUPT\" is not \"KIND COL ROUND\""
 partial=0
 for k in $ALL_KINDS; do has "$KINDS" "$k" || partial=1; done
 for c in $ALL_COLS; do has "$COLS" "$c" || partial=1; done
@@ -130,6 +157,11 @@ done
 echo small >"$share/small.txt"
 big_bytes=$(stat -c %s "$share/big.bin")
 big_sum=$(sha256sum <"$share/big.bin" | cut -d' ' -f1)
+small_bytes=$(stat -c %s "$share/small.txt")
+# What every listing must hash to: "NAME SIZE" of each file, sorted
+# bytewise (as the guest's busybox sort does).
+ls_sum=$( (cd "$share/files" && stat -c '%n %s' -- f*) | LC_ALL=C sort |
+	sha256sum | cut -d' ' -f1)
 sync
 
 root=$WORK/root
@@ -145,8 +177,9 @@ cp "$VIO9P_CMD" "$root/bin/vio9p"
 {
 	vm_init_head /dev/ttyS1 \
 		"max_msize=$MSIZE tags=$TAG_VIO9P,$TAG_RELAY,$TAG_FUSE"
-	printf 'runs=%s msize=%s raised=%s big_mib=%s osc_n=%s\n' "$RUNS" \
-		"$MSIZE" "$RAISED" "$BIG_MIB" "$OSC_N"
+	printf 'runs=%s msize=%s raised=%s big_mib=%s osc_n=%s small_bytes=%s\n' \
+		"$RUNS" "$MSIZE" "$RAISED" "$BIG_MIB" "$OSC_N" "$small_bytes"
+	printf 'corrupt="%s"\n' "$CORRUPT"
 	printf 'cols="%s" kinds="%s" partial=%s\n' "$COLS" "$KINDS" "$partial"
 	printf 'fuse_opts=%s\n' "$FUSE_OPTS"
 	printf 'tag_v9fs=%s tag_v9fsbig=%s tag_vio9p=%s tag_vio9pbig=%s tag_relay=%s tag_fuse=%s\n' \
@@ -212,7 +245,11 @@ tag_of() {
 dd if=/dev/urandom of=/tmp/src.bin bs=1048576 count=$big_mib 2>/dev/null
 echo "# sha256 src $(sha256sum </tmp/src.bin | cut -d' ' -f1)"
 drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
-# prep KIND COL: untimed, before each run: no copy left, caches dropped.
+# A run's NAME is COL.rROUND (COL.count for the counting run): a read
+# leaves its copy in /tmp/get/NAME.bin, a write its file in put/NAME.bin
+# on the share (checked on the host after the boot), ls its listing in
+# /tmp/ls.NAME.
+# prep KIND NAME: untimed, before each run: no copy left, caches dropped.
 prep() {
 	case $1 in
 	read) rm -f /tmp/get/$2.bin ;;
@@ -220,35 +257,59 @@ prep() {
 	esac
 	drop
 }
-# measure KIND COL: one run; prints nanoseconds (osc: per iteration).
+# measure KIND COL NAME: one run; prints nanoseconds (osc: per iteration).
 measure() {
 	local m t
 	case $2 in
 	vio9p*)
 		t=$(tag_of $2)
 		case $1 in
-		read) elapsed -o /dev/null vio9p -t $t get big.bin /tmp/get/$2.bin ;;
-		write) elapsed -o /dev/null vio9p -t $t put /tmp/src.bin put/$2.bin ;;
-		ls) elapsed -o /tmp/ls.$2 vio9p -t $t ls -l files ;;
-		osc) osc -a $(dev_of $t) small.txt $osc_n ;;
+		read) elapsed -o /dev/null vio9p -t $t get big.bin /tmp/get/$3.bin ;;
+		write) elapsed -o /dev/null vio9p -t $t put /tmp/src.bin put/$3.bin ;;
+		ls) elapsed -o /tmp/ls.$3 vio9p -t $t ls -l files ;;
+		osc) osc -a $(dev_of $t) -s $osc_size small.txt $osc_n ;;
 		esac ;;
 	*)
 		m=$(mnt_of $2)
 		case $1 in
-		read) elapsed -o /dev/null dd if=$m/big.bin of=/tmp/get/$2.bin bs=1048576 &&
-			rm -f /tmp/get/$2.bin ;;
-		write) elapsed -o /dev/null dd if=/tmp/src.bin of=$m/put/$2.bin bs=1048576 ;;
-		ls) elapsed -o /tmp/ls.$2 ls -l $m/files ;;
-		osc) osc $m/small.txt $osc_n ;;
+		read) elapsed -o /dev/null dd if=$m/big.bin of=/tmp/get/$3.bin bs=1048576 ;;
+		write) elapsed -o /dev/null dd if=/tmp/src.bin of=$m/put/$3.bin bs=1048576 ;;
+		ls) elapsed -o /tmp/ls.$3 ls -l $m/files ;;
+		osc) osc -s $osc_size $m/small.txt $osc_n ;;
 		esac ;;
 	esac
 }
+# listing FILE: the sha256 of "NAME SIZE" of each file an ls -l listed,
+# sorted (the two ls print the size fifth and the name last).
+listing() {
+	grep ' f[0-9]*$' $1 | awk '{ print $NF, $5 }' | sort | sha256sum | cut -d' ' -f1
+}
+# The size osc -s wants every stat to report.
+osc_size=$small_bytes
+# spoil KIND NAME: BENCH_CORRUPT's damage to a run's result (for osc, see
+# one()).
+spoil() {
+	echo "# BENCH_CORRUPT: spoiling $1 $2"
+	case $1 in
+	read) printf 'spoilt by BENCH_CORRUPT' |
+		dd of=/tmp/get/$2.bin bs=1 seek=4096 conv=notrunc 2>/dev/null ;;
+	write) printf 'spoilt by BENCH_CORRUPT' |
+		dd of=/mnt/v9fs/put/$2.bin bs=1 seek=4096 conv=notrunc 2>/dev/null ;;
+	ls) sed -i '$d' /tmp/ls.$2 ;;
+	esac
+}
 # one KIND COL ROUND: prints "# result KIND COL ROUND NS" (round 0:
-# "# warmup KIND COL NS"), and in round 1 what checks the run.
+# "# warmup KIND COL NS"), then, untimed, what checks the run: the sha256
+# of a read's copy, of a listing's names and sizes and its length.
 one() {
-	local v
-	prep $1 $2
-	v=$(measure $1 $2 2>/tmp/err) || v=
+	local v n=$2.r$3
+	prep $1 $n
+	# BENCH_CORRUPT on open-stat-close: osc wants one byte more than the
+	# file has, so every stat it checks is wrong.
+	osc_size=$small_bytes
+	[ "$corrupt" != "$1 $2 $3" ] || [ $1 != osc ] || osc_size=$((small_bytes + 1))
+	v=$(measure $1 $2 $n 2>/tmp/err) || v=
+	osc_size=$small_bytes
 	case $v in
 	'' | *[!0-9]*)
 		cat /tmp/err
@@ -256,11 +317,16 @@ one() {
 		return ;;
 	esac
 	if [ $3 = 0 ]; then echo "# warmup $1 $2 $v"; else echo "# result $1 $2 $3 $v"; fi
-	[ $3 = 1 ] && case $1-$2 in
-	read-vio9p*) echo "# sha256 read $2 $(sha256sum </tmp/get/$2.bin | cut -d' ' -f1)" ;;
-	ls-*) echo "# lines ls $2 $(grep -c ' f[0-9]*$' /tmp/ls.$2)" ;;
+	[ "$corrupt" != "$1 $2 $3" ] || spoil $1 $n
+	case $1 in
+	read)
+		echo "# sum read $2 $3 $(sha256sum </tmp/get/$n.bin | cut -d' ' -f1)"
+		rm -f /tmp/get/$n.bin ;;
+	ls)
+		echo "# sum ls $2 $3 $(listing /tmp/ls.$n)"
+		echo "# lines ls $2 $3 $(grep -c ' f[0-9]*$' /tmp/ls.$n)"
+		rm -f /tmp/ls.$n ;;
 	esac
-	rm -f /tmp/get/$2.bin
 }
 i=0
 while [ $i -le $runs ]; do
@@ -307,28 +373,56 @@ while [ $i -le $runs ]; do
 	done
 	i=$((i + 1))
 done
-# Every mount reads the file right (untimed); not in a partial run.
-[ $partial = 1 ] || for c in v9fs v9fsbig relay fuse; do
-	echo "# sha256 read $c $(sha256sum <$(mnt_of $c)/big.bin | cut -d' ' -f1)"
-done
-# One more run of each cell, untimed, counting its 9P requests.
+# One more run of each cell, untimed, counting its 9P requests and the
+# most in flight at once.
 t=/sys/kernel/tracing
 mount -t tracefs tracefs $t && echo 16384 >$t/buffer_size_kb
 submitted() { cat $(stats_of $1)/submitted </dev/null; }
+# sample STATS: the largest in_flight a channel's statistics/ showed, read in
+# a loop until /tmp/stop exists; a script of its own, to run it niced
+# above the run it watches.
+cat >/bin/sample <<'EOF_SAMPLE'
+#!/bin/busybox sh
+p=0
+while [ ! -e /tmp/stop ]; do
+	v=$(cat $1/in_flight)
+	[ "$v" -gt "$p" ] && p=$v
+done
+echo $p
+EOF_SAMPLE
+chmod +x /bin/sample
 count() {
-	local tag n d
-	prep $1 $2
+	local tag n d sp e
+	prep $1 $2.count
 	tag=$(tag_of $2)
-	[ -n "$tag" ] && n=$(submitted $tag)
+	rm -f /tmp/stop
+	echo - >/tmp/peak
+	if [ -n "$tag" ]; then
+		n=$(submitted $tag)
+		sample $(stats_of $tag) >/tmp/peak &
+		sp=$!
+		renice -n -10 -p $sp >/dev/null
+	fi
 	: >$t/trace
-	echo 1 >$t/events/9p/9p_client_req/enable
-	measure $1 $2 >/dev/null 2>/tmp/err || { cat /tmp/err; echo "# failed count $1 $2"; }
-	echo 0 >$t/events/9p/9p_client_req/enable
+	for e in 9p_client_req 9p_client_res; do
+		echo 1 >$t/events/9p/$e/enable
+	done
+	measure $1 $2 $2.count >/dev/null 2>/tmp/err || { cat /tmp/err; echo "# failed count $1 $2"; }
+	for e in 9p_client_req 9p_client_res; do
+		echo 0 >$t/events/9p/$e/enable
+	done
+	touch /tmp/stop
 	d=-
-	[ -n "$tag" ] && d=$(($(submitted $tag) - n))
-	echo "# reqs $1 $2 $d $(grep -c 9p_client_req $t/trace)" \
-		"$(sed -n 's/.*request \(P9_[A-Z]*\).*/\1/p' $t/trace |
+	if [ -n "$tag" ]; then
+		wait $sp
+		d=$(($(submitted $tag) - n))
+	fi
+	rm -f /tmp/get/$2.count.bin /tmp/ls.$2.count
+	echo "# reqs $1 $2 $d $(grep -c 9p_client_req: $t/trace)" \
+		"$(sed -n 's/.*9p_client_req:.*request \(P9_[A-Z]*\).*/\1/p' $t/trace |
 			sort | uniq -c | tr -s ' \n' '  ')"
+	echo "# peak $1 $2 $(cat /tmp/peak) $(awk '/9p_client_req:/ { if (++n > p) p = n }
+		/9p_client_res:/ { n-- } END { print p + 0 }' $t/trace)"
 }
 for k in $kinds; do
 	for c in $cols; do
@@ -348,59 +442,109 @@ vm_pack "$root" "$WORK/initramfs.gz"
 
 qemu_version=$("$QEMU" --version | sed -n '1s/^QEMU emulator version \([^ ]*\).*/\1/p')
 accel=${VM_ACCEL:-tcg}
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-t_start=$(date +%s)
-echo "bench: booting $GUEST_KVER under QEMU $qemu_version ($accel), $RUNS rounds after a warm-up..."
-# shellcheck disable=SC2046 # word splitting wanted: lists of arguments
-vm_boot "$VM_TIMEOUT" "$WORK/initramfs.gz" \
-	-append "console=ttyS0 panic=-1 rdinit=/init quiet" \
-	-serial "file:$WORK/console.log" -serial "file:$WORK/guest.log" \
-	$(vm_fsdev fs0 "$share" "$TAG_VIO9P") \
-	$(vm_fsdev fs1 "$share" "$TAG_VIO9PBIG") \
-	$(vm_fsdev fs2 "$share" "$TAG_RELAY") \
-	$(vm_fsdev fs3 "$share" "$TAG_FUSE") \
-	$(vm_fsdev fs4 "$share" "$TAG_V9FS") \
-	$(vm_fsdev fs5 "$share" "$TAG_V9FSBIG") \
-	>"$WORK/qemu.log" 2>&1 || echo "bench: qemu exited with status $? (see $WORK)"
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-minutes=$((($(date +%s) - t_start + 30) / 60))
-tr -d '\r' <"$WORK/guest.log" >"$WORK/guest.txt"
-log=$WORK/guest.txt
+commit=$(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null) || commit=unknown
+# What the figures were measured with: HEAD, or HEAD and changes not
+# committed to what a guest runs (the results and README aside).
+dirty=$(git -C "$top" status --porcelain -- . ':!bench/results' ':!README.md' 2>/dev/null |
+	cut -c4- | tr '\n' ' ')
+code="commit $commit${dirty:+ with uncommitted changes to ${dirty% }}"
+
+# vcpus N: "1 vCPU", "2 vCPUs".
+vcpus() { if [ "$1" = 1 ]; then echo "1 vCPU"; else echo "$1 vCPUs"; fi; }
+# boot SMP: one guest boot with SMP vCPUs; its files in $WORK/smpSMP/.
+boot() {
+	local d=$WORK/smp$1 t0
+	mkdir -p "$d"
+	echo "$1 $(cut -d' ' -f1-3 /proc/loadavg)" >"$d/load"
+	t0=$(date +%s)
+	echo "bench: booting $GUEST_KVER under QEMU $qemu_version ($accel) with $(vcpus "$1"), $RUNS rounds after a warm-up..."
+	# shellcheck disable=SC2046 # word splitting wanted: lists of arguments
+	VM_SMP=$1 vm_boot "$VM_TIMEOUT" "$WORK/initramfs.gz" \
+		-append "console=ttyS0 panic=-1 rdinit=/init quiet" \
+		-serial "file:$d/console.log" -serial "file:$d/guest.log" \
+		$(vm_fsdev fs0 "$share" "$TAG_VIO9P") \
+		$(vm_fsdev fs1 "$share" "$TAG_VIO9PBIG") \
+		$(vm_fsdev fs2 "$share" "$TAG_RELAY") \
+		$(vm_fsdev fs3 "$share" "$TAG_FUSE") \
+		$(vm_fsdev fs4 "$share" "$TAG_V9FS") \
+		$(vm_fsdev fs5 "$share" "$TAG_V9FSBIG") \
+		>"$d/qemu.log" 2>&1 || echo "bench: qemu exited with status $? (see $d)"
+	echo "$(cut -d' ' -f1-3 /proc/loadavg) $((($(date +%s) - t0 + 30) / 60))" >>"$d/load"
+	tr -d '\r' <"$d/guest.log" >"$d/guest.txt"
+}
 
 # ---- checks: exit 1 if anything was not measured or not right -----------
-grep -q '^# guest done' "$log" || die "the guest did not finish"
-! grep -E '^# (failed|insmod|mount [a-z0-9]* failed)' "$log" || die "a guest step failed"
-for tm in "$TAG_VIO9P $MSIZE" "$TAG_VIO9PBIG $RAISED" "$TAG_RELAY $MSIZE" \
-	"$TAG_FUSE $MSIZE"; do
-	grep -q "^# channel ${tm% *} max_msize ${tm#* } " "$log" ||
-		die "no vio9p channel ${tm% *} with max_msize ${tm#* }"
-done
-[ "$(grep -c '^# channel ' "$log")" = 4 ] || die "vio9p did not take exactly 4 devices"
-for c in v9fs v9fsbig relay fuse; do
-	grep -q "^# mount [^ ]* /mnt/$c " "$log" || die "/mnt/$c is not mounted"
-done
-src_sum=$(sed -n 's/^# sha256 src //p' "$log")
-for c in $COLS; do
-	if [ "$partial" = 0 ]; then
-		s=$(sed -n "s/^# sha256 read $c //p" "$log")
-		[ "$s" = "$big_sum" ] || die "the file read through $c has sha256 ${s:-none}, the host's $big_sum"
-		s=$(sha256sum <"$share/put/$c.bin" 2>/dev/null | cut -d' ' -f1)
-		if [ -z "$src_sum" ] || [ "$s" != "$src_sum" ]; then
-			die "the file written through $c has sha256 ${s:-none}, the guest's ${src_sum:-none}"
-		fi
+# check SMP: the boot with SMP vCPUs measured every cell, and every timed
+# run read, wrote and listed what it should have.
+check() {
+	local smp=$1 at k c i s n want
+	at="at $(vcpus "$1")"
+	log=$WORK/smp$smp/guest.txt
+	console=$WORK/smp$smp/console.log
+	grep -q '^# guest done' "$log" || die "$at: the guest did not finish"
+	s=$(sed -n 's/^# failed \([a-z]*\) \([a-z0-9]*\) \([0-9]*\)$/row \1, column \2, round \3/p' "$log" | head -n 1)
+	if [ -n "$s" ]; then
+		grep -B 3 '^# failed ' "$log" | head -n 12 >&2
+		die "$at: a timed run failed ($s; osc checks every stat's size)"
 	fi
-	has "$KINDS" ls || continue
-	n=$(sed -n "s/^# lines ls $c //p" "$log")
-	[ "$n" = "$NFILES" ] || die "ls -l through $c listed ${n:-no} files of $NFILES"
-done
-for k in $KINDS; do
-	for c in $COLS; do
-		n=$(awk -v k="$k" -v c="$c" '$2 == "result" && $3 == k && $4 == c' "$log" | wc -l)
-		[ "$n" = "$RUNS" ] || die "$k $c: $n of $RUNS runs reported"
-		grep -q "^# reqs $k $c " "$log" || die "$k $c: no request count"
+	! grep -E '^# (failed|insmod|mount [a-z0-9]* failed)' "$log" || die "$at: a guest step failed"
+	for tm in "$TAG_VIO9P $MSIZE" "$TAG_VIO9PBIG $RAISED" "$TAG_RELAY $MSIZE" \
+		"$TAG_FUSE $MSIZE"; do
+		grep -q "^# channel ${tm% *} max_msize ${tm#* } " "$log" ||
+			die "$at: no vio9p channel ${tm% *} with max_msize ${tm#* }"
 	done
-done
-kernel=$(sed -n 's/^# kernel //p' "$log")
+	[ "$(grep -c '^# channel ' "$log")" = 4 ] || die "$at: vio9p did not take exactly 4 devices"
+	for c in v9fs v9fsbig relay fuse; do
+		grep -q "^# mount [^ ]* /mnt/$c " "$log" || die "$at: /mnt/$c is not mounted"
+	done
+	src_sum=$(sed -n 's/^# sha256 src //p' "$log")
+	[ -n "$src_sum" ] || die "$at: the guest did not say its source file's sha256"
+	for k in $KINDS; do
+		for c in $COLS; do
+			n=$(awk -v k="$k" -v c="$c" '$2 == "result" && $3 == k && $4 == c' "$log" | wc -l)
+			[ "$n" = "$RUNS" ] || die "$at: $k $c: $n of $RUNS runs reported"
+			grep -q "^# reqs $k $c " "$log" || die "$at: $k $c: no request count"
+			grep -Eq "^# peak $k $c [-0-9]+ [0-9]+\$" "$log" || die "$at: $k $c: no count of requests in flight"
+			i=0
+			while [ "$i" -le "$RUNS" ]; do
+				case $k in
+				read)
+					s=$(sed -n "s/^# sum read $c $i //p" "$log")
+					want=$big_sum ;;
+				write)
+					s=$(sha256sum <"$share/put/$c.r$i.bin" 2>/dev/null | cut -d' ' -f1)
+					want=$src_sum ;;
+				ls)
+					s=$(sed -n "s/^# sum ls $c $i //p" "$log")
+					want=$ls_sum ;;
+				osc)
+					# osc -s checked each stat in the guest.
+					s=
+					want= ;;
+				esac
+				[ "$s" = "$want" ] || mismatch "$smp" "$k" "$c" "$i" "sha256 ${s:-none}, not $want"
+				if [ "$k" = ls ]; then
+					s=$(sed -n "s/^# lines ls $c $i //p" "$log")
+					[ "$s" = "$NFILES" ] || mismatch "$smp" "$k" "$c" "$i" "${s:-no} files listed, not $NFILES"
+				fi
+				i=$((i + 1))
+			done
+		done
+	done
+	kernel=$(sed -n 's/^# kernel //p' "$log")
+}
+# mismatch SMP KIND COL ROUND WHAT: a timed run's result was wrong.
+mismatch() {
+	local what
+	case $2 in
+	read) what="the copy read (sha256 in the guest), against the host's big.bin" ;;
+	write) what="the file written, put/$3.r$4.bin (sha256 on the host), against the guest's source" ;;
+	ls) what="the names and sizes listed, against the host's folder" ;;
+	esac
+	[ "$4" = 0 ] && set -- "$1" "$2" "$3" "0 (the warm-up)" "$5"
+	echo "bench: CHECK FAILED at $(vcpus "$1"): row $2 ($(row "$2")), column $3 ($(label "$3")), round $4: $what: $5" >&2
+	die "a timed run's result was wrong; nothing reported"
+}
 
 # ---- figures ------------------------------------------------------------
 # value KIND NS: one run's figure: MB/s for read and write, seconds for ls,
@@ -408,7 +552,9 @@ kernel=$(sed -n 's/^# kernel //p' "$log")
 # cell KIND COL WHAT: WHAT is median (of the counted runs), runs (every
 # counted run, in order), warmup, reqs (the counting run's 9P requests:
 # the channel's for vio9p, vio9pbig and fuse, v9fs's for the others; per
-# iteration for osc), or perreq (the median time over those requests, in
+# iteration for osc), peak (the most of them in flight at once: v9fs's
+# for the v9fs columns, from its trace events; the channel's for the
+# others, sampled), or perreq (the median time over those requests, in
 # microseconds).
 cell() {
 	awk -v k="$1" -v c="$2" -v what="$3" -v b="$big_bytes" -v n="$OSC_N" '
@@ -420,6 +566,7 @@ cell() {
 	$2 == "result" && $3 == k && $4 == c { ns[++r] = $6 }
 	$2 == "warmup" && $3 == k && $4 == c { w = $5 }
 	$2 == "reqs" && $3 == k && $4 == c { q = (c ~ /^(vio9p|fuse)/) ? $5 : $6 }
+	$2 == "peak" && $3 == k && $4 == c { p = (c ~ /^(vio9p|fuse)/) ? $5 : $6 }
 	END {
 		for (i = 1; i <= r; i++) s[i] = ns[i]
 		# insertion sort: r is small
@@ -435,6 +582,8 @@ cell() {
 			for (i = 1; i <= r; i++) printf "%s%s", fig(ns[i]), (i < r ? " " : "\n")
 		} else if (what == "warmup") {
 			print fig(w)
+		} else if (what == "peak") {
+			print p
 		} else if (k == "osc") {
 			printf "%.1f\n", q / n
 		} else print q
@@ -506,42 +655,175 @@ bar_text() {
 	relay-*) echo "${1#relay-}: v9fs via the relay / v9fs over virtio, msize $MSIZE" ;;
 	esac
 }
-if [ "$partial" = 1 ]; then
-	for k in $KINDS; do
-		for c in $COLS; do
-			echo "bench: $(row "$k"), $(label "$c"): median $(cell "$k" "$c" median), runs $(cell "$k" "$c" runs)"
-		done
-	done
-	while read -r name k a b want; do
-		if ! has "$KINDS" "$k" || ! has "$COLS" "$a" || ! has "$COLS" "$b"; then
-			continue
+# mark KIND|COL: the footnote mark of a row or column of the table.
+mark() {
+	case $1 in
+	read) echo ¹ ;;
+	write) echo ² ;;
+	ls) echo ³ ;;
+	osc) echo ⁴ ;;
+	relay) echo ⁵ ;;
+	fuse) echo ⁶ ;;
+	esac
+}
+# table WHAT [UNIT]: one line per row, one cell per column; the medians'
+# table (WHAT median) has the marks of the footnotes that say where a
+# column does different work.
+table() {
+	local k c line
+	line="| |"
+	for c in $COLS; do
+		if [ "$1" = median ] && [ -n "$(mark "$c")" ]; then
+			line="$line $(label "$c") $(mark "$c") |"
+		else
+			line="$line $(label "$c") |"
 		fi
-		echo "bench: $(bar_text "$name"): $(ratio "$k" "$a" "$b")x (bar ${want}x); median of per-round ratios $(paired "$k" "$a" "$b")x"
-	done <<EOF_PARTIAL_BARS
+	done
+	echo "$line"
+	line="|---|"
+	for c in $COLS; do line="$line---:|"; done
+	echo "$line"
+	for k in $KINDS; do
+		line="| $(row "$k" "${2:-}")"
+		[ "$1" = median ] && line="$line $(mark "$k")"
+		line="$line |"
+		for c in $COLS; do
+			if [ "$1" = peak ]; then
+				line="$line $(inflight "$k" "$c") |"
+			else
+				line="$line $(cell "$k" "$c" "$1") |"
+			fi
+		done
+		echo "$line"
+	done
+}
+# inflight KIND COL: the most requests in flight at once in the counting
+# run: v9fs's exact figure for the v9fs columns (the relay's included); for
+# a vio9p channel, a range from the most its in_flight counter was seen
+# at (sampled: a lower bound) to its request slots (an upper bound), one
+# figure when they meet.
+inflight() {
+	local p w
+	p=$(cell "$1" "$2" peak)
+	case $2 in
+	vio9p) w=$(slots "$TAG_VIO9P") ;;
+	vio9pbig) w=$(slots "$TAG_VIO9PBIG") ;;
+	fuse) w=$(slots "$TAG_FUSE") ;;
+	*) w= ;;
+	esac
+	if [ -z "$w" ] || [ "$p" -ge "$w" ]; then
+		echo "$p"
+	else
+		echo "$p–$w"
+	fi
+}
+# counted KIND: each column's requests in one run of the row, and the most
+# in flight at once.
+counted() {
+	local c out=
+	for c in $COLS; do
+		out="$out${out:+; }$(label "$c") $(cell "$1" "$c" reqs) ($(inflight "$1" "$c"))"
+	done
+	echo "$out"
+}
+# slots TAG: the request slots of a vio9p channel (its max_requests).
+slots() { sed -n "s/^# channel $1 max_msize [0-9]* max_requests //p" "$log"; }
+# notes: the footnotes of the medians' table, from this boot's counts.
+notes() {
+	echo "Where the columns do different work.  Requests are counted in one"
+	echo "more, untimed, run of each cell; in brackets, how many were in flight"
+	echo "at once: for v9fs (and v9fs via relay) exactly, from its trace events;"
+	echo "for the vio9p and mount columns, from the most the channel's"
+	echo "\`in_flight\` counter was seen at, read in a loop (a lower bound), to"
+	echo "the channel's request slots (an upper bound)."
+	echo
+	echo "¹ read: \`dd bs=1M\` from each mount into tmpfs, \`vio9p get\` on a channel,"
+	echo "which keeps up to the channel's request slots ($(slots "$TAG_VIO9P") here) busy."
+	echo "Requests: $(counted read)."
+	echo
+	echo "² write: \`dd bs=1M\` from tmpfs onto each mount, \`vio9p put\` (a new file"
+	echo "renamed into place when complete, the slots kept busy as by get)."
+	echo "Requests: $(counted write)."
+	echo
+	echo "³ ls -l: busybox \`ls -l\` on each mount, one lstat(2) after another;"
+	echo "\`vio9p ls -l\` sends Twalk, Tgetattr and Tclunk for 64 names at a time"
+	echo "(as many in flight as the channel's slots allow), and its figure"
+	echo "includes starting the command, Tversion and Tattach."
+	echo "Requests: $(counted ls)."
+	echo
+	echo "⁴ open-stat-close, requests per iteration: on a mount, what v9fs or"
+	echo "FUSE sends for open(2), fstat(2), close(2); in the vio9p columns, four:"
+	echo "Twalk, Tlopen, Tgetattr, Tclunk through libvio9p, in a session made"
+	echo "before the clock starts."
+	echo "Requests: $(counted osc)."
+	echo
+	echo "⁵ v9fs via relay: v9fs with \`trans=unix,cache=none\` on the socket of"
+	echo "\`vio9p relay\`, a process that holds a vio9p channel of msize $MSIZE;"
+	echo "each request passes through it."
+	echo
+	if [ "$FUSE_OPTS" = "$FUSE_NOCACHE" ]; then
+		echo "⁶ vio9p mount: \`-o $FUSE_OPTS\`, which, like v9fs's"
+		echo "cache=none, keeps no attributes or names (and turns readdirplus off);"
+		echo "not the mount's defaults (1 s timeouts, readdirplus)."
+	else
+		echo "⁶ vio9p mount: \`${FUSE_OPTS:+-o $FUSE_OPTS}\` (FUSE_OPTS), against v9fs's cache=none."
+	fi
+}
+
+# ---- the boots ----------------------------------------------------------
+for smp in $SMPS; do
+	boot "$smp"
+	check "$smp"
+	echo "bench: $(vcpus "$smp"): every timed run read, wrote and listed what it should"
+	rm -f "$share"/put/*.bin
+done
+
+if [ "$partial" = 1 ]; then
+	for smp in $SMPS; do
+		log=$WORK/smp$smp/guest.txt
+		for k in $KINDS; do
+			for c in $COLS; do
+				echo "bench: $(vcpus "$smp"): $(row "$k"), $(label "$c"): median $(cell "$k" "$c" median), runs $(cell "$k" "$c" runs)"
+			done
+		done
+		while read -r name k a b want; do
+			if ! has "$KINDS" "$k" || ! has "$COLS" "$a" || ! has "$COLS" "$b"; then
+				continue
+			fi
+			echo "bench: $(vcpus "$smp"): $(bar_text "$name"): $(ratio "$k" "$a" "$b")x (bar ${want}x); median of per-round ratios $(paired "$k" "$a" "$b")x"
+		done <<EOF_PARTIAL_BARS
 $bars
 EOF_PARTIAL_BARS
+	done
 	echo "bench: a partial run (BENCH_ROWS, BENCH_COLS): no report written"
 	exit 0
 fi
-missed=
-bar_rows=
-while read -r name k a b want; do
-	r=$(ratio "$k" "$a" "$b")
-	pr=$(paired "$k" "$a" "$b")
-	ok=$(awk -v r="$r" -v w="$want" 'BEGIN { print (r >= w) ? "met" : "MISSED" }')
-	[ "$ok" = met ] || missed="$missed $(bar_text "$name") is ${r}x, not ${want}x;"
-	bar_rows="$bar_rows| $(bar_text "$name") | ${r}x | ${want}x | $ok | ${pr}x |
+
+# ---- figures of each boot -----------------------------------------------
+declare -A bar_rows other_rows main_table env_line note_text verdict
+
+for smp in $SMPS; do
+	log=$WORK/smp$smp/guest.txt
+	kernel=$(sed -n 's/^# kernel //p' "$log")
+	missed=
+	bar_rows[$smp]=
+	while read -r name k a b want; do
+		r=$(ratio "$k" "$a" "$b")
+		pr=$(paired "$k" "$a" "$b")
+		ok=$(awk -v r="$r" -v w="$want" 'BEGIN { print (r >= w) ? "met" : "MISSED" }')
+		[ "$ok" = met ] || missed="$missed $(bar_text "$name") is ${r}x, not ${want}x;"
+		bar_rows[$smp]="${bar_rows[$smp]}| $(bar_text "$name") | ${r}x | ${want}x | $ok | ${pr}x |
 "
-	echo "bench: $(bar_text "$name"): ${r}x (bar ${want}x): $ok; median of per-round ratios ${pr}x"
-done <<EOF_BARS
+		echo "bench: $(vcpus "$smp"): $(bar_text "$name"): ${r}x (bar ${want}x): $ok; median of per-round ratios ${pr}x"
+	done <<EOF_BARS
 $bars
 EOF_BARS
-# Other ratios, without a bar: KIND A B.
-other_rows=
-while read -r k a b; do
-	other_rows="$other_rows| $(row "$k" | sed 's/ (.*//'): $(label "$a") / $(label "$b") | $(ratio "$k" "$a" "$b")x | $(paired "$k" "$a" "$b")x |
+	# Other ratios, without a bar: KIND A B.
+	other_rows[$smp]=
+	while read -r k a b; do
+		other_rows[$smp]="${other_rows[$smp]}| $(row "$k" | sed 's/ (.*//'): $(label "$a") / $(label "$b") | $(ratio "$k" "$a" "$b")x | $(paired "$k" "$a" "$b")x |
 "
-done <<EOF_OTHER
+	done <<EOF_OTHER
 write vio9p v9fs
 write vio9pbig v9fsbig
 ls vio9pbig v9fsbig
@@ -554,59 +836,59 @@ write fuse v9fs
 ls fuse v9fs
 osc fuse v9fs
 EOF_OTHER
-if [ -n "$missed" ]; then
-	verdict="BAR MISSED:${missed%;} (a benchmark: exit status 0 all the same)"
-else
-	verdict="every bar met"
-fi
-echo "bench: $verdict"
+	if [ -n "$missed" ]; then
+		verdict[$smp]="BAR MISSED at $(vcpus "$smp"):${missed%;} (a benchmark: exit status 0 all the same)"
+	else
+		verdict[$smp]="every bar met at $(vcpus "$smp")"
+	fi
+	echo "bench: ${verdict[$smp]}"
+	main_table[$smp]=$(table median)
+	note_text[$smp]=$(notes)
+	env_line[$smp]="Debian kernel $kernel, QEMU $qemu_version ($accel), $(vcpus "$smp"), $VM_MEM MiB;
+median of $RUNS rounds after a warm-up round, $(date -u -r "$log" '+%Y-%m-%d %H:%M UTC')."
+done
+boots=
+for smp in $SMPS; do
+	read -r _ lb1 lb5 lb15 la1 la5 la15 min <<<"$(tr '\n' ' ' <"$WORK/smp$smp/load")"
+	boots="$boots${boots:+; }$(vcpus "$smp"): about $min minutes, host load average (1, 5, 15 min) $lb1 $lb5 $lb15 before, $la1 $la5 $la15 after"
+done
+noisy="Under TCG, on a host of $(nproc) cores shared with other work, the
+figures vary from run to run; the medians of rounds measured in turn are
+what is compared."
 
 # ---- the report ---------------------------------------------------------
 mkdir -p "$(dirname "$RESULTS")"
-header="| |"
-rule="|---|"
-for c in $COLS; do
-	header="$header $(label "$c") |"
-	rule="$rule---:|"
-done
-# table WHAT [UNIT]: one line per row, one cell per column.
-table() {
-	local k c line
-	echo "$header"
-	echo "$rule"
-	for k in $KINDS; do
-		line="| $(row "$k" "${2:-}") |"
-		for c in $COLS; do
-			line="$line $(cell "$k" "$c" "$1") |"
-		done
-		echo "$line"
-	done
-}
-main_table=$(table median)
-env_line="Debian kernel $kernel, QEMU $qemu_version ($accel), 2 vCPUs, $VM_MEM MiB;
-median of $RUNS rounds after a warm-up round, $(date -u '+%Y-%m-%d %H:%M UTC')."
 {
 	echo "# vio9p bench: vio9p, its relay and its FUSE mount against v9fs"
 	echo
-	echo "Made by \`make bench\` (bench/run.sh) in one guest boot of about $minutes minutes."
-	echo "Guest: $env_line"
-	echo "Host load average (1, 5, 15 min): $load_before before, $load_after after."
+	echo "Made by \`make bench\` (bench/run.sh) from $code,"
+	echo "in one guest boot per vCPU count ($boots)."
+	echo "$noisy"
 	echo
-	echo "$main_table"
-	echo
-	echo "![the medians as bars](latest.png)"
-	echo
-	echo "| bar | ratio | bar | | median of per-round ratios |"
-	echo "|---|---:|---:|---|---:|"
-	printf '%s' "$bar_rows"
-	echo
-	echo "**$verdict**"
-	echo
-	echo "Other ratios, without a bar (how many times faster the first is):"
-	echo
-	echo "| ratio | from the medians | median of per-round ratios |"
-	echo "|---|---:|---:|"
-	printf '%s' "$other_rows"
+	for smp in $SMPS; do
+		log=$WORK/smp$smp/guest.txt
+		echo "## $(vcpus "$smp")"
+		echo
+		echo "Guest: ${env_line[$smp]}"
+		echo
+		echo "${main_table[$smp]}"
+		echo
+		echo "${note_text[$smp]}"
+		echo
+		echo "| bar | ratio | bar | | median of per-round ratios |"
+		echo "|---|---:|---:|---|---:|"
+		printf '%s' "${bar_rows[$smp]}"
+		echo
+		echo "**${verdict[$smp]}**"
+		echo
+		echo "Other ratios, without a bar (how many times faster the first is):"
+		echo
+		echo "| ratio | from the medians | median of per-round ratios |"
+		echo "|---|---:|---:|"
+		printf '%s' "${other_rows[$smp]}"
+		echo
+	done
+	echo "![the medians as bars, by vCPUs](latest.png)"
 	echo
 	echo "## What each cell measures"
 	echo
@@ -644,11 +926,17 @@ median of $RUNS rounds after a warm-up round, $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "Timed in the guest on CLOCK_MONOTONIC (bench/elapsed.c around"
 	echo "fork/exec/wait; osc's own clock around its loop).  In each round every"
 	echo "cell is measured once, the order of the columns rotated from round to"
-	echo "round, guest caches dropped before each run."
+	echo "round, guest caches dropped before each run.  The guest is booted once"
+	echo "for each vCPU count ($SMPS), with the same code and the same rounds."
 	echo
-	echo "Checked: the sha256 of the file as read through every column, of the"
-	echo "files the last writes left (on the host), and that every listing has"
-	echo "$NFILES entries."
+	echo "Checked, for every timed run (the warm-up too), after its clock stops:"
+	echo "the sha256 of the copy each read made (in the guest) against the host's"
+	echo "file; the sha256 of the file each write made (each run writes a file of"
+	echo "its own, hashed on the host after the boot) against the guest's source;"
+	echo "the sha256 of the names and sizes each ls -l listed against the host's"
+	echo "folder, and that it listed $NFILES files; the size every stat of"
+	echo "open-stat-close reported (\`osc -s\`).  Any mismatch fails the bench"
+	echo "(exit status 1, no report) naming the vCPUs, row, column and round."
 	echo
 	echo "## 9P requests"
 	echo
@@ -656,106 +944,148 @@ median of $RUNS rounds after a warm-up round, $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "counter for the vio9p and FUSE columns, \`9p:9p_client_req\` trace events"
 	echo "for the v9fs ones (through the relay: those v9fs sends; the relay's"
 	echo "channel carries the same number).  Open-stat-close: per iteration"
-	echo "(the count of one run of $OSC_N iterations, divided)."
-	echo
-	table reqs requests
-	echo
-	echo "The median time divided by those requests, in microseconds (a round"
-	echo "trip with all around it; less for clients that keep several requests"
-	echo "in flight):"
-	echo
-	table perreq "µs per request"
-	echo
-	echo "By type, for the v9fs columns:"
-	echo
-	echo "| cell | requests |"
-	echo "|---|---|"
-	sed -n 's/^# reqs \([a-z]*\) \(v9fs[a-z]*\|relay\) [-0-9]* [0-9]* *\(.*\)/| \1 \2 | \3 |/p' "$log"
+	echo "(the count of one run of $OSC_N iterations, divided).  The most in flight"
+	echo "at once: for v9fs, from its \`9p_client_req\` and \`9p_client_res\` events;"
+	echo "for the others, from the most the channel's \`in_flight\` counter was"
+	echo "seen at, read in a loop while the run went on (a lower bound), to the"
+	echo "channel's request slots (an upper bound); one figure when they meet."
+	for smp in $SMPS; do
+		log=$WORK/smp$smp/guest.txt
+		echo
+		echo "### $(vcpus "$smp")"
+		echo
+		table reqs requests
+		echo
+		echo "Most in flight at once:"
+		echo
+		table peak "in flight"
+		echo
+		echo "The median time divided by those requests, in microseconds (a round"
+		echo "trip with all around it; less for clients that keep several requests"
+		echo "in flight):"
+		echo
+		table perreq "µs per request"
+		echo
+		echo "By type, for the v9fs columns:"
+		echo
+		echo "| cell | requests |"
+		echo "|---|---|"
+		sed -n 's/^# reqs \([a-z]*\) \(v9fs[a-z]*\|relay\) [-0-9]* [0-9]* *\(.*\)/| \1 \2 | \3 |/p' "$log"
+	done
 	echo
 	echo "## Diagnostics"
 	echo
 	echo "Not in the table: $RUNS runs of each after the rounds, medians, guest"
 	echo "caches dropped before each, beside cells of the table."
-	echo
-	echo "The relay without v9fs, to tell the relay's cost from that of v9fs's"
-	echo "trans=unix: libvio9p on the relay's socket (\`vio9p -a unix:SOCKET get\`,"
-	echo "\`osc -a unix:SOCKET\`):"
-	echo
-	echo "| | libvio9p via the relay | v9fs via the relay | vio9p $MSIZE |"
-	echo "|---|---:|---:|---:|"
-	echo "| $(row read) | $(diag relaylib-get read) | $(cell read relay median) | $(cell read vio9p median) |"
-	echo "| $(row osc) | $(diag relaylib-osc osc) | $(cell osc relay median) | $(cell osc vio9p median) |"
-	echo
-	echo "What one hop through another process costs: \`osc -p\` makes $OSC_N round"
-	echo "trips of one byte with a child over a unix socketpair, $(diag pingpong osc) µs each."
-	echo "Open-stat-close is 4 requests, so libvio9p through the relay pays"
-	echo "$(hop) µs more per request than on a channel of its own; v9fs through"
-	echo "the relay adds its trans=unix work items to that."
-	echo
-	echo "Reads, to tell the transfer from the copy into tmpfs that every read"
-	echo "of the table makes (MB/s): \`vio9p cat\` into /dev/null, \`dd bs=1M\` from"
-	echo "v9fs into tmpfs once more, and \`dd bs=1M\` from tmpfs to tmpfs"
-	echo "($(diag tmpfs-write read) MB/s: the local copy alone):"
-	echo
-	echo "| msize | vio9p get (table) | vio9p cat | v9fs dd to tmpfs (table) | v9fs dd to tmpfs (again) |"
-	echo "|---|---:|---:|---:|---:|"
-	echo "| $MSIZE | $(cell read vio9p median) | $(diag vio9p-cat read) | $(cell read v9fs median) | $(diag v9fs-tmpfs read) |"
-	echo "| $RAISED | $(cell read vio9pbig median) | $(diag vio9pbig-cat read) | $(cell read v9fsbig median) | $(diag v9fsbig-tmpfs read) |"
-	echo
-	echo "## Every run"
-	echo
-	echo "| cell | median | runs | warm-up |"
-	echo "|---|---:|---|---:|"
-	for k in $KINDS; do
-		for c in $COLS; do
-			echo "| $(row "$k"), $(label "$c") | $(cell "$k" "$c" median) | $(cell "$k" "$c" runs) | $(cell "$k" "$c" warmup) |"
-		done
+	for smp in $SMPS; do
+		log=$WORK/smp$smp/guest.txt
+		echo
+		echo "### $(vcpus "$smp")"
+		echo
+		echo "The relay without v9fs, to tell the relay's cost from that of v9fs's"
+		echo "trans=unix: libvio9p on the relay's socket (\`vio9p -a unix:SOCKET get\`,"
+		echo "\`osc -a unix:SOCKET\`):"
+		echo
+		echo "| | libvio9p via the relay | v9fs via the relay | vio9p $MSIZE |"
+		echo "|---|---:|---:|---:|"
+		echo "| $(row read) | $(diag relaylib-get read) | $(cell read relay median) | $(cell read vio9p median) |"
+		echo "| $(row osc) | $(diag relaylib-osc osc) | $(cell osc relay median) | $(cell osc vio9p median) |"
+		echo
+		echo "What one hop through another process costs: \`osc -p\` makes $OSC_N round"
+		echo "trips of one byte with a child over a unix socketpair, $(diag pingpong osc) µs each."
+		echo "Open-stat-close is 4 requests, so libvio9p through the relay pays"
+		echo "$(hop) µs more per request than on a channel of its own; v9fs through"
+		echo "the relay adds its trans=unix work items to that."
+		echo
+		echo "Reads, to tell the transfer from the copy into tmpfs that every read"
+		echo "of the table makes (MB/s): \`vio9p cat\` into /dev/null, \`dd bs=1M\` from"
+		echo "v9fs into tmpfs once more, and \`dd bs=1M\` from tmpfs to tmpfs"
+		echo "($(diag tmpfs-write read) MB/s: the local copy alone):"
+		echo
+		echo "| msize | vio9p get (table) | vio9p cat | v9fs dd to tmpfs (table) | v9fs dd to tmpfs (again) |"
+		echo "|---|---:|---:|---:|---:|"
+		echo "| $MSIZE | $(cell read vio9p median) | $(diag vio9p-cat read) | $(cell read v9fs median) | $(diag v9fs-tmpfs read) |"
+		echo "| $RAISED | $(cell read vio9pbig median) | $(diag vio9pbig-cat read) | $(cell read v9fsbig median) | $(diag v9fsbig-tmpfs read) |"
 	done
 	echo
-	echo "vio9p channel counters at the end:"
-	echo
-	# shellcheck disable=SC2016 # backquotes for Markdown
-	sed -n 's/^# stats \(.*\)/- `\1`/p' "$log"
+	echo "## Every run"
+	for smp in $SMPS; do
+		log=$WORK/smp$smp/guest.txt
+		echo
+		echo "### $(vcpus "$smp")"
+		echo
+		echo "| cell | median | runs | warm-up |"
+		echo "|---|---:|---|---:|"
+		for k in $KINDS; do
+			for c in $COLS; do
+				echo "| $(row "$k"), $(label "$c") | $(cell "$k" "$c" median) | $(cell "$k" "$c" runs) | $(cell "$k" "$c" warmup) |"
+			done
+		done
+		echo
+		echo "vio9p channel counters at the end:"
+		echo
+		# shellcheck disable=SC2016 # backquotes for Markdown
+		sed -n 's/^# stats \(.*\)/- `\1`/p' "$log"
+	done
 } >"$RESULTS.new"
 mv "$RESULTS.new" "$RESULTS"
 echo "bench: wrote $RESULTS"
-printf '%s\n' "$main_table" | sed 's/^/bench: /'
+for smp in $SMPS; do
+	echo "bench: $(vcpus "$smp"):"
+	printf '%s\n' "${main_table[$smp]}" | sed 's/^/bench: /'
+done
 
 # ---- the plot -----------------------------------------------------------
+# One panel per row, one cluster of bars per column, one bar per vCPU count.
 dat=$WORK/plot.dat
 for k in $KINDS; do
 	for c in $COLS; do
-		printf '"%s" %s\n' "$(label "$c")" "$(cell "$k" "$c" median)"
+		printf '"%s"' "$(label "$c")"
+		for smp in $SMPS; do
+			log=$WORK/smp$smp/guest.txt
+			printf ' %s' "$(cell "$k" "$c" median)"
+		done
+		printf '\n'
 	done
 	printf '\n\n'
 done >"$dat"
+nsmp=$(echo "$SMPS" | wc -w)
+# panel INDEX: the plot command of one panel: a bar and its value per
+# vCPU count, the values above their bars.
+panel() {
+	local i=0 smp off cmd="plot"
+	for smp in $SMPS; do
+		off=$(awk -v i="$i" -v n="$nsmp" 'BEGIN { printf "%.4f", (i - (n - 1) / 2) / (n + 1) }')
+		cmd="$cmd '$dat' index $1 using $((i + 2))$([ "$i" = 0 ] && echo ':xtic(1)') title '$(vcpus "$smp")',"
+		cmd="$cmd '' index $1 using (\$0 + $off):$((i + 2)):$((i + 2)) with labels offset 0,0.7 font ',9' notitle,"
+		i=$((i + 1))
+	done
+	echo "${cmd%,}"
+}
 term="pngcairo size 1400,900 noenhanced font ',11'"
 gnuplot -e 'set terminal pngcairo' >/dev/null 2>&1 || term="png size 1400,900 noenhanced"
 gnuplot >"$WORK/gnuplot.log" 2>&1 <<EOF_GP || die "gnuplot failed: $WORK/gnuplot.log"
 set terminal $term
 set encoding utf8
 set output '$PLOT'
-set multiplot layout 2,2 title "vio9p bench: $kernel, QEMU $qemu_version ($accel), median of $RUNS rounds"
+set multiplot layout 2,2 title "vio9p bench: $kernel, QEMU $qemu_version ($accel), median of $RUNS rounds, $code"
+set style data histograms
+set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set boxwidth 0.7
 set yrange [0:*]
 set grid ytics
 set xtics rotate by -25 nomirror
-set key off
-set offsets 0.5, 0.5, graph 0.12, 0
+set key top left
+set offsets 0, 0, graph 0.12, 0
 set bmargin 7
 set title "$(row read), higher is better"
-plot '$dat' index 0 using 0:2:(\$0 + 1):xtic(1) with boxes lc variable, \
-	'' index 0 using 0:2:2 with labels offset 0,0.8
+$(panel 0)
 set title "$(row write), higher is better"
-plot '$dat' index 1 using 0:2:(\$0 + 1):xtic(1) with boxes lc variable, \
-	'' index 1 using 0:2:2 with labels offset 0,0.8
+$(panel 1)
 set title "$(row ls), lower is better"
-plot '$dat' index 2 using 0:2:(\$0 + 1):xtic(1) with boxes lc variable, \
-	'' index 2 using 0:2:2 with labels offset 0,0.8
+$(panel 2)
 set title "$(row osc), lower is better"
-plot '$dat' index 3 using 0:2:(\$0 + 1):xtic(1) with boxes lc variable, \
-	'' index 3 using 0:2:2 with labels offset 0,0.8
+$(panel 3)
 unset multiplot
 EOF_GP
 echo "bench: wrote $PLOT"
@@ -764,22 +1094,28 @@ echo "bench: wrote $PLOT"
 if [ "$RESULTS" = "$DEFAULT_RESULTS" ] &&
 	grep -q '^<!-- bench:begin -->$' "$top/README.md"; then
 	{
-		echo "Guest: $env_line"
+		echo "Measured from $code. $noisy"
+		for smp in $SMPS; do
+			echo
+			echo "**$(vcpus "$smp").** Guest: ${env_line[$smp]}"
+			echo
+			echo "${main_table[$smp]}"
+			echo
+			echo "${note_text[$smp]}"
+			echo
+			echo "| bar | ratio | bar | |"
+			echo "|---|---:|---:|---|"
+			printf '%s' "${bar_rows[$smp]}" | sed 's/ | [^|]* |$/ |/'
+			echo
+			echo "**${verdict[$smp]}**"
+		done
 		echo
-		echo "$main_table"
-		echo
-		echo "| bar | ratio | bar | |"
-		echo "|---|---:|---:|---|"
-		printf '%s' "$bar_rows" | sed 's/ | [^|]* |$/ |/'
-		echo
-		echo "**$verdict**"
-		echo
-		echo "![make bench: the medians as bars](bench/results/latest.png)"
+		echo "![make bench: the medians as bars, by vCPUs](bench/results/latest.png)"
 	} >"$WORK/readme.part"
 	awk -v part="$WORK/readme.part" '
 		/^<!-- bench:end -->$/ { while ((getline l < part) > 0) print l; skip = 0 }
 		!skip { print }
 		/^<!-- bench:begin -->$/ { skip = 1 }' "$top/README.md" >"$WORK/README.md"
 	cp "$WORK/README.md" "$top/README.md"
-	echo "bench: updated the table in README.md"
+	echo "bench: updated the tables in README.md"
 fi

@@ -3,7 +3,7 @@
 # QEMU; sourced by tests/run-guest and scripts/demo.
 #
 # Needs: GUEST_KVER, VIO9P_KO; optional GUEST_KERNEL, GUEST_MODDIR, QEMU,
-# VM_ACCEL.
+# VM_ACCEL, VM_MEM (MiB, default 512), VM_SMP (vCPUs, default 2).
 
 GUEST_KERNEL=${GUEST_KERNEL:-/boot/vmlinuz-$GUEST_KVER}
 GUEST_MODDIR=${GUEST_MODDIR:-/lib/modules/$GUEST_KVER}
@@ -211,7 +211,7 @@ vm_boot() {
 		set -- "${args[@]}"
 	fi
 	# shellcheck disable=SC2086
-	timeout "$timeout" "$QEMU" $machine $accel -m "${VM_MEM:-512}" -smp 2 \
+	timeout "$timeout" "$QEMU" $machine $accel -m "${VM_MEM:-512}" -smp "${VM_SMP:-2}" \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-kernel "$GUEST_KERNEL" -initrd "$initrd" "$@"
 }
