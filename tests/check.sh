@@ -38,6 +38,7 @@ show() {
 # ID.host for the host's checks.
 guest() {
 	local id=$1
+	shift
 	say "guest $id"
 	env "$@" GUEST_BIN=build/guest PATTERN=build/host/pattern \
 		STALLFS=build/host/stallfs \
