@@ -130,11 +130,18 @@ TEST(replies_to_requests_in_flight_at_close_never_reach_next_open)
 		close(fd);
 	}
 	TH_LOG("%u of 20 closes left requests in flight", caught);
-	ASSERT_GT(caught, 0);
 	ASSERT_OK(wait_in_flight(TAG_MAIN, 0, 60000));
 	ASSERT_EQ(chan_stat(TAG_MAIN, "in_flight"), 0);
 	ASSERT_EQ(chan_stat(TAG_MAIN, "submitted"),
 		  chan_stat(TAG_MAIN, "completed"));
+	/*
+	 * On a slow guest (the debug kernel) the device may answer every
+	 * request before close: then this case proved nothing, and says so.
+	 * t_stall holds requests on the device with stallfs and checks the
+	 * same promise every time.
+	 */
+	if (!caught)
+		SKIP("the device answered before every close: no request was in flight (t_stall covers it)");
 }
 
 TEST(many_in_flight_each_reply_once_with_its_tag)
