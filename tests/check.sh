@@ -169,7 +169,7 @@ show install deb udev-build udev
 # where v9fs mounts through it (trans=unix, trans=fd) with a 60 s soak.
 say "relay"
 tap_record relay "$MAKE" -s --no-print-directory -C cmd check-relay
-tap_counted relay-guest 27 env GUEST_KVER="$KVER" VIO9P_KO="$ko" \
+tap_counted relay-guest 30 env GUEST_KVER="$KVER" VIO9P_KO="$ko" \
 	tests/relay/run-guest relay-guest
 show relay relay-guest
 
@@ -213,7 +213,7 @@ if bg_wait debug-kernel "debug kernel builds (cached under ~/.cache/vio9p)"; the
 		tap_counted debug-udev 33 env "${dbg_env[@]}" \
 			VIO9P_ID=build/udev/vio9p_id VIO9P_ID_SAN=build/udev/vio9p_id-san \
 			tests/udev/run-guest debug-udev
-		tap_counted debug-relay-guest 27 env "${dbg_env[@]}" \
+		tap_counted debug-relay-guest 30 env "${dbg_env[@]}" \
 			tests/relay/run-guest debug-relay-guest
 		show debug-fuse-guest debug-udev debug-relay-guest
 	fi
