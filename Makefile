@@ -25,10 +25,17 @@ BUILD = build
 HOST_CFLAGS = $(STD) -O2 -g $(WARN)
 GUEST_CFLAGS = $(HOST_CFLAGS) -static -pthread -Iinclude -Itests/common \
 	-Itests/guest
+# The C test suites are written against the kernel's kselftest harness,
+# extracted into build/ksft (mk/ksft.mk); -isystem keeps our warnings on
+# our code, not on the kernel's header.
+KSFT_DIR = $(BUILD)/ksft
+include mk/ksft.mk
+TEST_FLAGS = -isystem $(KSFT_DIR)
 
 GUEST_SUITES = t_chan t_session t_reset t_stress t_stall t_unplug t_msize t_module t_choose
-GUEST_COMMON = tests/guest/p9.c tests/guest/util.c tests/common/harness.c
-GUEST_HDRS = $(wildcard tests/guest/*.h tests/common/*.h) include/vio9p.h
+GUEST_COMMON = tests/guest/p9.c tests/guest/util.c
+GUEST_HDRS = $(wildcard tests/guest/*.h tests/common/*.h) include/vio9p.h \
+	$(KSFT_HDRS)
 GUEST_PROGS = $(addprefix $(BUILD)/guest/,$(GUEST_SUITES))
 PATTERN = $(BUILD)/host/pattern
 # t_stall's host side: a FUSE file system whose reads hang (tests/stall).
@@ -98,7 +105,7 @@ soak-run: module guest-tests
 
 $(BUILD)/guest/%: tests/guest/%.c $(GUEST_COMMON) $(GUEST_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -o $@ $< $(GUEST_COMMON)
+	$(CC) $(GUEST_CFLAGS) $(TEST_FLAGS) -o $@ $< $(GUEST_COMMON)
 
 lib:
 	$(MAKE) -C lib libvio9p.a libvio9p.so
@@ -131,8 +138,8 @@ check-all:
 
 # `vio9p mount` (FUSE): tests/fuse/run-host against diod here, then
 # tests/fuse/run-guest as a non-root user in a guest.  Part of `make check`.
-FUSE_T = tests/fuse/t_fuse.c tests/common/harness.c
-USERS_T = tests/fuse/t_users.c tests/common/harness.c
+FUSE_T = tests/fuse/t_fuse.c
+USERS_T = tests/fuse/t_users.c
 FUSE_GUEST = $(BUILD)/guest/t_fuse $(BUILD)/guest/t_users $(BUILD)/guest/asuser
 
 check-fuse: module $(BUILD)/host/t_fuse $(BUILD)/host/t_users $(FUSE_GUEST) \
@@ -153,25 +160,25 @@ check-suspend: module $(BUILD)/guest/t_suspend
 
 $(BUILD)/guest/t_suspend: tests/suspend/t_suspend.c $(GUEST_COMMON) $(GUEST_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -o $@ $< $(GUEST_COMMON)
+	$(CC) $(GUEST_CFLAGS) $(TEST_FLAGS) -o $@ $< $(GUEST_COMMON)
 
 $(BUILD)/host/t_fuse: $(FUSE_T) $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -fsanitize=address,undefined -Itests/common \
-		-o $@ $(FUSE_T)
+		$(TEST_FLAGS) -o $@ $(FUSE_T)
 
 $(BUILD)/guest/t_fuse: $(FUSE_T) $(GUEST_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -o $@ $(FUSE_T)
+	$(CC) $(GUEST_CFLAGS) $(TEST_FLAGS) -o $@ $(FUSE_T)
 
 $(BUILD)/host/t_users: $(USERS_T) $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -fsanitize=address,undefined -Itests/common \
-		-o $@ $(USERS_T)
+		$(TEST_FLAGS) -o $@ $(USERS_T)
 
 $(BUILD)/guest/t_users: $(USERS_T) $(GUEST_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(GUEST_CFLAGS) -o $@ $(USERS_T)
+	$(CC) $(GUEST_CFLAGS) $(TEST_FLAGS) -o $@ $(USERS_T)
 
 $(BUILD)/guest/asuser: tests/fuse/asuser.c
 	@mkdir -p $(@D)

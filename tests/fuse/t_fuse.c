@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "asserts.h"
 #include "pattern.h"
 
 /* statfs(2)'s f_type of a FUSE mount (linux/magic.h has no name for it). */
@@ -74,7 +74,7 @@ static void fill(uint8_t *buf, uint32_t seed, uint64_t off, size_t n)
 
 /* Write @size bytes of pattern @seed to new file @path (mode @mode) in
  * write(2)s of @wsize bytes. */
-static void put_pattern(const char *path, mode_t mode, uint32_t seed,
+static void put_pattern(METADATA, const char *path, mode_t mode, uint32_t seed,
 			size_t size, size_t wsize)
 {
 	uint8_t *buf = malloc(wsize);
@@ -98,7 +98,7 @@ static void put_pattern(const char *path, mode_t mode, uint32_t seed,
 
 /* @path holds exactly @size bytes of pattern @seed, read in read(2)s of
  * @rsize bytes; read(2) then returns 0. */
-static void check_pattern(const char *path, uint32_t seed, size_t size,
+static void check_pattern(METADATA, const char *path, uint32_t seed, size_t size,
 			  size_t rsize)
 {
 	uint8_t *buf = malloc(rsize), *want = malloc(rsize);
@@ -137,7 +137,12 @@ static mode_t mode_of(const char *path)
 	return st.st_mode;
 }
 
-TEST(tree_written_and_read_back)
+/* The suite's tests, in order; each sets up what it needs itself. */
+FIXTURE(fuse) {};
+static FIXTURE_SETUP(fuse) {}
+static FIXTURE_TEARDOWN(fuse) {}
+
+TEST_F_TIMEOUT(fuse, tree_written_and_read_back, 120)
 {
 	static const struct { const char *name; uint32_t seed; size_t size; }
 	files[] = {
@@ -153,16 +158,15 @@ TEST(tree_written_and_read_back)
 	uint8_t buf[70000], want[70000];
 	int fd;
 
-	TEST_TIMEOUT(120);
 	umask(0);
 	ASSERT_EQ(mkdir(P("tree"), 0755), 0);
 	ASSERT_EQ(mkdir(P("tree/d1"), 0750), 0);
 	ASSERT_EQ(mkdir(P("tree/d1/d2"), 0700), 0);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		put_pattern(P("%s", files[i].name), 0644, files[i].seed,
+		put_pattern(_metadata, P("%s", files[i].name), 0644, files[i].seed,
 			    files[i].size, wsizes[i % 3]);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		check_pattern(P("%s", files[i].name), files[i].seed,
+		check_pattern(_metadata, P("%s", files[i].name), files[i].seed,
 			      files[i].size, wsizes[(i + 1) % 3]);
 	/* A read in the middle, across chunk boundaries. */
 	fd = open(P("tree/d1/d2/big"), O_RDONLY);
@@ -180,7 +184,7 @@ TEST(tree_written_and_read_back)
 	ASSERT_EQ(mode_of(P("tree/d1/one")), S_IFREG | 0644);
 }
 
-TEST(stat_and_setattr_round_trip)
+TEST_F(fuse, stat_and_setattr_round_trip)
 {
 	struct timespec ts[2] = { { 1000000000, 5 }, { 1234567890, 123456789 } };
 	uint8_t buf[5000], want[1000];
@@ -192,7 +196,7 @@ TEST(stat_and_setattr_round_trip)
 
 	umask(0);
 	ASSERT_EQ(mkdir(P("attr"), 0755), 0);
-	put_pattern(P("attr/f"), 0640, 50, 3000, 3000);
+	put_pattern(_metadata, P("attr/f"), 0640, 50, 3000, 3000);
 	ASSERT_EQ(stat(P("attr/f"), &st), 0);
 	EXPECT_TRUE(S_ISREG(st.st_mode));
 	EXPECT_EQ(st.st_mode & 07777, 0640);
@@ -236,30 +240,30 @@ TEST(stat_and_setattr_round_trip)
 	EXPECT_TRUE(S_ISDIR(st.st_mode));
 }
 
-TEST(rename_moves_and_replaces)
+TEST_F(fuse, rename_moves_and_replaces)
 {
 	struct stat st;
 
 	umask(0);
 	ASSERT_EQ(mkdir(P("ren"), 0755), 0);
-	put_pattern(P("ren/a"), 0644, 20, 1000, 1000);
+	put_pattern(_metadata, P("ren/a"), 0644, 20, 1000, 1000);
 	ASSERT_EQ(rename(P("ren/a"), P("ren/b")), 0);
 	ASSERT_ERRNO(stat(P("ren/a"), &st), ENOENT);
-	check_pattern(P("ren/b"), 20, 1000, 4096);
+	check_pattern(_metadata, P("ren/b"), 20, 1000, 4096);
 	/* Over an existing file: it is replaced. */
-	put_pattern(P("ren/c"), 0600, 21, 500, 500);
+	put_pattern(_metadata, P("ren/c"), 0600, 21, 500, 500);
 	ASSERT_EQ(rename(P("ren/b"), P("ren/c")), 0);
 	ASSERT_ERRNO(stat(P("ren/b"), &st), ENOENT);
-	check_pattern(P("ren/c"), 20, 1000, 4096);
+	check_pattern(_metadata, P("ren/c"), 20, 1000, 4096);
 	ASSERT_EQ(mode_of(P("ren/c")), S_IFREG | 0644);
 	/* A directory with a file in it, then a file into it. */
 	ASSERT_EQ(mkdir(P("ren/d"), 0755), 0);
-	put_pattern(P("ren/d/x"), 0644, 22, 10, 10);
+	put_pattern(_metadata, P("ren/d/x"), 0644, 22, 10, 10);
 	ASSERT_EQ(rename(P("ren/d"), P("ren/e")), 0);
 	ASSERT_ERRNO(stat(P("ren/d/x"), &st), ENOENT);
-	check_pattern(P("ren/e/x"), 22, 10, 10);
+	check_pattern(_metadata, P("ren/e/x"), 22, 10, 10);
 	ASSERT_EQ(rename(P("ren/c"), P("ren/e/c")), 0);
-	check_pattern(P("ren/e/c"), 20, 1000, 999);
+	check_pattern(_metadata, P("ren/e/c"), 20, 1000, 999);
 	ASSERT_ERRNO(rename(P("ren/missing"), P("ren/z")), ENOENT);
 	/* A directory over a non-empty one. */
 	ASSERT_EQ(mkdir(P("ren/empty"), 0755), 0);
@@ -267,14 +271,14 @@ TEST(rename_moves_and_replaces)
 	ASSERT_EQ(rmdir(P("ren/empty")), 0);
 }
 
-TEST(unlink_and_missing_files)
+TEST_F(fuse, unlink_and_missing_files)
 {
 	struct stat st;
 
 	umask(0);
 	ASSERT_EQ(mkdir(P("unl"), 0755), 0);
-	put_pattern(P("unl/x"), 0644, 40, 100, 100);
-	put_pattern(P("unl/keep"), 0644, 41, 5, 5);
+	put_pattern(_metadata, P("unl/x"), 0644, 40, 100, 100);
+	put_pattern(_metadata, P("unl/keep"), 0644, 41, 5, 5);
 	ASSERT_EQ(unlink(P("unl/x")), 0);
 	ASSERT_ERRNO(stat(P("unl/x"), &st), ENOENT);
 	ASSERT_ERRNO(unlink(P("unl/x")), ENOENT);
@@ -283,17 +287,17 @@ TEST(unlink_and_missing_files)
 	ASSERT_ERRNO(open(P("unl/keep"), O_RDWR | O_CREAT | O_EXCL, 0644),
 		     EEXIST);
 	ASSERT_ERRNO(open(P("unl/keep/below"), O_RDONLY), ENOTDIR);
-	check_pattern(P("unl/keep"), 41, 5, 5);
+	check_pattern(_metadata, P("unl/keep"), 41, 5, 5);
 }
 
-TEST(symlink_and_readlink)
+TEST_F(fuse, symlink_and_readlink)
 {
 	char buf[64];
 	struct stat st;
 
 	umask(0);
 	ASSERT_EQ(mkdir(P("sym"), 0755), 0);
-	put_pattern(P("sym/t"), 0644, 30, 100, 100);
+	put_pattern(_metadata, P("sym/t"), 0644, 30, 100, 100);
 	ASSERT_EQ(symlink("t", P("sym/l")), 0);
 	ASSERT_EQ(symlink("no/such", P("sym/dangling")), 0);
 	ASSERT_ERRNO(symlink("t", P("sym/l")), EEXIST);
@@ -304,12 +308,12 @@ TEST(symlink_and_readlink)
 	ASSERT_EQ(lstat(P("sym/l"), &st), 0);
 	EXPECT_TRUE(S_ISLNK(st.st_mode));
 	EXPECT_EQ(st.st_size, 1);
-	check_pattern(P("sym/l"), 30, 100, 100);
+	check_pattern(_metadata, P("sym/l"), 30, 100, 100);
 	ASSERT_ERRNO(open(P("sym/dangling"), O_RDONLY), ENOENT);
 	ASSERT_ERRNO(readlink(P("sym/t"), buf, sizeof(buf)), EINVAL);
 }
 
-TEST(mkdir_and_rmdir)
+TEST_F(fuse, mkdir_and_rmdir)
 {
 	struct stat st;
 
@@ -319,7 +323,7 @@ TEST(mkdir_and_rmdir)
 	ASSERT_EQ(mode_of(P("dirs/x")), S_IFDIR | 0750);
 	ASSERT_ERRNO(mkdir(P("dirs/x"), 0755), EEXIST);
 	ASSERT_ERRNO(mkdir(P("dirs/no/such"), 0755), ENOENT);
-	put_pattern(P("dirs/x/f"), 0644, 42, 1, 1);
+	put_pattern(_metadata, P("dirs/x/f"), 0644, 42, 1, 1);
 	ASSERT_ERRNO(rmdir(P("dirs/x")), ENOTEMPTY);
 	ASSERT_ERRNO(rmdir(P("dirs/x/f")), ENOTDIR);
 	ASSERT_ERRNO(unlink(P("dirs/x")), EISDIR);
@@ -346,7 +350,7 @@ static struct dirent *next_entry(DIR *d, int *dots)
 
 /* 300 names of 40 bytes: more than one Treaddir at any msize up to 16k. */
 #define NAME_FMT "many/entry-%03d-.............................."
-TEST(readdir_lists_every_entry)
+TEST_F_TIMEOUT(fuse, readdir_lists_every_entry, 120)
 {
 	enum { N = 300 };
 	static char seen[N];
@@ -354,7 +358,6 @@ TEST(readdir_lists_every_entry)
 	int n = 0, dots = 0;
 	DIR *d;
 
-	TEST_TIMEOUT(120);
 	umask(0);
 	ASSERT_EQ(mkdir(P("many"), 0755), 0);
 	for (int i = 0; i < N; i++) {
@@ -404,7 +407,7 @@ static mode_t plus_mode(int i)
 	return modes[i % 6];
 }
 
-TEST(readdirplus_gives_every_entry_its_attributes)
+TEST_F_TIMEOUT(fuse, readdirplus_gives_every_entry_its_attributes, 120)
 {
 	static char seen[PLUS_N];
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, 0 } };
@@ -413,7 +416,6 @@ TEST(readdirplus_gives_every_entry_its_attributes)
 	int n = 0, dots = 0, others = 0;
 	DIR *d;
 
-	TEST_TIMEOUT(120);
 	umask(0);
 	ASSERT_EQ(mkdir(P("plus"), 0755), 0);
 	for (int i = 0; i < PLUS_N; i++) {
@@ -492,7 +494,7 @@ static int count_entries(const char *path)
 	return n;
 }
 
-TEST(open_file_survives_unlink)
+TEST_F(fuse, open_file_survives_unlink)
 {
 	uint8_t buf[300], want[300];
 	struct stat st;
@@ -500,7 +502,7 @@ TEST(open_file_survives_unlink)
 
 	umask(0);
 	ASSERT_EQ(mkdir(P("gone"), 0755), 0);
-	put_pattern(P("gone/f"), 0644, 43, 200, 200);
+	put_pattern(_metadata, P("gone/f"), 0644, 43, 200, 200);
 	fd = open(P("gone/f"), O_RDWR);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(unlink(P("gone/f")), 0);
@@ -526,37 +528,37 @@ TEST(open_file_survives_unlink)
 	EXPECT_EQ(entries, 2);
 }
 
-TEST(hard_link_shares_the_file)
+TEST_F(fuse, hard_link_shares_the_file)
 {
 	struct stat a, b;
 
 	umask(0);
 	ASSERT_EQ(mkdir(P("hl"), 0755), 0);
-	put_pattern(P("hl/a"), 0644, 60, 77, 77);
+	put_pattern(_metadata, P("hl/a"), 0644, 60, 77, 77);
 	ASSERT_EQ(link(P("hl/a"), P("hl/b")), 0);
 	ASSERT_ERRNO(link(P("hl/a"), P("hl/b")), EEXIST);
 	ASSERT_EQ(stat(P("hl/a"), &a), 0);
 	ASSERT_EQ(stat(P("hl/b"), &b), 0);
 	EXPECT_EQ(a.st_ino, b.st_ino);
 	EXPECT_EQ(b.st_nlink, 2);
-	check_pattern(P("hl/b"), 60, 77, 77);
+	check_pattern(_metadata, P("hl/b"), 60, 77, 77);
 }
 
-TEST(append_writes_at_the_end)
+TEST_F(fuse, append_writes_at_the_end)
 {
 	uint8_t buf[100];
 	int fd;
 
 	umask(0);
 	ASSERT_EQ(mkdir(P("app"), 0755), 0);
-	put_pattern(P("app/f"), 0644, 70, 100, 100);
+	put_pattern(_metadata, P("app/f"), 0644, 70, 100, 100);
 	fd = open(P("app/f"), O_WRONLY | O_APPEND);
 	ASSERT_GE(fd, 0);
 	fill(buf, 70, 100, 100);
 	ASSERT_EQ(write(fd, buf, 60), 60);
 	ASSERT_EQ(write(fd, buf + 60, 40), 40);
 	ASSERT_EQ(close(fd), 0);
-	check_pattern(P("app/f"), 70, 200, 64);
+	check_pattern(_metadata, P("app/f"), 70, 200, 64);
 }
 
 /*
@@ -567,7 +569,7 @@ TEST(append_writes_at_the_end)
  * of place says how bad it is.  Disorder depends on the server's threads:
  * up to four rounds, each on a new file, so that it shows.
  */
-TEST(append_writes_arrive_in_order)
+TEST_F_TIMEOUT(fuse, append_writes_arrive_in_order, 600)
 {
 	enum { WSIZE = 1 << 20, TOTAL = 16 << 20, BLOCK = 4096, ROUNDS = 4 };
 	uint8_t *buf = malloc(WSIZE), *want = malloc(BLOCK);
@@ -575,7 +577,6 @@ TEST(append_writes_arrive_in_order)
 	struct stat st;
 	int fd, round;
 
-	TEST_TIMEOUT(600);
 	ASSERT_TRUE(buf && want);
 	umask(0);
 	ASSERT_EQ(mkdir(P("appo"), 0755), 0);
@@ -612,21 +613,20 @@ TEST(append_writes_arrive_in_order)
 
 /* Four processes write and read their own files at once: the daemon's
  * threads share one session. */
-TEST(parallel_writers_and_readers)
+TEST_F_TIMEOUT(fuse, parallel_writers_and_readers, 120)
 {
 	pid_t pids[4];
 	int status;
 
-	TEST_TIMEOUT(120);
 	umask(0);
 	ASSERT_EQ(mkdir(P("par"), 0755), 0);
 	for (int i = 0; i < 4; i++) {
 		pids[i] = fork();
 		ASSERT_GE(pids[i], 0);
 		if (pids[i] == 0) {
-			put_pattern(P("par/p%d", i), 0644, 80 + (uint32_t)i,
+			put_pattern(_metadata, P("par/p%d", i), 0644, 80 + (uint32_t)i,
 				    262151, 32768);
-			check_pattern(P("par/p%d", i), 80 + (uint32_t)i,
+			check_pattern(_metadata, P("par/p%d", i), 80 + (uint32_t)i,
 				      262151, 131072);
 			_exit(0);
 		}
@@ -643,7 +643,7 @@ TEST(parallel_writers_and_readers)
  * bytes through): the last name, or one in the middle.  A name of
  * exactly NAME_MAX bytes works.
  */
-TEST(names_longer_than_name_max_fail_with_enametoolong)
+TEST_F(fuse, names_longer_than_name_max_fail_with_enametoolong)
 {
 	char max[NAME_MAX + 1], over[NAME_MAX + 2], buf[16];
 	static char paths[2][4096]; /* P()'s buffers are reused */
@@ -656,7 +656,7 @@ TEST(names_longer_than_name_max_fail_with_enametoolong)
 	memset(over, 'o', NAME_MAX + 1);
 	over[NAME_MAX + 1] = '\0';
 	ASSERT_EQ(mkdir(P("long"), 0755), 0);
-	put_pattern(P("long/f"), 0644, 90, 10, 10);
+	put_pattern(_metadata, P("long/f"), 0644, 90, 10, 10);
 	strcpy(paths[0], P("long/%s", over));
 	strcpy(paths[1], P("long/%s/f", over));
 	for (int i = 0; i < 2; i++) {
@@ -711,14 +711,14 @@ static void tick(void)
  * its folders' link counts, mtimes and ctimes, as a local file system and
  * v9fs show them.
  */
-TEST(link_counts_and_ctime_follow_link_unlink_rename)
+TEST_F(fuse, link_counts_and_ctime_follow_link_unlink_rename)
 {
 	struct stat f0, f1, d0, d1, s0, s1;
 
 	umask(0);
 	ASSERT_EQ(mkdir(P("nl"), 0755), 0);
 	ASSERT_EQ(mkdir(P("nl/sub"), 0755), 0);
-	put_pattern(P("nl/f"), 0644, 91, 10, 10);
+	put_pattern(_metadata, P("nl/f"), 0644, 91, 10, 10);
 	ASSERT_EQ(stat(P("nl/f"), &f0), 0);
 	ASSERT_EQ(stat(P("nl"), &d0), 0);
 	ASSERT_EQ(stat(P("nl/sub"), &s0), 0);
@@ -779,7 +779,7 @@ TEST(link_counts_and_ctime_follow_link_unlink_rename)
 	ASSERT_EQ(rmdir(P("nl")), 0);
 }
 
-TEST(statfs_reports_the_share)
+TEST_F(fuse, statfs_reports_the_share)
 {
 	struct statvfs sv;
 
@@ -790,3 +790,5 @@ TEST(statfs_reports_the_share)
 	EXPECT_TRUE(sv.f_bavail <= sv.f_bfree);
 	EXPECT_TRUE(sv.f_namemax >= 255);
 }
+
+TEST_HARNESS_MAIN

@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "asserts.h"
 
 /* statfs(2)'s f_type of a FUSE mount. */
 #define FUSE_MAGIC 0x65735546
@@ -47,10 +47,20 @@ static const char *P(const char *name)
 		printf("# VIO9P_MNT is not set to a FUSE mount\n");
 		exit(1);
 	}
-	if (geteuid() != 0)
-		SKIP("needs root, to act as other users");
 	snprintf(b, sizeof(bufs[0]), "%s/%s", mnt, name);
 	return b;
+}
+
+/*
+ * The whole program needs root, to act as other users: without it, it
+ * skips, kselftest's way, before the harness's main() runs a test.
+ */
+static void __attribute__((constructor)) need_root(void)
+{
+	if (geteuid() == 0)
+		return;
+	ksft_print_header();
+	ksft_exit_skip("needs root, to act as other users\n");
 }
 
 /* Fork a child that is @uid:@gid with umask 0: its pid in the parent, 0
@@ -106,13 +116,13 @@ static int rm_one(const char *path, const struct stat *st, int flag,
 }
 
 /* Remove the tree @path as root. */
-static void rm_tree(const char *path)
+static void rm_tree(METADATA, const char *path)
 {
 	ASSERT_EQ(nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
 
 /* A folder of the test's own at the root of the share, made by root. */
-static const char *test_dir(const char *name, mode_t mode)
+static const char *test_dir(METADATA, const char *name, mode_t mode)
 {
 	const char *d = P(name);
 
@@ -122,7 +132,7 @@ static const char *test_dir(const char *name, mode_t mode)
 	return d;
 }
 
-static void expect_owner(const char *path, uid_t uid, gid_t gid)
+static void expect_owner(METADATA, const char *path, uid_t uid, gid_t gid)
 {
 	struct stat st;
 
@@ -132,23 +142,28 @@ static void expect_owner(const char *path, uid_t uid, gid_t gid)
 }
 
 /* @dir/@name into @buf (PATH_MAX bytes). */
-static void J(char *buf, const char *dir, const char *name)
+static void J(METADATA, char *buf, const char *dir, const char *name)
 {
 	int n = snprintf(buf, PATH_MAX, "%s/%s", dir, name);
 
 	ASSERT_TRUE(n > 0 && n < PATH_MAX);
 }
 
-TEST(files_a_user_creates_are_theirs)
+/* The suite's tests, in order; each sets up what it needs itself. */
+FIXTURE(users) {};
+static FIXTURE_SETUP(users) {}
+static FIXTURE_TEARDOWN(users) {}
+
+TEST_F(users, files_a_user_creates_are_theirs)
 {
-	const char *d = test_dir("own", 0777);
+	const char *d = test_dir(_metadata, "own", 0777);
 	char f[PATH_MAX], sub[PATH_MAX], l[PATH_MAX], h[PATH_MAX];
 	struct stat st;
 
-	J(f, d, "f");
-	J(sub, d, "sub");
-	J(l, d, "l");
-	J(h, d, "h");
+	J(_metadata, f, d, "f");
+	J(_metadata, sub, d, "sub");
+	J(_metadata, l, d, "l");
+	J(_metadata, h, d, "h");
 	AS(UID_A, GID_A) {
 		int fd = open(f, O_WRONLY | O_CREAT | O_EXCL, 0640);
 
@@ -163,44 +178,44 @@ TEST(files_a_user_creates_are_theirs)
 		ASSERT_EQ(stat(f, &st), 0);
 		ASSERT_EQ(st.st_nlink, 2);
 	} AS_END;
-	expect_owner(f, UID_A, GID_A);
-	expect_owner(sub, UID_A, GID_A);
-	expect_owner(l, UID_A, GID_A);
+	expect_owner(_metadata, f, UID_A, GID_A);
+	expect_owner(_metadata, sub, UID_A, GID_A);
+	expect_owner(_metadata, l, UID_A, GID_A);
 	/* Root's own files stay root's. */
-	J(f, d, "root");
+	J(_metadata, f, d, "root");
 	ASSERT_EQ(mkdir(f, 0755), 0);
-	expect_owner(f, 0, 0);
-	rm_tree(d);
+	expect_owner(_metadata, f, 0, 0);
+	rm_tree(_metadata, d);
 }
 
 /*
  * A FIFO made by a user (Tmknod) is theirs.  QEMU 7.2's 9P server fails
  * every mknod with ENXIO (through v9fs too): skipped then.
  */
-TEST(fifos_a_user_makes_are_theirs)
+TEST_F(users, fifos_a_user_makes_are_theirs)
 {
-	const char *d = test_dir("fifo", 0777);
+	const char *d = test_dir(_metadata, "fifo", 0777);
 	char p[PATH_MAX];
 	struct stat st;
 	pid_t pid;
 	int e;
 
-	J(p, d, "p");
+	J(_metadata, p, d, "p");
 	pid = as_start(UID_A, GID_A);
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
 		_exit(mkfifo(p, 0600) ? errno : 0);
 	e = as_wait(pid); /* mkfifo's errno */
 	if (e == ENXIO) {
-		rm_tree(d);
-		SKIP("the server fails mknod with ENXIO (QEMU 7.2 does)");
+		rm_tree(_metadata, d);
+		SKIP(return, "the server fails mknod with ENXIO (QEMU 7.2 does)");
 	}
 	ASSERT_EQ(e, 0);
-	expect_owner(p, UID_A, GID_A);
+	expect_owner(_metadata, p, UID_A, GID_A);
 	ASSERT_EQ(lstat(p, &st), 0);
 	EXPECT_TRUE(S_ISFIFO(st.st_mode));
 	EXPECT_EQ(st.st_mode & 07777, 0600);
-	rm_tree(d);
+	rm_tree(_metadata, d);
 }
 
 /*
@@ -208,15 +223,15 @@ TEST(fifos_a_user_makes_are_theirs)
  * B, and a folder A makes there is set-group-ID too (v9fs applies the rule
  * itself: QEMU's server sets the group the client sends).
  */
-TEST(set_group_id_folder_gives_its_group)
+TEST_F(users, set_group_id_folder_gives_its_group)
 {
-	const char *d = test_dir("sgid", 0777);
+	const char *d = test_dir(_metadata, "sgid", 0777);
 	char f[PATH_MAX], sub[PATH_MAX], l[PATH_MAX];
 	struct stat st;
 
-	J(f, d, "f");
-	J(sub, d, "sub");
-	J(l, d, "l");
+	J(_metadata, f, d, "f");
+	J(_metadata, sub, d, "sub");
+	J(_metadata, l, d, "l");
 	ASSERT_EQ(chown(d, 0, GID_B), 0);
 	ASSERT_EQ(chmod(d, 02777), 0);
 	AS(UID_A, GID_A) {
@@ -227,22 +242,22 @@ TEST(set_group_id_folder_gives_its_group)
 		ASSERT_EQ(mkdir(sub, 0755), 0);
 		ASSERT_EQ(symlink("f", l), 0);
 	} AS_END;
-	expect_owner(f, UID_A, GID_B);
-	expect_owner(sub, UID_A, GID_B);
-	expect_owner(l, UID_A, GID_B);
+	expect_owner(_metadata, f, UID_A, GID_B);
+	expect_owner(_metadata, sub, UID_A, GID_B);
+	expect_owner(_metadata, l, UID_A, GID_B);
 	ASSERT_EQ(stat(sub, &st), 0);
 	EXPECT_EQ(st.st_mode & 07777, 02755);
-	rm_tree(d);
+	rm_tree(_metadata, d);
 }
 
-TEST(chown_chmod_and_access_as_another_user)
+TEST_F(users, chown_chmod_and_access_as_another_user)
 {
-	const char *d = test_dir("perm", 0777);
+	const char *d = test_dir(_metadata, "perm", 0777);
 	char f[PATH_MAX];
 	struct timespec ts[2] = { { 1, 0 }, { 1, 0 } };
 	struct stat st;
 
-	J(f, d, "f");
+	J(_metadata, f, d, "f");
 	AS(UID_A, GID_A) {
 		int fd = open(f, O_WRONLY | O_CREAT | O_EXCL, 0600);
 
@@ -274,7 +289,7 @@ TEST(chown_chmod_and_access_as_another_user)
 		ASSERT_ERRNO(open(f, O_WRONLY), EACCES);
 	} AS_END;
 	ASSERT_EQ(chown(f, UID_B, GID_B), 0);
-	expect_owner(f, UID_B, GID_B);
+	expect_owner(_metadata, f, UID_B, GID_B);
 	ASSERT_EQ(stat(f, &st), 0);
 	EXPECT_EQ(st.st_mode & 07777, 0604);
 	AS(UID_B, GID_B) {
@@ -284,18 +299,18 @@ TEST(chown_chmod_and_access_as_another_user)
 	AS(UID_A, GID_A) {
 		ASSERT_ERRNO(open(f, O_RDONLY), EACCES);
 	} AS_END;
-	rm_tree(d);
+	rm_tree(_metadata, d);
 }
 
-TEST(search_permission_on_a_path_prefix)
+TEST_F(users, search_permission_on_a_path_prefix)
 {
-	const char *d = test_dir("srch", 0777);
+	const char *d = test_dir(_metadata, "srch", 0777);
 	char x[PATH_MAX], f[PATH_MAX], g[PATH_MAX];
 	struct stat st;
 
-	J(x, d, "x");
-	J(f, x, "f");
-	J(g, x, "g");
+	J(_metadata, x, d, "x");
+	J(_metadata, f, x, "f");
+	J(_metadata, g, x, "g");
 	AS(UID_A, GID_A) {
 		int fd;
 
@@ -317,17 +332,17 @@ TEST(search_permission_on_a_path_prefix)
 		ASSERT_EQ(chmod(x, 0700), 0);
 		ASSERT_EQ(stat(f, &st), 0);
 	} AS_END;
-	rm_tree(d);
+	rm_tree(_metadata, d);
 }
 
-TEST(creating_in_a_folder_without_write_permission)
+TEST_F(users, creating_in_a_folder_without_write_permission)
 {
-	const char *d = test_dir("ro", 0777);
+	const char *d = test_dir(_metadata, "ro", 0777);
 	char f[PATH_MAX], ro[PATH_MAX], n[PATH_MAX];
 
-	J(f, d, "f");
-	J(ro, d, "ro");
-	J(n, ro, "n");
+	J(_metadata, f, d, "f");
+	J(_metadata, ro, d, "ro");
+	J(_metadata, n, ro, "n");
 	ASSERT_EQ(mkdir(ro, 0755), 0);
 	AS(UID_A, GID_A) {
 		int fd = open(f, O_WRONLY | O_CREAT | O_EXCL, 0644);
@@ -341,18 +356,18 @@ TEST(creating_in_a_folder_without_write_permission)
 		ASSERT_ERRNO(open(n, O_WRONLY | O_CREAT, 0644), EACCES);
 		ASSERT_ERRNO(rename(f, n), EACCES);
 	} AS_END;
-	rm_tree(d);
+	rm_tree(_metadata, d);
 }
 
-TEST(sticky_folder_keeps_entries_to_their_owners)
+TEST_F(users, sticky_folder_keeps_entries_to_their_owners)
 {
-	const char *d = test_dir("sticky", 01777);
+	const char *d = test_dir(_metadata, "sticky", 01777);
 	char a[PATH_MAX], ad[PATH_MAX], b[PATH_MAX], c[PATH_MAX];
 
-	J(a, d, "a");
-	J(ad, d, "ad");
-	J(b, d, "b");
-	J(c, d, "c");
+	J(_metadata, a, d, "a");
+	J(_metadata, ad, d, "ad");
+	J(_metadata, b, d, "b");
+	J(_metadata, c, d, "c");
 	AS(UID_A, GID_A) {
 		int fd = open(a, O_WRONLY | O_CREAT | O_EXCL, 0666);
 
@@ -379,5 +394,7 @@ TEST(sticky_folder_keeps_entries_to_their_owners)
 	} AS_END;
 	/* Root may remove anything. */
 	ASSERT_EQ(unlink(c), 0);
-	rm_tree(d);
+	rm_tree(_metadata, d);
 }
+
+TEST_HARNESS_MAIN

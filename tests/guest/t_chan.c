@@ -18,52 +18,61 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "p9.h"
+#include "chan.h"
 #include "rig.h"
-#include "util.h"
 
-static void main_path(char *path, size_t size)
+static void main_path(METADATA, char *path, size_t size)
 {
 	ASSERT_EQ(chan_path(TAG_MAIN, path, size), 0);
 }
 
-TEST(node_is_char_device_mode_0600)
+/*
+ * The suite's tests, in order; each sets up what it needs itself.  The
+ * teardown ends what a test that failed part way left running.
+ */
+FIXTURE(chan) {};
+static FIXTURE_SETUP(chan) {}
+static FIXTURE_TEARDOWN(chan)
+{
+	end_test_children();
+}
+
+TEST_F(chan, node_is_char_device_mode_0600)
 {
 	char path[64];
 	struct stat st;
 
-	main_path(path, sizeof(path));
+	main_path(_metadata, path, sizeof(path));
 	ASSERT_OK(stat(path, &st));
 	ASSERT_TRUE(S_ISCHR(st.st_mode));
 	ASSERT_EQ(st.st_mode & 07777, 0600);
 	ASSERT_EQ(st.st_uid, 0);
 }
 
-TEST(open_needs_o_excl)
+TEST_F(chan, open_needs_o_excl)
 {
 	char path[64];
 
-	main_path(path, sizeof(path));
+	main_path(_metadata, path, sizeof(path));
 	ASSERT_ERRNO(open(path, O_RDWR), EINVAL);
 	ASSERT_ERRNO(open(path, O_RDWR | O_NONBLOCK), EINVAL);
 }
 
-TEST(open_needs_o_rdwr)
+TEST_F(chan, open_needs_o_rdwr)
 {
 	char path[64];
 
-	main_path(path, sizeof(path));
+	main_path(_metadata, path, sizeof(path));
 	ASSERT_ERRNO(open(path, O_RDONLY | O_EXCL), EINVAL);
 	ASSERT_ERRNO(open(path, O_WRONLY | O_EXCL), EINVAL);
 }
 
-TEST(second_open_is_ebusy_until_close)
+TEST_F(chan, second_open_is_ebusy_until_close)
 {
 	char path[64];
 	int fd;
 
-	main_path(path, sizeof(path));
+	main_path(_metadata, path, sizeof(path));
 	fd = open(path, O_RDWR | O_EXCL);
 	ASSERT_GE(fd, 0);
 	ASSERT_ERRNO(open(path, O_RDWR | O_EXCL), EBUSY);
@@ -74,9 +83,9 @@ TEST(second_open_is_ebusy_until_close)
 	close(fd);
 }
 
-TEST(channel_is_not_seekable)
+TEST_F(chan, channel_is_not_seekable)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	char b[16];
 
 	ASSERT_ERRNO(lseek(fd, 0, SEEK_SET), ESPIPE);
@@ -84,9 +93,9 @@ TEST(channel_is_not_seekable)
 	close(fd);
 }
 
-TEST(write_under_7_bytes_is_einval)
+TEST_F(chan, write_under_7_bytes_is_einval)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	uint8_t b[7] = { 6, 0, 0, 0, P9_TCLUNK, 1, 0 };
 
 	ASSERT_ERRNO(write(fd, b, 6), EINVAL);
@@ -95,9 +104,9 @@ TEST(write_under_7_bytes_is_einval)
 	close(fd);
 }
 
-TEST(write_over_8192_bytes_is_emsgsize)
+TEST_F(chan, write_over_8192_bytes_is_emsgsize)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	static uint8_t b[1 << 20];
 
 	b[0] = (VIO9P_MAX_MSG_SIZE + 1) & 0xff;
@@ -110,9 +119,9 @@ TEST(write_over_8192_bytes_is_emsgsize)
 	close(fd);
 }
 
-TEST(write_with_wrong_size_field_is_einval)
+TEST_F(chan, write_with_wrong_size_field_is_einval)
 {
-	int fd = chan_open(TAG_MAIN, O_NONBLOCK);
+	int fd = chan_open(_metadata, TAG_MAIN, O_NONBLOCK);
 	struct p9msg req, rep;
 
 	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
@@ -123,9 +132,9 @@ TEST(write_with_wrong_size_field_is_einval)
 	close(fd);
 }
 
-TEST(write_from_bad_address_is_efault_and_sends_nothing)
+TEST_F(chan, write_from_bad_address_is_efault_and_sends_nothing)
 {
-	int fd = chan_open(TAG_MAIN, O_NONBLOCK);
+	int fd = chan_open(_metadata, TAG_MAIN, O_NONBLOCK);
 	struct p9msg req, rep;
 	uint8_t *page;
 
@@ -137,54 +146,54 @@ TEST(write_from_bad_address_is_efault_and_sends_nothing)
 	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
 	memcpy(page + 4096 - 10, req.buf, 10);
 	ASSERT_ERRNO(write(fd, page + 4096 - 10, req.len), EFAULT);
-	ASSERT_ERRNO(write(fd, bad_address(), req.len), EFAULT);
+	ASSERT_ERRNO(write(fd, bad_address(_metadata), req.len), EFAULT);
 	msleep(100);
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
 	/* The channel still works. */
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	close(fd);
 }
 
-TEST(version_round_trip_returns_whole_message)
+TEST_F(chan, version_round_trip_returns_whole_message)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	struct p9msg req, rep;
 
 	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
-	chan_send(fd, &req);
-	chan_recv(fd, &rep);
+	chan_send(_metadata, fd, &req);
+	chan_recv(_metadata, fd, &rep);
 	/* size[4] type[1] tag[2] msize[4] version[s] */
 	ASSERT_EQ(rep.len, 4 + 1 + 2 + 4 + 2 + 8);
-	ASSERT_EQ(p9_get32(&rep, 0), rep.len);
+	ASSERT_EQ(p9_get32(_metadata, &rep, 0), rep.len);
 	ASSERT_EQ(p9_type(&rep), P9_TVERSION + 1);
 	ASSERT_EQ(p9_tag(&rep), P9_NOTAG);
-	ASSERT_EQ(p9_get32(&rep, 7), 8192);
-	ASSERT_EQ(p9_get16(&rep, 11), 8);
+	ASSERT_EQ(p9_get32(_metadata, &rep, 7), 8192);
+	ASSERT_EQ(p9_get16(_metadata, &rep, 11), 8);
 	ASSERT_MEM_EQ(rep.buf + 13, "9P2000.L", 8);
 	close(fd);
 }
 
-TEST(version_msize_above_limit_is_lowered)
+TEST_F(chan, version_msize_above_limit_is_lowered)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	struct p9msg req, rep;
 
 	p9_tversion(&req, P9_NOTAG, 1 << 20, "9P2000.L");
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
-	ASSERT_LE(p9_get32(&rep, 7), VIO9P_MAX_MSG_SIZE);
-	ASSERT_GT(p9_get32(&rep, 7), 4096);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+	ASSERT_LE(p9_get32(_metadata, &rep, 7), VIO9P_MAX_MSG_SIZE);
+	ASSERT_GT(p9_get32(_metadata, &rep, 7), 4096);
 	close(fd);
 }
 
-TEST(read_too_small_is_eoverflow_and_message_stays)
+TEST_F(chan, read_too_small_is_eoverflow_and_message_stays)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	struct p9msg req, rep;
 	uint8_t small[64];
 
 	p9_tversion(&req, 0x1234, 8192, "9P2000.L");
-	chan_send(fd, &req);
+	chan_send(_metadata, fd, &req);
 	ASSERT_ERRNO(read(fd, small, 6), EOVERFLOW);
 	ASSERT_ERRNO(read(fd, small, 20), EOVERFLOW);
 	ASSERT_ERRNO(read(fd, small, 0), EOVERFLOW);
@@ -197,15 +206,15 @@ TEST(read_too_small_is_eoverflow_and_message_stays)
 	close(fd);
 }
 
-TEST(read_to_bad_address_is_efault_and_message_stays)
+TEST_F(chan, read_to_bad_address_is_efault_and_message_stays)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	struct p9msg req, rep;
 
 	p9_tversion(&req, 77, 8192, "9P2000.L");
-	chan_send(fd, &req);
-	ASSERT_ERRNO(read(fd, bad_address(), 4096), EFAULT);
-	chan_recv(fd, &rep);
+	chan_send(_metadata, fd, &req);
+	ASSERT_ERRNO(read(fd, bad_address(_metadata), 4096), EFAULT);
+	chan_recv(_metadata, fd, &rep);
 	ASSERT_EQ(p9_tag(&rep), 77);
 	close(fd);
 }
@@ -264,7 +273,7 @@ static void *stalling_page(void)
  * Reader B, which went to sleep meanwhile because the list was empty, must
  * be woken to take it.
  */
-TEST(reply_put_back_after_a_failed_copy_wakes_another_reader)
+TEST_F(chan, reply_put_back_after_a_failed_copy_wakes_another_reader)
 {
 	struct reader b = { 0 };
 	struct p9msg req, rep;
@@ -273,9 +282,9 @@ TEST(reply_put_back_after_a_failed_copy_wakes_another_reader)
 	int fd, status;
 	pid_t a;
 
-	fd = chan_open(TAG_MAIN, 0);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
 	p9_tversion(&req, 99, 8192, "9P2000.L");
-	chan_send(fd, &req);
+	chan_send(_metadata, fd, &req);
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 	ASSERT_EQ(poll(&pfd, 1, 10000), 1);
 
@@ -310,27 +319,27 @@ TEST(reply_put_back_after_a_failed_copy_wakes_another_reader)
 	close(fd);
 }
 
-TEST(nonblocking_read_is_eagain)
+TEST_F(chan, nonblocking_read_is_eagain)
 {
-	int fd = chan_open(TAG_MAIN, O_NONBLOCK);
+	int fd = chan_open(_metadata, TAG_MAIN, O_NONBLOCK);
 	struct p9msg rep;
 
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
 	close(fd);
 }
 
-TEST(o_ndelay_read_is_eagain)
+TEST_F(chan, o_ndelay_read_is_eagain)
 {
-	int fd = chan_open(TAG_MAIN, O_NDELAY);
+	int fd = chan_open(_metadata, TAG_MAIN, O_NDELAY);
 	struct p9msg rep;
 
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
 	close(fd);
 }
 
-TEST(o_nonblock_set_and_cleared_with_fcntl)
+TEST_F(chan, o_nonblock_set_and_cleared_with_fcntl)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	struct p9msg req, rep;
 	pid_t pid;
 
@@ -338,54 +347,54 @@ TEST(o_nonblock_set_and_cleared_with_fcntl)
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
 	/* Blocking again: the read waits until a signal breaks it. */
-	pid = interrupt_when_asleep();
+	pid = interrupt_when_asleep(_metadata);
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EINTR);
 	waitpid(pid, NULL, 0);
 	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	close(fd);
 }
 
-TEST(blocking_read_is_interrupted_with_eintr)
+TEST_F(chan, blocking_read_is_interrupted_with_eintr)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	struct p9msg rep;
 	pid_t pid;
 
-	pid = interrupt_when_asleep();
+	pid = interrupt_when_asleep(_metadata);
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EINTR);
 	waitpid(pid, NULL, 0);
 	close(fd);
 }
 
-TEST(nonblocking_write_with_all_slots_busy_is_eagain)
+TEST_F(chan, nonblocking_write_with_all_slots_busy_is_eagain)
 {
-	int fd = chan_open(TAG_MAIN, O_NONBLOCK);
+	int fd = chan_open(_metadata, TAG_MAIN, O_NONBLOCK);
 	struct p9msg req, rep;
 	unsigned int n;
 
-	n = chan_fill(fd, 100);
+	n = chan_fill(_metadata, fd, 100);
 	ASSERT_GE(n, 1);
 	p9_tclunk(&req, 99, 0xdeadbeef);
 	ASSERT_ERRNO(write(fd, req.buf, req.len), EAGAIN);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "slots"), n);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "slots"), n);
 	/* Reading one reply frees one slot. */
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
-	chan_recv(fd, &rep);
+	chan_recv(_metadata, fd, &rep);
 	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
-	chan_send(fd, &req);
+	chan_send(_metadata, fd, &req);
 	ASSERT_ERRNO(write(fd, req.buf, req.len), EAGAIN);
 	close(fd);
 }
 
-TEST(blocking_write_waits_for_a_slot)
+TEST_F(chan, blocking_write_waits_for_a_slot)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	struct p9msg req, rep;
 	int status;
 	pid_t pid;
 
-	chan_fill(fd, 100);
+	chan_fill(_metadata, fd, 100);
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
@@ -394,45 +403,45 @@ TEST(blocking_write_waits_for_a_slot)
 	}
 	ASSERT_OK(wait_asleep_in_driver(pid, 60000));
 	ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0);
-	chan_recv(fd, &rep);
+	chan_recv(_metadata, fd, &rep);
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(WEXITSTATUS(status), 0);
 	close(fd);
 }
 
-TEST(blocking_write_is_interrupted_with_eintr)
+TEST_F(chan, blocking_write_is_interrupted_with_eintr)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	struct p9msg req;
 	pid_t pid;
 
-	chan_fill(fd, 100);
+	chan_fill(_metadata, fd, 100);
 	p9_tclunk(&req, 99, 0xdeadbeef);
-	pid = interrupt_when_asleep();
+	pid = interrupt_when_asleep(_metadata);
 	ASSERT_ERRNO(write(fd, req.buf, req.len), EINTR);
 	waitpid(pid, NULL, 0);
 	close(fd);
 }
 
-TEST(poll_reports_readable_and_writable)
+TEST_F(chan, poll_reports_readable_and_writable)
 {
-	int fd = chan_open(TAG_MAIN, O_NONBLOCK);
+	int fd = chan_open(_metadata, TAG_MAIN, O_NONBLOCK);
 	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
 	struct p9msg req, rep;
 
 	ASSERT_EQ(poll(&pfd, 1, 0), 1);
 	ASSERT_EQ(pfd.revents, POLLOUT);
 	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
-	chan_send(fd, &req);
+	chan_send(_metadata, fd, &req);
 	pfd.events = POLLIN;
 	ASSERT_EQ(poll(&pfd, 1, 10000), 1);
 	ASSERT_EQ(pfd.revents, POLLIN);
-	chan_recv(fd, &rep);
+	chan_recv(_metadata, fd, &rep);
 	ASSERT_EQ(poll(&pfd, 1, 0), 0);
 	/* With every slot holding an unread reply: readable, not writable. */
-	chan_fill(fd, 100);
-	ASSERT_OK(wait_in_flight(TAG_MAIN, 0, 60000));
+	chan_fill(_metadata, fd, 100);
+	ASSERT_OK(wait_in_flight(_metadata, TAG_MAIN, 0, 60000));
 	pfd.events = POLLIN | POLLOUT;
 	ASSERT_EQ(poll(&pfd, 1, 0), 1);
 	ASSERT_EQ(pfd.revents, POLLIN);
@@ -443,17 +452,16 @@ TEST(poll_reports_readable_and_writable)
  * A non-blocking client in one epoll loop: write while EPOLLOUT, read while
  * EPOLLIN, until 200 requests have been answered, with every slot busy.
  */
-TEST(epoll_loop_keeps_every_slot_busy)
+TEST_F_TIMEOUT(chan, epoll_loop_keeps_every_slot_busy, 120)
 {
-	int fd = chan_open(TAG_MAIN, O_NONBLOCK), ep;
+	int fd = chan_open(_metadata, TAG_MAIN, O_NONBLOCK), ep;
 	static unsigned char seen[200];
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT };
 	unsigned int sent = 0, got = 0, most = 0, slots;
 	struct vio9p_limits lim;
 	struct p9msg req, rep;
 
-	TEST_TIMEOUT(120);
-	chan_limits(fd, &lim);
+	chan_limits(_metadata, fd, &lim);
 	slots = lim.requests;
 	ep = epoll_create1(0);
 	ASSERT_GE(ep, 0);
@@ -490,9 +498,9 @@ TEST(epoll_loop_keeps_every_slot_busy)
 	close(fd);
 }
 
-TEST(mount_tag_ioctl_copies_tag_and_nul)
+TEST_F(chan, mount_tag_ioctl_copies_tag_and_nul)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	char tag[VIO9P_MOUNT_TAG_SIZE];
 
 	ASSERT_EQ(VIO9P_MOUNT_TAG_SIZE, 33);
@@ -506,9 +514,9 @@ TEST(mount_tag_ioctl_copies_tag_and_nul)
 	close(fd);
 }
 
-TEST(mount_tag_ioctl_of_31_byte_tag)
+TEST_F(chan, mount_tag_ioctl_of_31_byte_tag)
 {
-	int fd = chan_open(TAG_LONG, 0);
+	int fd = chan_open(_metadata, TAG_LONG, 0);
 	char tag[VIO9P_MOUNT_TAG_SIZE];
 
 	ASSERT_EQ(strlen(TAG_LONG), 31);
@@ -519,25 +527,27 @@ TEST(mount_tag_ioctl_of_31_byte_tag)
 	close(fd);
 }
 
-TEST(ioctl_bad_buffer_is_efault_unknown_is_enotty)
+TEST_F(chan, ioctl_bad_buffer_is_efault_unknown_is_enotty)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	int x = 0;
 
-	ASSERT_ERRNO(ioctl(fd, VIO9P_IOC_MOUNT_TAG, bad_address()), EFAULT);
-	ASSERT_ERRNO(ioctl(fd, VIO9P_IOC_LIMITS, bad_address()), EFAULT);
+	ASSERT_ERRNO(ioctl(fd, VIO9P_IOC_MOUNT_TAG, bad_address(_metadata)), EFAULT);
+	ASSERT_ERRNO(ioctl(fd, VIO9P_IOC_LIMITS, bad_address(_metadata)), EFAULT);
 	ASSERT_ERRNO(ioctl(fd, _IOR(VIO9P_IOC_MAGIC, 99, int), &x), ENOTTY);
 	ASSERT_ERRNO(ioctl(fd, _IO('T', 1), 0), ENOTTY);
 	close(fd);
 }
 
-TEST(limits_ioctl_reports_msize_and_slots)
+TEST_F(chan, limits_ioctl_reports_msize_and_slots)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	struct vio9p_limits lim;
 
-	chan_limits(fd, &lim);
+	chan_limits(_metadata, fd, &lim);
 	ASSERT_EQ(lim.msize, VIO9P_MAX_MSG_SIZE);
 	ASSERT_EQ(lim.requests, 8);
 	close(fd);
 }
+
+TEST_HARNESS_MAIN

@@ -14,18 +14,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "p9.h"
+#include "chan.h"
 #include "pattern.h"
 #include "rig.h"
-#include "util.h"
 
 #define VIO9P_KO	"/lib/vio9p/vio9p.ko"
 #define V9FS_DIR	"/lib/modules/v9fs"
 #define VIRTIO_DRV	"/sys/bus/virtio/drivers"
 #define MNT		"/mnt"
 
-static void load_v9fs(void)
+static void load_v9fs(METADATA)
 {
 	static const char *const mods[] = {
 		"netfs", "fscache", "9pnet", "9pnet_virtio", "9p",
@@ -36,16 +34,14 @@ static void load_v9fs(void)
 		snprintf(path, sizeof(path), V9FS_DIR "/%s.ko", mods[i]);
 		/* Missing: built in, or not needed by this kernel. */
 		if (module_load(path, "") != 0 && errno != EEXIST &&
-		    errno != ENOENT) {
-			harness_fail(__FILE__, __LINE__, "load %s: %s", path,
-				     strerror(errno));
-			harness_abort();
-		}
+		    errno != ENOENT)
+			ASSERT_TRUE(0) TH_LOG("load %s: %s", path,
+					      strerror(errno));
 	}
 }
 
 /* The virtio device whose 9P mount tag (config space) is @tag. */
-static void virtio_by_tag(const char *tag, char *name, size_t size)
+static void virtio_by_tag(METADATA, const char *tag, char *name, size_t size)
 {
 	char path[128], buf[64];
 	FILE *f;
@@ -66,13 +62,11 @@ static void virtio_by_tag(const char *tag, char *name, size_t size)
 		}
 		fclose(f);
 	}
-	harness_fail(__FILE__, __LINE__, "no 9pnet_virtio device with tag %s",
-		     tag);
-	harness_abort();
+	ASSERT_TRUE(0) TH_LOG("no 9pnet_virtio device with tag %s", tag);
 }
 
 /* Read a sysfs file of virtio device @virtio as a number. */
-static unsigned long virtio_attr(const char *virtio, const char *attr)
+static unsigned long virtio_attr(METADATA, const char *virtio, const char *attr)
 {
 	char path[128], buf[32] = "";
 	FILE *f;
@@ -92,7 +86,7 @@ static unsigned long virtio_attr(const char *virtio, const char *attr)
  * DRIVER or FEATURES_OK, so that the next driver negotiates from scratch.
  * Returns how many there are.
  */
-static int unbound_devices_are_reset(void)
+static int unbound_devices_are_reset(METADATA)
 {
 	char path[128], name[32];
 	int n = 0;
@@ -100,21 +94,32 @@ static int unbound_devices_are_reset(void)
 	for (int i = 0; i < 32; i++) {
 		snprintf(name, sizeof(name), "virtio%d", i);
 		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s", name);
-		if (access(path, F_OK) != 0 || virtio_attr(name, "device") != 9)
+		if (access(path, F_OK) != 0 || virtio_attr(_metadata, name, "device") != 9)
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/driver",
 			 name);
 		if (access(path, F_OK) == 0)
 			continue;
-		TH_LOG("%s: status %#lx", name, virtio_attr(name, "status"));
+		TH_LOG("%s: status %#lx", name, virtio_attr(_metadata, name, "status"));
 		/* VIRTIO_CONFIG_S_ACKNOWLEDGE 1, FAILED 0x80 */
-		ASSERT_EQ(virtio_attr(name, "status") & ~0x80ul, 1);
+		ASSERT_EQ(virtio_attr(_metadata, name, "status") & ~0x80ul, 1);
 		n++;
 	}
 	return n;
 }
 
-TEST(tags_parameter_leaves_other_devices_to_9pnet_virtio)
+/*
+ * The suite's tests, in order; each sets up what it needs itself.  The
+ * teardown ends what a test that failed part way left running.
+ */
+FIXTURE(choose) {};
+static FIXTURE_SETUP(choose) {}
+static FIXTURE_TEARDOWN(choose)
+{
+	end_test_children();
+}
+
+TEST_F(choose, tags_parameter_leaves_other_devices_to_9pnet_virtio)
 {
 	struct p9msg req, rep;
 	char virtio[64];
@@ -126,29 +131,28 @@ TEST(tags_parameter_leaves_other_devices_to_9pnet_virtio)
 	ASSERT_NE(chan_wait(TAG_LONG, 0), 0);
 	ASSERT_NE(chan_wait(TAG_LEGACY, 0), 0);
 	/* Declined: TAG_LONG, TAG_LEGACY, TAG_UNPLUG. */
-	ASSERT_EQ(unbound_devices_are_reset(), 3);
+	ASSERT_EQ(unbound_devices_are_reset(_metadata), 3);
 
-	load_v9fs();
+	load_v9fs(_metadata);
 	/* 9pnet_virtio took the three devices vio9p left. */
-	virtio_by_tag(TAG_LONG, virtio, sizeof(virtio));
-	virtio_by_tag(TAG_LEGACY, virtio, sizeof(virtio));
-	virtio_by_tag(TAG_UNPLUG, virtio, sizeof(virtio));
+	virtio_by_tag(_metadata, TAG_LONG, virtio, sizeof(virtio));
+	virtio_by_tag(_metadata, TAG_LEGACY, virtio, sizeof(virtio));
+	virtio_by_tag(_metadata, TAG_UNPLUG, virtio, sizeof(virtio));
 
-	fd = chan_open(TAG_MAIN, 0);
-	chan_session(fd);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_session(_metadata, fd);
 	p9_tgetattr(&req, 1, 0);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	close(fd);
 }
 
-TEST(v9fs_mount_and_vio9p_channel_work_at_once)
+TEST_F_TIMEOUT(choose, v9fs_mount_and_vio9p_channel_work_at_once, 120)
 {
 	static uint8_t data[V9FS_SIZE];
 	struct p9msg req, rep;
 	int fd, out, status;
 	pid_t pid;
 
-	TEST_TIMEOUT(120);
 	ASSERT_OK(mount(TAG_LONG, MNT, "9p", 0,
 			"trans=virtio,version=9p2000.L,msize=65536,cache=none"));
 	for (uint32_t i = 0; i < V9FS_SIZE; i++)
@@ -168,11 +172,11 @@ TEST(v9fs_mount_and_vio9p_channel_work_at_once)
 		}
 		_exit(0);
 	}
-	fd = chan_open(TAG_MAIN, 0);
-	chan_session(fd);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_session(_metadata, fd);
 	for (int i = 0; i < 200; i++) {
 		p9_tgetattr(&req, i, 0);
-		ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+		ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	}
 	close(fd);
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -181,13 +185,13 @@ TEST(v9fs_mount_and_vio9p_channel_work_at_once)
 	ASSERT_OK(umount(MNT));
 }
 
-TEST(device_moves_from_9pnet_virtio_to_vio9p_and_back)
+TEST_F(choose, device_moves_from_9pnet_virtio_to_vio9p_and_back)
 {
 	char virtio[64], path[128];
 	struct p9msg req, rep;
 	int fd;
 
-	virtio_by_tag(TAG_LEGACY, virtio, sizeof(virtio));
+	virtio_by_tag(_metadata, TAG_LEGACY, virtio, sizeof(virtio));
 	snprintf(path, sizeof(path), VIRTIO_DRV "/9pnet_virtio/%s", virtio);
 	ASSERT_OK(access(path, F_OK));
 
@@ -200,10 +204,10 @@ TEST(device_moves_from_9pnet_virtio_to_vio9p_and_back)
 	ASSERT_OK(write_file(VIRTIO_DRV "/vio9p/bind", virtio));
 	ASSERT_EQ(chan_wait(TAG_LEGACY, 2000), 0);
 
-	fd = chan_open(TAG_LEGACY, 0);
-	chan_session(fd);
+	fd = chan_open(_metadata, TAG_LEGACY, 0);
+	chan_session(_metadata, fd);
 	p9_tgetattr(&req, 1, 0);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	close(fd);
 
 	ASSERT_OK(write_file(VIRTIO_DRV "/vio9p/unbind", virtio));
@@ -214,3 +218,5 @@ TEST(device_moves_from_9pnet_virtio_to_vio9p_and_back)
 	ASSERT_OK(access(MNT, R_OK));
 	ASSERT_OK(umount(MNT));
 }
+
+TEST_HARNESS_MAIN

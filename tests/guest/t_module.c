@@ -10,10 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "p9.h"
+#include "chan.h"
 #include "rig.h"
-#include "util.h"
 
 #define MODULE_PATH	"/lib/vio9p/vio9p.ko"
 
@@ -42,16 +40,27 @@ static int count_nodes(void)
 	return n;
 }
 
-TEST(unload_refused_while_open)
+/*
+ * The suite's tests, in order; each sets up what it needs itself.  The
+ * teardown ends what a test that failed part way left running.
+ */
+FIXTURE(module) {};
+static FIXTURE_SETUP(module) {}
+static FIXTURE_TEARDOWN(module)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	end_test_children();
+}
+
+TEST_F(module, unload_refused_while_open)
+{
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 
 	ASSERT_ERRNO(unload(), EWOULDBLOCK);
 	ASSERT_EQ(count_nodes(), NR_DEVICES);
 	close(fd);
 }
 
-TEST(unload_removes_nodes_and_reload_brings_them_back)
+TEST_F(module, unload_removes_nodes_and_reload_brings_them_back)
 {
 	struct stat st;
 
@@ -61,11 +70,11 @@ TEST(unload_removes_nodes_and_reload_brings_them_back)
 	ASSERT_OK(load(""));
 	ASSERT_EQ(count_nodes(), NR_DEVICES);
 	/* One slot is made at probe. */
-	ASSERT_EQ(chan_stat(TAG_MAIN, "slots"), 1);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "submitted"), 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "slots"), 1);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "submitted"), 0);
 }
 
-TEST(max_requests_parameter_bounds_the_slots)
+TEST_F(module, max_requests_parameter_bounds_the_slots)
 {
 	struct vio9p_limits lim;
 	struct p9msg req, rep;
@@ -73,31 +82,31 @@ TEST(max_requests_parameter_bounds_the_slots)
 
 	ASSERT_OK(unload());
 	ASSERT_OK(load("max_requests=2"));
-	fd = chan_open(TAG_MAIN, O_NONBLOCK);
-	chan_limits(fd, &lim);
+	fd = chan_open(_metadata, TAG_MAIN, O_NONBLOCK);
+	chan_limits(_metadata, fd, &lim);
 	ASSERT_EQ(lim.requests, 2);
-	ASSERT_EQ(chan_fill(fd, 10), 2);
+	ASSERT_EQ(chan_fill(_metadata, fd, 10), 2);
 	p9_tclunk(&req, 9, 0xdeadbeef);
 	ASSERT_ERRNO(write(fd, req.buf, req.len), EAGAIN);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "slots"), 2);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "slots"), 2);
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
-	chan_recv(fd, &rep);
-	chan_recv(fd, &rep);
+	chan_recv(_metadata, fd, &rep);
+	chan_recv(_metadata, fd, &rep);
 	close(fd);
 
 	/* Far more than the ring holds is cut to what it holds. */
 	ASSERT_OK(unload());
 	ASSERT_OK(load("max_requests=100000"));
-	fd = chan_open(TAG_MAIN, 0);
-	chan_limits(fd, &lim);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_limits(_metadata, fd, &lim);
 	ASSERT_GT(lim.requests, 8);
 	ASSERT_LE(lim.requests, 512);
 	close(fd);
 
 	ASSERT_OK(unload());
 	ASSERT_OK(load("max_requests=0"));
-	fd = chan_open(TAG_MAIN, 0);
-	chan_limits(fd, &lim);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_limits(_metadata, fd, &lim);
 	ASSERT_EQ(lim.requests, 1);
 	close(fd);
 
@@ -105,3 +114,5 @@ TEST(max_requests_parameter_bounds_the_slots)
 	ASSERT_OK(load(""));
 	ASSERT_EQ(count_nodes(), NR_DEVICES);
 }
+
+TEST_HARNESS_MAIN

@@ -17,11 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "p9.h"
+#include "chan.h"
 #include "pattern.h"
 #include "rig.h"
-#include "util.h"
 
 #define MODULE_PATH	"/lib/vio9p/vio9p.ko"
 #define KIB		1024u
@@ -36,7 +34,7 @@ struct bigmsg {
 	size_t len, cap;
 };
 
-static void big_init(struct bigmsg *m, size_t cap)
+static void big_init(METADATA, struct bigmsg *m, size_t cap)
 {
 	m->buf = malloc(cap);
 	ASSERT_NE(m->buf, NULL);
@@ -55,14 +53,14 @@ static uint32_t get32(const uint8_t *p)
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void reload(const char *params)
+static void reload(METADATA, const char *params)
 {
 	ASSERT_OK(module_unload("vio9p"));
 	ASSERT_OK(module_load(MODULE_PATH, params));
 	ASSERT_OK(chan_wait(TAG_MAIN, 5000));
 }
 
-static uint64_t sysfs_attr(const char *tag, const char *attr)
+static uint64_t sysfs_attr(METADATA, const char *tag, const char *attr)
 {
 	char path[256], buf[32] = "";
 	char name[96];
@@ -79,18 +77,18 @@ static uint64_t sysfs_attr(const char *tag, const char *attr)
 	return strtoull(buf, NULL, 10);
 }
 
-static uint64_t sysfs_msize(const char *tag)
+static uint64_t sysfs_msize(METADATA, const char *tag)
 {
-	return sysfs_attr(tag, "max_msize");
+	return sysfs_attr(_metadata, tag, "max_msize");
 }
 
 /*
  * The largest msize the device's ring allows: a request and its reply
  * room, one descriptor per page, in a chain no longer than the ring.
  */
-static uint32_t msize_limit(const char *tag)
+static uint32_t msize_limit(METADATA, const char *tag)
 {
-	uint64_t limit = sysfs_attr(tag, "msize_limit");
+	uint64_t limit = sysfs_attr(_metadata, tag, "msize_limit");
 
 	ASSERT_GE(limit, VIO9P_MAX_MSG_SIZE);
 	ASSERT_LE(limit, MIB);
@@ -99,38 +97,38 @@ static uint32_t msize_limit(const char *tag)
 }
 
 /* Tversion asking for @ask; returns the msize the server answered. */
-static uint32_t version(int fd, uint32_t ask)
+static uint32_t version(METADATA, int fd, uint32_t ask)
 {
 	struct p9msg req, rep;
 
 	p9_tversion(&req, P9_NOTAG, ask, "9P2000.L");
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
-	return p9_get32(&rep, P9_HDR);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+	return p9_get32(_metadata, &rep, P9_HDR);
 }
 
 /*
  * A session asking for msize @ask, which must come back as the device's
  * limit: fid 0 the root, fid 1 big.bin open for reading.
  */
-static void attach_big(int fd, uint32_t ask)
+static void attach_big(METADATA, int fd, uint32_t ask)
 {
 	struct vio9p_limits lim;
 	struct p9msg req, rep;
 
-	chan_limits(fd, &lim);
-	ASSERT_EQ(version(fd, ask), lim.msize);
+	chan_limits(_metadata, fd, &lim);
+	ASSERT_EQ(version(_metadata, fd, ask), lim.msize);
 	p9_tattach(&req, 1, 0);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
-	chan_walk_open(fd, 1, BIG_FILE, O_RDONLY);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+	chan_walk_open(_metadata, fd, 1, BIG_FILE, O_RDONLY);
 }
 
 /* Send a Tread of @count at @off on fid 1 with @tag. */
-static void send_read(int fd, uint16_t tag, uint64_t off, uint32_t count)
+static void send_read(METADATA, int fd, uint16_t tag, uint64_t off, uint32_t count)
 {
 	struct p9msg req;
 
 	p9_tread(&req, tag, 1, off, count);
-	chan_send(fd, &req);
+	chan_send(_metadata, fd, &req);
 }
 
 /*
@@ -138,7 +136,7 @@ static void send_read(int fd, uint16_t tag, uint64_t off, uint32_t count)
  * length is its size[4], and the data is big.bin's from @offs[tag].
  * Returns the count of data bytes.
  */
-static uint32_t recv_read(int fd, struct bigmsg *m, const uint64_t *offs,
+static uint32_t recv_read(METADATA, int fd, struct bigmsg *m, const uint64_t *offs,
 			  unsigned int ntags, uint16_t *tag_out)
 {
 	ssize_t n = read(fd, m->buf, m->cap);
@@ -165,7 +163,7 @@ static uint32_t recv_read(int fd, struct bigmsg *m, const uint64_t *offs,
  * message one byte too long refused, and a read asking for far more than
  * msize answered without breaking the device.
  */
-static void round_at(uint32_t msize)
+static void round_at(METADATA, uint32_t msize)
 {
 	struct vio9p_limits lim;
 	struct bigmsg m, w;
@@ -176,20 +174,20 @@ static void round_at(uint32_t msize)
 	uint16_t tag;
 	int fd;
 
-	fd = chan_open(TAG_MAIN, 0);
-	resets = chan_stat(TAG_MAIN, "resets");
-	chan_limits(fd, &lim);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	resets = chan_stat(_metadata, TAG_MAIN, "resets");
+	chan_limits(_metadata, fd, &lim);
 	ASSERT_EQ(lim.msize, msize);
-	ASSERT_EQ(sysfs_msize(TAG_MAIN), msize);
-	ASSERT_EQ(sysfs_msize(TAG_LEGACY), msize);
+	ASSERT_EQ(sysfs_msize(_metadata, TAG_MAIN), msize);
+	ASSERT_EQ(sysfs_msize(_metadata, TAG_LEGACY), msize);
 
 	/* Asking for twice the limit gets the limit. */
-	attach_big(fd, 2 * msize);
+	attach_big(_metadata, fd, 2 * msize);
 
 	/* A reply as large as the server makes it at this msize. */
-	big_init(&m, msize + 1);
-	send_read(fd, 0, 0, msize - RREAD_HDR);
-	count = recv_read(fd, &m, &off0, 1, &tag);
+	big_init(_metadata, &m, msize + 1);
+	send_read(_metadata, fd, 0, 0, msize - RREAD_HDR);
+	count = recv_read(_metadata, fd, &m, &off0, 1, &tag);
 	ASSERT_GT(count, msize - 64);
 	ASSERT_LE(count, msize - RREAD_HDR);
 
@@ -197,26 +195,26 @@ static void round_at(uint32_t msize)
 	 * Far more than msize asked for: QEMU would answer in full and break
 	 * the device; the driver lowers the count to what one reply holds.
 	 */
-	send_read(fd, 0, 0, 4 * msize);
-	count = recv_read(fd, &m, &off0, 1, &tag);
+	send_read(_metadata, fd, 0, 0, 4 * msize);
+	count = recv_read(_metadata, fd, &m, &off0, 1, &tag);
 	ASSERT_EQ(count, msize - RREAD_HDR);
-	ASSERT_EQ(chan_state(TAG_MAIN), 'r');
+	ASSERT_EQ(chan_state(_metadata, TAG_MAIN), 'r');
 	p9_twalk1(&req, 2, 0, 4, NULL);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	p9_tlopen(&req, 3, 4, O_RDONLY | O_DIRECTORY);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	p9_treaddir(&req, 4, 4, 0, 0xffffffffu);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
-	ASSERT_LE(p9_get32(&rep, P9_HDR) + RREAD_HDR, msize);
-	ASSERT_GT(p9_get32(&rep, P9_HDR), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+	ASSERT_LE(p9_get32(_metadata, &rep, P9_HDR) + RREAD_HDR, msize);
+	ASSERT_GT(p9_get32(_metadata, &rep, P9_HDR), 0);
 
 	/* A whole msize of request: Twrite of msize - 23 bytes. */
 	p9_twalk1(&req, 2, 0, 2, NULL);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	p9_tlcreate(&req, 3, 2, "msize.bin", O_RDWR | O_TRUNC, 0644);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	data = msize - TWRITE_HDR;
-	big_init(&w, msize + 1);
+	big_init(_metadata, &w, msize + 1);
 	put32(w.buf, msize);
 	w.buf[4] = P9_TWRITE;
 	w.buf[5] = 4;
@@ -228,9 +226,9 @@ static void round_at(uint32_t msize)
 	for (uint32_t i = 0; i < data; i++)
 		w.buf[TWRITE_HDR + i] = pattern_byte(BIG_SEED, i);
 	ASSERT_EQ(write(fd, w.buf, msize), msize);
-	chan_recv(fd, &rep);
+	chan_recv(_metadata, fd, &rep);
 	ASSERT_EQ(p9_type(&rep), P9_TWRITE + 1);
-	ASSERT_EQ(p9_get32(&rep, P9_HDR), data);
+	ASSERT_EQ(p9_get32(_metadata, &rep, P9_HDR), data);
 
 	/* One byte more than msize never reaches the device. */
 	put32(w.buf, msize + 1);
@@ -238,60 +236,69 @@ static void round_at(uint32_t msize)
 
 	/* Read the written file back through fid 3 and compare. */
 	p9_twalk1(&req, 5, 0, 3, "msize.bin");
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	p9_tlopen(&req, 6, 3, 0);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	p9_tread(&req, 0, 3, 0, msize - RREAD_HDR);
-	chan_send(fd, &req);
-	count = recv_read(fd, &m, &off0, 1, &tag);
+	chan_send(_metadata, fd, &req);
+	count = recv_read(_metadata, fd, &m, &off0, 1, &tag);
 	ASSERT_GT(count, msize - 64);
 	ASSERT_LE(count, data);
 
-	ASSERT_EQ(chan_state(TAG_MAIN), 'r');
-	ASSERT_EQ(chan_stat(TAG_MAIN, "resets"), resets);
+	ASSERT_EQ(chan_state(_metadata, TAG_MAIN), 'r');
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "resets"), resets);
 	free(m.buf);
 	free(w.buf);
 	close(fd);
 }
 
-TEST(default_limit_is_8192)
+/*
+ * The suite's tests, in order; each sets up what it needs itself.  The
+ * teardown ends what a test that failed part way left running.
+ */
+FIXTURE(msize) {};
+static FIXTURE_SETUP(msize) {}
+static FIXTURE_TEARDOWN(msize)
 {
-	struct vio9p_limits lim;
-	int fd = chan_open(TAG_MAIN, 0);
-
-	chan_limits(fd, &lim);
-	ASSERT_EQ(lim.msize, VIO9P_MAX_MSG_SIZE);
-	ASSERT_EQ(sysfs_msize(TAG_MAIN), VIO9P_MAX_MSG_SIZE);
-	close(fd);
-	round_at(VIO9P_MAX_MSG_SIZE);
+	end_test_children();
 }
 
-TEST(limit_64k)
+TEST_F(msize, default_limit_is_8192)
 {
-	TEST_TIMEOUT(60);
-	reload("max_msize=65536");
-	round_at(64 * KIB);
+	struct vio9p_limits lim;
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
+
+	chan_limits(_metadata, fd, &lim);
+	ASSERT_EQ(lim.msize, VIO9P_MAX_MSG_SIZE);
+	ASSERT_EQ(sysfs_msize(_metadata, TAG_MAIN), VIO9P_MAX_MSG_SIZE);
+	close(fd);
+	round_at(_metadata, VIO9P_MAX_MSG_SIZE);
+}
+
+TEST_F_TIMEOUT(msize, limit_64k, 60)
+{
+	reload(_metadata, "max_msize=65536");
+	round_at(_metadata, 64 * KIB);
 }
 
 /*
  * 1 MiB asked for: the device's ring bounds it (a chain may not be longer
  * than the queue, virtio 2.7.5.3.1), and sysfs shows the bound.
  */
-TEST(limit_1m_is_bounded_by_the_ring)
+TEST_F_TIMEOUT(msize, limit_1m_is_bounded_by_the_ring, 120)
 {
 	uint32_t limit;
 
-	TEST_TIMEOUT(120);
-	reload("max_msize=1048576");
-	limit = msize_limit(TAG_MAIN);
+	reload(_metadata, "max_msize=1048576");
+	limit = msize_limit(_metadata, TAG_MAIN);
 	TH_LOG("msize_limit %u", limit);
-	ASSERT_EQ(sysfs_msize(TAG_MAIN), limit);
-	ASSERT_EQ(msize_limit(TAG_LEGACY), sysfs_msize(TAG_LEGACY));
-	round_at(limit);
+	ASSERT_EQ(sysfs_msize(_metadata, TAG_MAIN), limit);
+	ASSERT_EQ(msize_limit(_metadata, TAG_LEGACY), sysfs_msize(_metadata, TAG_LEGACY));
+	round_at(_metadata, limit);
 }
 
 /* Every slot busy with a reply of the largest msize, in any order. */
-TEST(every_slot_busy_at_the_limit)
+TEST_F_TIMEOUT(msize, every_slot_busy_at_the_limit, 120)
 {
 	uint64_t offs[8];
 	struct vio9p_limits lim;
@@ -301,69 +308,67 @@ TEST(every_slot_busy_at_the_limit)
 	uint16_t tag;
 	int fd;
 
-	TEST_TIMEOUT(120);
-	reload("max_msize=1048576 max_requests=8");
-	limit = msize_limit(TAG_MAIN);
+	reload(_metadata, "max_msize=1048576 max_requests=8");
+	limit = msize_limit(_metadata, TAG_MAIN);
 	/* As much as a reply holds, up to 256 KiB: big.bin is 1 MiB. */
 	want = limit - RREAD_HDR < 256 * KIB ? limit - RREAD_HDR : 256 * KIB;
-	fd = chan_open(TAG_MAIN, 0);
-	chan_limits(fd, &lim);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_limits(_metadata, fd, &lim);
 	ASSERT_EQ(lim.msize, limit);
 	n = lim.requests < 8 ? lim.requests : 8;
 	ASSERT_EQ(n, 8);
-	attach_big(fd, MIB);
-	big_init(&m, limit);
+	attach_big(_metadata, fd, MIB);
+	big_init(_metadata, &m, limit);
 	for (unsigned int i = 0; i < n; i++) {
 		offs[i] = (uint64_t)i * 100000;
-		send_read(fd, (uint16_t)i, offs[i], want);
+		send_read(_metadata, fd, (uint16_t)i, offs[i], want);
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		uint32_t count = recv_read(fd, &m, offs, n, &tag);
+		uint32_t count = recv_read(_metadata, fd, &m, offs, n, &tag);
 
 		ASSERT_EQ(count, want);
 		ASSERT_EQ(seen & 1u << tag, 0);
 		seen |= 1u << tag;
 	}
 	ASSERT_EQ(seen, (1u << n) - 1);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "slots"), n);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "slots"), n);
 	free(m.buf);
 	close(fd);
 }
 
 /* The msize VIO9P_IOC_LIMITS reports after a reload with @params. */
-static uint32_t msize_after(const char *params)
+static uint32_t msize_after(METADATA, const char *params)
 {
 	struct vio9p_limits lim;
 	int fd;
 
-	reload(params);
-	fd = chan_open(TAG_MAIN, 0);
-	chan_limits(fd, &lim);
+	reload(_metadata, params);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_limits(_metadata, fd, &lim);
 	close(fd);
 	return lim.msize;
 }
 
 /* Out-of-range values are pulled into 8 KiB .. 1 MiB. */
-TEST(out_of_range_values_are_clamped)
+TEST_F(msize, out_of_range_values_are_clamped)
 {
-	ASSERT_EQ(msize_after("max_msize=100"), VIO9P_MAX_MSG_SIZE);
-	ASSERT_EQ(msize_after("max_msize=16777216"), msize_limit(TAG_MAIN));
+	ASSERT_EQ(msize_after(_metadata, "max_msize=100"), VIO9P_MAX_MSG_SIZE);
+	ASSERT_EQ(msize_after(_metadata, "max_msize=16777216"), msize_limit(_metadata, TAG_MAIN));
 }
 
 /*
  * vio9p(1) takes its msize from the device: a 1 MiB get at a 1 MiB limit
  * takes a handful of requests, where 8 KiB messages would take over 128.
  */
-TEST(command_uses_the_raised_limit)
+TEST_F_TIMEOUT(msize, command_uses_the_raised_limit, 120)
 {
 	uint64_t before, after, off = 0;
 	pid_t pid;
 	FILE *f;
 	int status, c;
 
-	TEST_TIMEOUT(120);
-	reload("max_msize=1048576");
-	before = chan_stat(TAG_MAIN, "completed");
+	reload(_metadata, "max_msize=1048576");
+	before = chan_stat(_metadata, TAG_MAIN, "completed");
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
@@ -378,7 +383,7 @@ TEST(command_uses_the_raised_limit)
 	}
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	ASSERT_EQ(status, 0); /* exited, status 0 */
-	after = chan_stat(TAG_MAIN, "completed");
+	after = chan_stat(_metadata, TAG_MAIN, "completed");
 	ASSERT_LT(after - before, 32);
 	f = fopen("/tmp/big.msize", "rb");
 	ASSERT_NE(f, NULL);
@@ -398,7 +403,7 @@ TEST(command_uses_the_raised_limit)
  * needs more reply room than 8192 bytes; without it QEMU finds no room for
  * the reply and breaks the device.
  */
-TEST(getlock_with_a_long_client_id_gets_its_reply)
+TEST_F_TIMEOUT(msize, getlock_with_a_long_client_id_gets_its_reply, 60)
 {
 	enum { TGETLOCK = 54, CID = 30000 };
 	struct bigmsg q, r;
@@ -407,13 +412,12 @@ TEST(getlock_with_a_long_client_id_gets_its_reply)
 	ssize_t n;
 	int fd;
 
-	TEST_TIMEOUT(60);
-	reload("max_msize=65536");
-	fd = chan_open(TAG_MAIN, 0);
-	resets = chan_stat(TAG_MAIN, "resets");
-	attach_big(fd, 65536);
-	big_init(&q, 65536);
-	big_init(&r, 65536);
+	reload(_metadata, "max_msize=65536");
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	resets = chan_stat(_metadata, TAG_MAIN, "resets");
+	attach_big(_metadata, fd, 65536);
+	big_init(_metadata, &q, 65536);
+	big_init(_metadata, &r, 65536);
 	/* size[4] type[1] tag[2] fid[4] type[1] start[8] length[8]
 	 * proc_id[4] client_id[s] */
 	len = 7 + 4 + 1 + 8 + 8 + 4 + 2 + CID;
@@ -435,15 +439,17 @@ TEST(getlock_with_a_long_client_id_gets_its_reply)
 	ASSERT_EQ(r.buf[5], 9);
 	ASSERT_EQ(r.buf[7 + 21] | r.buf[7 + 22] << 8, CID);
 	ASSERT_MEM_EQ(r.buf + 30, q.buf + 34, CID);
-	ASSERT_EQ(chan_state(TAG_MAIN), 'r');
-	ASSERT_EQ(chan_stat(TAG_MAIN, "resets"), resets);
+	ASSERT_EQ(chan_state(_metadata, TAG_MAIN), 'r');
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "resets"), resets);
 	free(q.buf);
 	free(r.buf);
 	close(fd);
 }
 
 /* Leave the default load for whatever runs next. */
-TEST(default_load_restored)
+TEST_F(msize, default_load_restored)
 {
-	ASSERT_EQ(msize_after(""), VIO9P_MAX_MSG_SIZE);
+	ASSERT_EQ(msize_after(_metadata, ""), VIO9P_MAX_MSG_SIZE);
 }
+
+TEST_HARNESS_MAIN

@@ -9,10 +9,8 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "p9.h"
+#include "chan.h"
 #include "rig.h"
-#include "util.h"
 
 /* A Txattrwalk whose name claims more bytes than the message holds. */
 static void p9_undecodable(struct p9msg *m, uint16_t tag)
@@ -25,22 +23,33 @@ static void p9_undecodable(struct p9msg *m, uint16_t tag)
 	p9_end(m);
 }
 
-TEST(undecodable_request_fails_the_channel_with_eio)
+/*
+ * The suite's tests, in order; each sets up what it needs itself.  The
+ * teardown ends what a test that failed part way left running.
+ */
+FIXTURE(reset) {};
+static FIXTURE_SETUP(reset) {}
+static FIXTURE_TEARDOWN(reset)
 {
-	uint64_t resets = chan_stat(TAG_MAIN, "resets");
+	end_test_children();
+}
+
+TEST_F(reset, undecodable_request_fails_the_channel_with_eio)
+{
+	uint64_t resets = chan_stat(_metadata, TAG_MAIN, "resets");
 	struct pollfd pfd;
 	struct p9msg req, rep;
 	int fd;
 
-	fd = chan_open(TAG_MAIN, 0);
-	chan_session(fd);
-	ASSERT_EQ(chan_state(TAG_MAIN), 'r');
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_session(_metadata, fd);
+	ASSERT_EQ(chan_state(_metadata, TAG_MAIN), 'r');
 	p9_undecodable(&req, 5);
-	chan_send(fd, &req);
+	chan_send(_metadata, fd, &req);
 	/* A blocked read wakes up with EIO, and so does every later one. */
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EIO);
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EIO);
-	ASSERT_EQ(chan_state(TAG_MAIN), 'n');
+	ASSERT_EQ(chan_state(_metadata, TAG_MAIN), 'n');
 	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
 	ASSERT_ERRNO(write(fd, req.buf, req.len), EIO);
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN | POLLOUT };
@@ -49,64 +58,66 @@ TEST(undecodable_request_fails_the_channel_with_eio)
 	close(fd);
 
 	/* The next open resets the device: a new session works. */
-	fd = chan_open(TAG_MAIN, 0);
-	ASSERT_EQ(chan_state(TAG_MAIN), 'r');
-	ASSERT_EQ(chan_stat(TAG_MAIN, "resets"), resets + 1);
-	chan_session(fd);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	ASSERT_EQ(chan_state(_metadata, TAG_MAIN), 'r');
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "resets"), resets + 1);
+	chan_session(_metadata, fd);
 	p9_tgetattr(&req, 1, 0);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	close(fd);
 }
 
-TEST(replies_received_before_the_break_are_still_read)
+TEST_F(reset, replies_received_before_the_break_are_still_read)
 {
 	struct pollfd pfd;
 	struct p9msg req, rep;
 	int fd;
 
-	fd = chan_open(TAG_MAIN, 0);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
 	p9_tversion(&req, 1, 8192, "9P2000.L");
-	chan_send(fd, &req);
+	chan_send(_metadata, fd, &req);
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 	ASSERT_EQ(poll(&pfd, 1, 10000), 1);
 	p9_undecodable(&req, 2);
-	chan_send(fd, &req);
+	chan_send(_metadata, fd, &req);
 	/* Wait for the break, then read what came before it. */
-	for (int i = 0; i < 100 && chan_state(TAG_MAIN) != 'n'; i++)
+	for (int i = 0; i < 100 && chan_state(_metadata, TAG_MAIN) != 'n'; i++)
 		msleep(50);
-	ASSERT_EQ(chan_state(TAG_MAIN), 'n');
-	chan_recv(fd, &rep);
+	ASSERT_EQ(chan_state(_metadata, TAG_MAIN), 'n');
+	chan_recv(_metadata, fd, &rep);
 	ASSERT_EQ(p9_tag(&rep), 1);
 	ASSERT_EQ(p9_type(&rep), P9_TVERSION + 1);
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EIO);
 	close(fd);
 }
 
-TEST(writer_blocked_on_full_pool_wakes_with_eio_and_slots_come_back)
+TEST_F(reset, writer_blocked_on_full_pool_wakes_with_eio_and_slots_come_back)
 {
 	struct p9msg req;
 	int fd, n;
 
-	fd = chan_open(TAG_MAIN, 0);
-	chan_session(fd);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_session(_metadata, fd);
 	/* Leave one slot for the request that breaks the device. */
-	n = (int)chan_fill(fd, 100) - 1;
+	n = (int)chan_fill(_metadata, fd, 100) - 1;
 	ASSERT_GE(n, 0);
 	close(fd);
-	fd = chan_open(TAG_MAIN, 0);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
 	for (int i = 0; i < 7; i++) {
 		p9_tgetattr(&req, i, 0);
-		chan_send(fd, &req);
+		chan_send(_metadata, fd, &req);
 	}
 	p9_undecodable(&req, 50);
-	chan_send(fd, &req);
+	chan_send(_metadata, fd, &req);
 	/* The pool is full: this write waits until the device breaks. */
 	p9_tgetattr(&req, 51, 0);
 	ASSERT_ERRNO(write(fd, req.buf, req.len), EIO);
 	close(fd);
-	fd = chan_open(TAG_MAIN, 0);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "in_flight"), 0);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "slots_in_use"), 0);
-	chan_session(fd);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "in_flight"), 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "slots_in_use"), 0);
+	chan_session(_metadata, fd);
 	close(fd);
 }
+
+TEST_HARNESS_MAIN

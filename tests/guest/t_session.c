@@ -10,11 +10,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "p9.h"
+#include "chan.h"
 #include "pattern.h"
 #include "rig.h"
-#include "util.h"
 
 #define RREAD_HDR	(P9_HDR + 4)
 #define TWRITE_HDR	(P9_HDR + 4 + 8 + 4)
@@ -22,7 +20,18 @@
 #define L_O_CREAT	0100
 #define L_O_TRUNC	01000
 
-TEST(one_node_per_device_with_its_tag)
+/*
+ * The suite's tests, in order; each sets up what it needs itself.  The
+ * teardown ends what a test that failed part way left running.
+ */
+FIXTURE(session) {};
+static FIXTURE_SETUP(session) {}
+static FIXTURE_TEARDOWN(session)
+{
+	end_test_children();
+}
+
+TEST_F(session, one_node_per_device_with_its_tag)
 {
 	const char *want[NR_DEVICES] = { TAG_MAIN, TAG_LONG, TAG_LEGACY,
 					 TAG_UNPLUG };
@@ -54,75 +63,75 @@ TEST(one_node_per_device_with_its_tag)
 		ASSERT_EQ(seen[i], 1);
 	for (int i = 0; i < n; i++) {
 		p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
-		ASSERT_EQ(chan_rpc(fds[i], &req, &rep), 0);
+		ASSERT_EQ(chan_rpc(_metadata, fds[i], &req, &rep), 0);
 		p9_tattach(&req, 5, 0);
-		ASSERT_EQ(chan_rpc(fds[i], &req, &rep), 0);
+		ASSERT_EQ(chan_rpc(_metadata, fds[i], &req, &rep), 0);
 	}
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
 }
 
-TEST(session_survives_close_and_open)
+TEST_F(session, session_survives_close_and_open)
 {
 	struct p9msg req, rep;
 	int fd;
 
-	fd = chan_open(TAG_MAIN, 0);
-	chan_session(fd);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_session(_metadata, fd);
 	p9_twalk1(&req, 1, 0, 42, NULL);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	close(fd);
 
 	/* No Tversion: fid 42 from the last open is still there. */
-	fd = chan_open(TAG_MAIN, 0);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
 	p9_tgetattr(&req, 2, 42);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	/* A Tversion ends the session and its fids. */
 	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	p9_tgetattr(&req, 3, 42);
-	ASSERT_NE(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_NE(chan_rpc(_metadata, fd, &req, &rep), 0);
 	close(fd);
 }
 
-TEST(unread_replies_are_dropped_at_close)
+TEST_F(session, unread_replies_are_dropped_at_close)
 {
-	uint64_t stale = chan_stat(TAG_MAIN, "stale");
+	uint64_t stale = chan_stat(_metadata, TAG_MAIN, "stale");
 	struct p9msg req, rep;
 	int fd;
 
-	fd = chan_open(TAG_MAIN, 0);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
 	p9_tclunk(&req, 7, 0xdeadbeef);
-	chan_send(fd, &req);
-	ASSERT_OK(wait_in_flight(TAG_MAIN, 0, 60000));
-	ASSERT_EQ(chan_stat(TAG_MAIN, "slots_in_use"), 1);
+	chan_send(_metadata, fd, &req);
+	ASSERT_OK(wait_in_flight(_metadata, TAG_MAIN, 0, 60000));
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "slots_in_use"), 1);
 	close(fd);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "stale"), stale + 1);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "slots_in_use"), 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale"), stale + 1);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "slots_in_use"), 0);
 
-	fd = chan_open(TAG_MAIN, O_NONBLOCK);
+	fd = chan_open(_metadata, TAG_MAIN, O_NONBLOCK);
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
 	close(fd);
 }
 
-TEST(replies_to_requests_in_flight_at_close_never_reach_next_open)
+TEST_F(session, replies_to_requests_in_flight_at_close_never_reach_next_open)
 {
 	struct p9msg req, rep;
 	unsigned int n, caught = 0;
 	int fd;
 
 	for (int round = 0; round < 20; round++) {
-		fd = chan_open(TAG_MAIN, 0);
-		n = chan_fill(fd, 1000);
+		fd = chan_open(_metadata, TAG_MAIN, 0);
+		n = chan_fill(_metadata, fd, 1000);
 		ASSERT_GE(n, 1);
 		close(fd);
 		/* The test means something only if some were still out. */
-		caught += chan_stat(TAG_MAIN, "stale_in_flight") > 0;
+		caught += chan_stat(_metadata, TAG_MAIN, "stale_in_flight") > 0;
 
-		fd = chan_open(TAG_MAIN, 0);
+		fd = chan_open(_metadata, TAG_MAIN, 0);
 		p9_tclunk(&req, 7, 0xdeadbeef);
-		chan_send(fd, &req);
-		chan_recv(fd, &rep);
+		chan_send(_metadata, fd, &req);
+		chan_recv(_metadata, fd, &rep);
 		ASSERT_EQ(p9_tag(&rep), 7);
 		msleep(20);
 		ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
@@ -130,10 +139,10 @@ TEST(replies_to_requests_in_flight_at_close_never_reach_next_open)
 		close(fd);
 	}
 	TH_LOG("%u of 20 closes left requests in flight", caught);
-	ASSERT_OK(wait_in_flight(TAG_MAIN, 0, 60000));
-	ASSERT_EQ(chan_stat(TAG_MAIN, "in_flight"), 0);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "submitted"),
-		  chan_stat(TAG_MAIN, "completed"));
+	ASSERT_OK(wait_in_flight(_metadata, TAG_MAIN, 0, 60000));
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "in_flight"), 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "submitted"),
+		  chan_stat(_metadata, TAG_MAIN, "completed"));
 	/*
 	 * On a slow guest (the debug kernel) the device may answer every
 	 * request before close: then this case proved nothing, and says so.
@@ -141,19 +150,19 @@ TEST(replies_to_requests_in_flight_at_close_never_reach_next_open)
 	 * same promise every time.
 	 */
 	if (!caught)
-		SKIP("the device answered before every close: no request was in flight (t_stall covers it)");
+		SKIP(return, "the device answered before every close: no request was in flight (t_stall covers it)");
 }
 
-TEST(many_in_flight_each_reply_once_with_its_tag)
+TEST_F(session, many_in_flight_each_reply_once_with_its_tag)
 {
-	int fd = chan_open(TAG_MAIN, 0);
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	struct p9msg req, rep;
 	unsigned int n, seen = 0;
 
-	chan_session(fd);
-	n = chan_fill(fd, 0);
+	chan_session(_metadata, fd);
+	n = chan_fill(_metadata, fd, 0);
 	for (unsigned int i = 0; i < n; i++) {
-		chan_recv(fd, &rep);
+		chan_recv(_metadata, fd, &rep);
 		ASSERT_LT(p9_tag(&rep), n);
 		ASSERT_EQ(seen & 1u << p9_tag(&rep), 0);
 		seen |= 1u << p9_tag(&rep);
@@ -165,13 +174,13 @@ TEST(many_in_flight_each_reply_once_with_its_tag)
 			p9_tgetattr(&req, t, 0);
 		else
 			p9_tclunk(&req, t, 0xdeadbeef);
-		chan_send(fd, &req);
+		chan_send(_metadata, fd, &req);
 	}
 	seen = 0;
 	for (unsigned int i = 0; i < n; i++) {
 		uint16_t t;
 
-		chan_recv(fd, &rep);
+		chan_recv(_metadata, fd, &rep);
 		t = p9_tag(&rep);
 		ASSERT_LT(t, n);
 		ASSERT_EQ(seen & 1u << t, 0);
@@ -181,7 +190,7 @@ TEST(many_in_flight_each_reply_once_with_its_tag)
 	close(fd);
 }
 
-TEST(read_1mib_file_with_every_slot_busy)
+TEST_F_TIMEOUT(session, read_1mib_file_with_every_slot_busy, 120)
 {
 	const uint32_t chunk = VIO9P_MAX_MSG_SIZE - RREAD_HDR;
 	static uint8_t data[BIG_SIZE];
@@ -191,26 +200,25 @@ TEST(read_1mib_file_with_every_slot_busy)
 	struct p9msg req, rep;
 	int fd;
 
-	TEST_TIMEOUT(120);
-	fd = chan_open(TAG_MAIN, 0);
-	chan_limits(fd, &lim);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_limits(_metadata, fd, &lim);
 	slots = lim.requests;
-	chan_session(fd);
-	chan_walk_open(fd, 10, BIG_FILE, 0);
+	chan_session(_metadata, fd);
+	chan_walk_open(_metadata, fd, 10, BIG_FILE, 0);
 
 	/* Keep every slot busy; the tag of a read is its chunk number. */
 	while (done < BIG_SIZE) {
 		while (inflight < slots && next < BIG_SIZE) {
 			p9_tread(&req, next / chunk, 10, next, chunk);
-			chan_send(fd, &req);
+			chan_send(_metadata, fd, &req);
 			next += chunk;
 			inflight++;
 		}
-		chan_recv(fd, &rep);
+		chan_recv(_metadata, fd, &rep);
 		inflight--;
 		ASSERT_EQ(p9_type(&rep), P9_TREAD + 1);
 		uint64_t off = (uint64_t)p9_tag(&rep) * chunk;
-		uint32_t count = p9_get32(&rep, P9_HDR);
+		uint32_t count = p9_get32(_metadata, &rep, P9_HDR);
 
 		ASSERT_EQ(rep.len, RREAD_HDR + count);
 		ASSERT_EQ(count, off + chunk <= BIG_SIZE ? chunk : BIG_SIZE - off);
@@ -223,14 +231,14 @@ TEST(read_1mib_file_with_every_slot_busy)
 			ASSERT_EQ(i, -1);
 	/* At end of file a read returns no bytes. */
 	p9_tread(&req, 1, 10, BIG_SIZE, chunk);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
-	ASSERT_EQ(p9_get32(&rep, P9_HDR), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+	ASSERT_EQ(p9_get32(_metadata, &rep, P9_HDR), 0);
 	p9_tclunk(&req, 1, 10);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	close(fd);
 }
 
-TEST(write_file_for_the_host_to_check)
+TEST_F_TIMEOUT(session, write_file_for_the_host_to_check, 120)
 {
 	const uint32_t chunk = VIO9P_MAX_MSG_SIZE - TWRITE_HDR;
 	static uint8_t data[OUT_SIZE];
@@ -238,54 +246,55 @@ TEST(write_file_for_the_host_to_check)
 	uint32_t off;
 	int fd;
 
-	TEST_TIMEOUT(120);
 	for (uint32_t i = 0; i < OUT_SIZE; i++)
 		data[i] = pattern_byte(OUT_SEED, i);
-	fd = chan_open(TAG_MAIN, 0);
-	chan_session(fd);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_session(_metadata, fd);
 	p9_twalk1(&req, 1, 0, 20, NULL);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	p9_tlcreate(&req, 1, 20, OUT_FILE, L_O_WRONLY | L_O_CREAT | L_O_TRUNC,
 		    0644);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	for (off = 0; off < OUT_SIZE; off += chunk) {
 		uint32_t n = OUT_SIZE - off < chunk ? OUT_SIZE - off : chunk;
 
 		p9_twrite(&req, 1, 20, off, data + off, n);
 		ASSERT_EQ(req.len, TWRITE_HDR + n);
-		ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
-		ASSERT_EQ(p9_get32(&rep, P9_HDR), n);
+		ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+		ASSERT_EQ(p9_get32(_metadata, &rep, P9_HDR), n);
 	}
 	p9_tclunk(&req, 1, 20);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 
 	/* Read it back through the channel too. */
-	chan_walk_open(fd, 21, OUT_FILE, 0);
+	chan_walk_open(_metadata, fd, 21, OUT_FILE, 0);
 	for (off = 0; off < OUT_SIZE;) {
 		uint32_t count;
 
 		p9_tread(&req, 1, 21, off, VIO9P_MAX_MSG_SIZE - RREAD_HDR);
-		ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
-		count = p9_get32(&rep, P9_HDR);
+		ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+		count = p9_get32(_metadata, &rep, P9_HDR);
 		ASSERT_GT(count, 0);
 		ASSERT_MEM_EQ(rep.buf + RREAD_HDR, data + off, count);
 		off += count;
 	}
 	ASSERT_EQ(off, OUT_SIZE);
 	p9_tclunk(&req, 1, 21);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	close(fd);
 }
 
-TEST(legacy_device_carries_a_session)
+TEST_F(session, legacy_device_carries_a_session)
 {
-	int fd = chan_open(TAG_LEGACY, 0);
+	int fd = chan_open(_metadata, TAG_LEGACY, 0);
 	struct p9msg req, rep;
 
-	chan_session(fd);
+	chan_session(_metadata, fd);
 	p9_tgetattr(&req, 9, 0);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	/* Rgetattr: valid[8] qid[13] mode[4]...; the root is a directory. */
 	ASSERT_EQ(rep.buf[P9_HDR + 8] & 0x80, 0x80);
 	close(fd);
 }
+
+TEST_HARNESS_MAIN

@@ -16,10 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "p9.h"
+#include "chan.h"
 #include "rig.h"
-#include "util.h"
 
 /* fids: 0 the root, then the stallfs folder and its three files. */
 enum { FID_DIR = 1, FID_STALL, FID_RELEASE, FID_STALLED };
@@ -27,25 +25,25 @@ enum { FID_DIR = 1, FID_STALL, FID_RELEASE, FID_STALLED };
 #define TAG_A	100
 #define TAG_B	300
 
-static void walk(int fd, uint32_t fid, uint32_t newfid, const char *name)
+static void walk(METADATA, int fd, uint32_t fid, uint32_t newfid, const char *name)
 {
 	struct p9msg req, rep;
 
 	p9_twalk1(&req, 2, fid, newfid, name);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
-	ASSERT_EQ(p9_get16(&rep, P9_HDR), 1);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+	ASSERT_EQ(p9_get16(_metadata, &rep, P9_HDR), 1);
 }
 
-static void lopen(int fd, uint32_t fid, uint32_t flags)
+static void lopen(METADATA, int fd, uint32_t fid, uint32_t flags)
 {
 	struct p9msg req, rep;
 
 	p9_tlopen(&req, 3, fid, flags);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 }
 
 /* Send @n reads of stall/stall, tags @tag0 on, without sleeping. */
-static void send_stalled_reads(int fd, unsigned int n, uint16_t tag0)
+static void send_stalled_reads(METADATA, int fd, unsigned int n, uint16_t tag0)
 {
 	struct p9msg req;
 
@@ -58,35 +56,46 @@ static void send_stalled_reads(int fd, unsigned int n, uint16_t tag0)
 }
 
 /* How many reads stallfs holds on the host right now. */
-static unsigned int host_waiting(int fd)
+static unsigned int host_waiting(METADATA, int fd)
 {
 	struct p9msg req, rep;
 	char text[16] = "";
 	uint32_t count;
 
 	p9_tread(&req, 4, FID_STALLED, 0, sizeof(text) - 1);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
-	count = p9_get32(&rep, P9_HDR);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+	count = p9_get32(_metadata, &rep, P9_HDR);
 	ASSERT_LT(count, sizeof(text));
 	memcpy(text, rep.buf + P9_HDR + 4, count);
 	return (unsigned int)strtoul(text, NULL, 10);
 }
 
 /* Wait up to @ms for sysfs counter @name to reach @want. */
-static uint64_t stat_wait(const char *name, uint64_t want, unsigned int ms)
+static uint64_t stat_wait(METADATA, const char *name, uint64_t want, unsigned int ms)
 {
-	uint64_t v = chan_stat(TAG_MAIN, name);
+	uint64_t v = chan_stat(_metadata, TAG_MAIN, name);
 
 	for (unsigned int t = 0; v != want && t < ms; t += 50) {
 		msleep(50);
-		v = chan_stat(TAG_MAIN, name);
+		v = chan_stat(_metadata, TAG_MAIN, name);
 	}
 	return v;
 }
 
-TEST(a_device_that_stops_answering_wedges_no_later_open)
+/*
+ * The suite's tests, in order; each sets up what it needs itself.  The
+ * teardown ends what a test that failed part way left running.
+ */
+FIXTURE(stall) {};
+static FIXTURE_SETUP(stall) {}
+static FIXTURE_TEARDOWN(stall)
 {
-	uint64_t stale0 = chan_stat(TAG_MAIN, "stale");
+	end_test_children();
+}
+
+TEST_F_TIMEOUT(stall, a_device_that_stops_answering_wedges_no_later_open, 120)
+{
+	uint64_t stale0 = chan_stat(_metadata, TAG_MAIN, "stale");
 	struct vio9p_limits lim;
 	struct p9msg req, rep;
 	struct pollfd pfd;
@@ -94,102 +103,103 @@ TEST(a_device_that_stops_answering_wedges_no_later_open)
 	pid_t pid;
 	int fd;
 
-	TEST_TIMEOUT(120);
-	fd = chan_open(TAG_MAIN, 0);
-	chan_session(fd);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_session(_metadata, fd);
 	p9_twalk1(&req, 2, 0, FID_DIR, "stall");
-	if (chan_rpc(fd, &req, &rep))
-		SKIP("no stallfs at \"stall\" in the share (tests/run-guest mounts it)");
-	walk(fd, FID_DIR, FID_STALL, "stall");
-	walk(fd, FID_DIR, FID_RELEASE, "release");
-	walk(fd, FID_DIR, FID_STALLED, "stalled");
-	lopen(fd, FID_STALL, O_RDONLY);
-	lopen(fd, FID_RELEASE, O_WRONLY);
-	lopen(fd, FID_STALLED, O_RDONLY);
-	ASSERT_EQ(host_waiting(fd), 0);
-	chan_limits(fd, &lim);
+	if (chan_rpc(_metadata, fd, &req, &rep))
+		SKIP(return, "no stallfs at \"stall\" in the share (tests/run-guest mounts it)");
+	walk(_metadata, fd, FID_DIR, FID_STALL, "stall");
+	walk(_metadata, fd, FID_DIR, FID_RELEASE, "release");
+	walk(_metadata, fd, FID_DIR, FID_STALLED, "stalled");
+	lopen(_metadata, fd, FID_STALL, O_RDONLY);
+	lopen(_metadata, fd, FID_RELEASE, O_WRONLY);
+	lopen(_metadata, fd, FID_STALLED, O_RDONLY);
+	ASSERT_EQ(host_waiting(_metadata, fd), 0);
+	chan_limits(_metadata, fd, &lim);
 	n = lim.requests;
-	ASSERT_EQ(chan_stat(TAG_MAIN, "stale_in_flight"), 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), 0);
 
 	/* Every slot on the device, which does not answer. */
 	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
-	send_stalled_reads(fd, n, TAG_A);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "in_flight"), n);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "slots_in_use"), n);
+	send_stalled_reads(_metadata, fd, n, TAG_A);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "in_flight"), n);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "slots_in_use"), n);
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN | POLLOUT };
 	ASSERT_EQ(poll(&pfd, 1, 300), 0);
 	/* Blocked reads and writes are interrupted by a signal. */
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
-	pid = interrupt_when_asleep();
+	pid = interrupt_when_asleep(_metadata);
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EINTR);
 	waitpid(pid, NULL, 0);
 	p9_tgetattr(&req, 99, 0);
-	pid = interrupt_when_asleep();
+	pid = interrupt_when_asleep(_metadata);
 	ASSERT_ERRNO(write(fd, req.buf, req.len), EINTR);
 	waitpid(pid, NULL, 0);
 	close(fd);
 	/* The closed file's requests are still on the device: stale. */
-	ASSERT_EQ(chan_stat(TAG_MAIN, "in_flight"), n);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "stale_in_flight"), n);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "in_flight"), n);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), n);
 
 	/*
 	 * The next open gets every slot of its own at once: n requests in
 	 * flight beside the n stale ones.  Its session is the server's old
 	 * one (no Tversion), so the fids above still work.
 	 */
-	fd = chan_open(TAG_MAIN, O_NONBLOCK);
+	fd = chan_open(_metadata, TAG_MAIN, O_NONBLOCK);
 	for (unsigned int i = 0; i < n; i++) {
 		p9_tgetattr(&req, 200 + i, 0);
 		ASSERT_EQ(write(fd, req.buf, req.len), (ssize_t)req.len);
 	}
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
 	for (unsigned int i = 0; i < n; i++) {
-		chan_recv(fd, &rep);
+		chan_recv(_metadata, fd, &rep);
 		ASSERT_EQ(p9_type(&rep), P9_TGETATTR + 1);
 		ASSERT_GE(p9_tag(&rep), 200);
 		ASSERT_LT(p9_tag(&rep), 200 + n);
 	}
 	/* The host really holds the first file's reads. */
-	ASSERT_EQ(host_waiting(fd), n);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "stale_in_flight"), n);
+	ASSERT_EQ(host_waiting(_metadata, fd), n);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), n);
 	/* This file's slots on the device too, then close. */
 	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
-	send_stalled_reads(fd, n, TAG_B);
+	send_stalled_reads(_metadata, fd, n, TAG_B);
 	close(fd);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "stale_in_flight"), 2 * n);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "slots"), 2 * n);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), 2 * n);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "slots"), 2 * n);
 
 	/*
 	 * A third open works as well; once the host answers, every stale
 	 * reply is dropped, none reaches this file, and the slots come back.
 	 */
-	fd = chan_open(TAG_MAIN, 0);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
 	p9_twrite(&req, 5, FID_RELEASE, 0, "go", 2);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
-	ASSERT_EQ(stat_wait("stale_in_flight", 0, 20000), 0);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "in_flight"), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+	ASSERT_EQ(stat_wait(_metadata, "stale_in_flight", 0, 20000), 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "in_flight"), 0);
 	/* The slots grown for them are freed as they come back, not at the
 	 * next open: this file holds none now. */
-	ASSERT_EQ(stat_wait("slots", n, 5000), n);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "stale"), stale0 + 2 * n);
+	ASSERT_EQ(stat_wait(_metadata, "slots", n, 5000), n);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale"), stale0 + 2 * n);
 	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
-	ASSERT_EQ(host_waiting(fd), 0);
+	ASSERT_EQ(host_waiting(_metadata, fd), 0);
 	/* stall/stall answers now. */
 	p9_tread(&req, 6, FID_STALL, 0, 4096);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
-	ASSERT_EQ(p9_get32(&rep, P9_HDR), 4096);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+	ASSERT_EQ(p9_get32(_metadata, &rep, P9_HDR), 4096);
 	ASSERT_EQ(rep.buf[P9_HDR + 4], 's');
 	for (uint32_t fid = FID_DIR; fid <= FID_STALLED; fid++) {
 		p9_tclunk(&req, 7, fid);
-		ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+		ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	}
 	close(fd);
 
 	/* Nothing more to give back at the next open. */
-	fd = chan_open(TAG_MAIN, 0);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "slots"), n);
-	chan_session(fd);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "slots"), n);
+	chan_session(_metadata, fd);
 	close(fd);
 }
+
+TEST_HARNESS_MAIN

@@ -12,10 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "p9.h"
+#include "chan.h"
 #include "rig.h"
-#include "util.h"
 
 #define THREADS		4
 #define RPCS		500
@@ -58,18 +56,28 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-TEST(four_threads_share_one_fd)
+/*
+ * The suite's tests, in order; each sets up what it needs itself.  The
+ * teardown ends what a test that failed part way left running.
+ */
+FIXTURE(stress) {};
+static FIXTURE_SETUP(stress) {}
+static FIXTURE_TEARDOWN(stress)
+{
+	end_test_children();
+}
+
+TEST_F_TIMEOUT(stress, four_threads_share_one_fd, 300)
 {
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	static unsigned char seen[THREADS * RPCS];
 
-	TEST_TIMEOUT(300);
 	struct shared sh[THREADS];
 	pthread_t th[THREADS];
 	int fd;
 
-	fd = chan_open(TAG_MAIN, 0);
-	chan_session(fd);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_session(_metadata, fd);
 	for (int i = 0; i < THREADS; i++) {
 		sh[i] = (struct shared){ fd, i, &lock, seen, 0 };
 		ASSERT_EQ(pthread_create(&th[i], NULL, worker, &sh[i]), 0);
@@ -87,7 +95,7 @@ TEST(four_threads_share_one_fd)
  * 10,000 cycles by default; VIO9P_TEST_CYCLES (from the kernel command
  * line, see tests/run-guest) lowers it on slow debug kernels.
  */
-TEST(ten_thousand_open_close_cycles_with_requests_in_flight)
+TEST_F_TIMEOUT(stress, ten_thousand_open_close_cycles_with_requests_in_flight, 900)
 {
 	const char *env = getenv("VIO9P_TEST_CYCLES");
 	char *end = NULL;
@@ -95,20 +103,19 @@ TEST(ten_thousand_open_close_cycles_with_requests_in_flight)
 	struct p9msg req, rep;
 	int fd;
 
-	TEST_TIMEOUT(900);
 	ASSERT_TRUE(!env || (*env && !*end));
 	ASSERT_GT(cycles, 0);
 	ASSERT_LE(cycles, 10000);
 	TH_LOG("%ld cycles", cycles);
 	for (int i = 0; i < cycles; i++) {
-		fd = chan_open(TAG_MAIN, 0);
+		fd = chan_open(_metadata, TAG_MAIN, 0);
 		for (int j = 0; j < 3; j++) {
 			p9_tclunk(&req, (i * 3 + j) & 0x7fff, 0xdeadbeef);
-			chan_send(fd, &req);
+			chan_send(_metadata, fd, &req);
 		}
 		/* Now and then read one: it must be from this open. */
 		if (i % 100 == 0) {
-			chan_recv(fd, &rep);
+			chan_recv(_metadata, fd, &rep);
 			ASSERT_GE(p9_tag(&rep), (i * 3) & 0x7fff);
 			ASSERT_LE(p9_tag(&rep), (i * 3 + 2) & 0x7fff);
 		}
@@ -120,18 +127,18 @@ TEST(ten_thousand_open_close_cycles_with_requests_in_flight)
 	 * stale requests are freed without an open.
 	 */
 	for (int t = 0; t < 600; t++) {
-		if (chan_stat(TAG_MAIN, "in_flight") == 0 &&
-		    chan_stat(TAG_MAIN, "slots_in_use") == 0 &&
-		    chan_stat(TAG_MAIN, "slots") <= 8)
+		if (chan_stat(_metadata, TAG_MAIN, "in_flight") == 0 &&
+		    chan_stat(_metadata, TAG_MAIN, "slots_in_use") == 0 &&
+		    chan_stat(_metadata, TAG_MAIN, "slots") <= 8)
 			break;
 		msleep(50);
 	}
-	ASSERT_EQ(chan_stat(TAG_MAIN, "in_flight"), 0);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "slots_in_use"), 0);
-	ASSERT_LE(chan_stat(TAG_MAIN, "slots"), 8);
-	fd = chan_open(TAG_MAIN, 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "in_flight"), 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "slots_in_use"), 0);
+	ASSERT_LE(chan_stat(_metadata, TAG_MAIN, "slots"), 8);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
 	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
 	close(fd);
@@ -144,17 +151,16 @@ TEST(ten_thousand_open_close_cycles_with_requests_in_flight)
  * channel fails with EIO, and the next open resets the device.  Nothing
  * ever waits forever, and the channel works at the end.
  */
-TEST(garbage_writes_never_wedge_the_channel)
+TEST_F_TIMEOUT(stress, garbage_writes_never_wedge_the_channel, 600)
 {
 	static uint8_t buf[VIO9P_MAX_MSG_SIZE + 100];
 	unsigned int sent = 0, answered = 0, broke = 0;
-	uint64_t resets = chan_stat(TAG_MAIN, "resets");
+	uint64_t resets = chan_stat(_metadata, TAG_MAIN, "resets");
 	struct p9msg req, rep;
 	int fd;
 
-	TEST_TIMEOUT(600);
 	srand(42);
-	fd = chan_open(TAG_MAIN, 0);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
 	for (int i = 0; i < 1000; i++) {
 		size_t len = rand() % sizeof(buf);
 		ssize_t n;
@@ -185,18 +191,18 @@ TEST(garbage_writes_never_wedge_the_channel)
 		}
 		ASSERT_EQ(n, -1);
 		ASSERT_EQ(errno, EIO);
-		ASSERT_EQ(chan_state(TAG_MAIN), 'n');
+		ASSERT_EQ(chan_state(_metadata, TAG_MAIN), 'n');
 		broke++;
 		close(fd);
-		fd = chan_open(TAG_MAIN, 0);
-		ASSERT_EQ(chan_state(TAG_MAIN), 'r');
+		fd = chan_open(_metadata, TAG_MAIN, 0);
+		ASSERT_EQ(chan_state(_metadata, TAG_MAIN), 'r');
 	}
 	TH_LOG("%u of 1000 reached the server: %u answered, %u broke it",
 	       sent, answered, broke);
 	ASSERT_GT(sent, 500);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "resets"), resets + broke);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "resets"), resets + broke);
 	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	close(fd);
 }
 
@@ -209,7 +215,7 @@ static void on_signal(int sig)
  * Read a reply that is owed: the storm may interrupt the wait before it
  * comes (EINTR, which is what the driver must do), so wait again.
  */
-static void recv_owed(int fd, struct p9msg *rep, unsigned int *eintr)
+static void recv_owed(METADATA, int fd, struct p9msg *rep, unsigned int *eintr)
 {
 	ssize_t n;
 
@@ -219,7 +225,7 @@ static void recv_owed(int fd, struct p9msg *rep, unsigned int *eintr)
 	}
 	ASSERT_GE(n, P9_HDR);
 	rep->len = n;
-	ASSERT_EQ(p9_get32(rep, 0), n);
+	ASSERT_EQ(p9_get32(_metadata, rep, 0), n);
 }
 
 /*
@@ -227,7 +233,7 @@ static void recv_owed(int fd, struct p9msg *rep, unsigned int *eintr)
  * channel, while another process sends signals without pause: each wait
  * ends in EINTR, and no request or reply is lost or doubled.
  */
-TEST(signal_storm_against_blocked_readers_and_writers)
+TEST_F_TIMEOUT(stress, signal_storm_against_blocked_readers_and_writers, 300)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	static unsigned char pending[0x8000];
@@ -238,14 +244,13 @@ TEST(signal_storm_against_blocked_readers_and_writers)
 	uint16_t next = 0;
 	int fd;
 
-	TEST_TIMEOUT(300);
 	ASSERT_OK(sigaction(SIGUSR1, &sa, NULL));
-	fd = chan_open(TAG_MAIN, 0);
-	chan_limits(fd, &lim);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_limits(_metadata, fd, &lim);
 	slots = lim.requests;
 	for (unsigned int i = 0; i < slots; i++) {
 		p9_tclunk(&req, next, 0xdeadbeef);
-		chan_send(fd, &req);
+		chan_send(_metadata, fd, &req);
 		pending[next++] = 1;
 	}
 	storm = fork();
@@ -261,16 +266,16 @@ TEST(signal_storm_against_blocked_readers_and_writers)
 		p9_tclunk(&req, next, 0xdeadbeef);
 		ASSERT_ERRNO(write(fd, req.buf, req.len), EINTR);
 		eintr_w++;
-		recv_owed(fd, &rep, &eintr_r);
+		recv_owed(_metadata, fd, &rep, &eintr_r);
 		ASSERT_EQ(p9_type(&rep), P9_RLERROR);
 		ASSERT_EQ(pending[p9_tag(&rep)], 1);
 		pending[p9_tag(&rep)] = 0;
 		/* Now a slot is free: the same request goes through. */
-		chan_send(fd, &req);
+		chan_send(_metadata, fd, &req);
 		pending[next++] = 1;
 	}
 	for (unsigned int i = 0; i < slots; i++) {
-		recv_owed(fd, &rep, &eintr_r);
+		recv_owed(_metadata, fd, &rep, &eintr_r);
 		ASSERT_EQ(pending[p9_tag(&rep)], 1);
 		pending[p9_tag(&rep)] = 0;
 	}
@@ -286,3 +291,5 @@ TEST(signal_storm_against_blocked_readers_and_writers)
 	TH_LOG("%u writes and %u reads interrupted", eintr_w, eintr_r);
 	close(fd);
 }
+
+TEST_HARNESS_MAIN

@@ -19,26 +19,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "p9.h"
+#include "chan.h"
 #include "rig.h"
-#include "util.h"
 
 #define DRV	"/sys/bus/virtio/drivers/vio9p"
 
-static void unbind(const char *virtio)
+static void unbind(METADATA, const char *virtio)
 {
 	ASSERT_OK(write_file(DRV "/unbind", virtio));
 }
 
-static void bind_back(const char *virtio)
+static void bind_back(METADATA, const char *virtio)
 {
 	ASSERT_OK(write_file(DRV "/bind", virtio));
 	ASSERT_EQ(chan_wait(TAG_UNPLUG, 5000), 0);
 }
 
 /* Every call on a channel whose device is gone fails with ENODEV. */
-static void assert_dead(int fd)
+static void assert_dead(METADATA, int fd)
 {
 	char tag[VIO9P_MOUNT_TAG_SIZE];
 	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLOUT };
@@ -53,24 +51,24 @@ static void assert_dead(int fd)
 }
 
 /* A new open of the device that came back carries a whole session. */
-static void assert_alive(void)
+static void assert_alive(METADATA)
 {
-	int fd = chan_open(TAG_UNPLUG, 0);
+	int fd = chan_open(_metadata, TAG_UNPLUG, 0);
 	struct p9msg req, rep;
 
-	chan_session(fd);
+	chan_session(_metadata, fd);
 	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
 	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
-	chan_send(fd, &req);
+	chan_send(_metadata, fd, &req);
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
-	chan_recv(fd, &rep);
+	chan_recv(_metadata, fd, &rep);
 	ASSERT_EQ(p9_tag(&rep), P9_NOTAG);
 	close(fd);
 }
 
 /* Fork a child that blocks in read (or write) and must see ENODEV. */
-static pid_t blocked_child(int fd, int do_write)
+static pid_t blocked_child(METADATA, int fd, int do_write)
 {
 	struct p9msg m;
 	pid_t pid;
@@ -89,7 +87,7 @@ static pid_t blocked_child(int fd, int do_write)
 	_exit(n == -1 && errno == ENODEV ? 0 : 1);
 }
 
-static void assert_child_saw_enodev(pid_t pid)
+static void assert_child_saw_enodev(METADATA, pid_t pid)
 {
 	int status;
 
@@ -98,91 +96,108 @@ static void assert_child_saw_enodev(pid_t pid)
 	ASSERT_EQ(WEXITSTATUS(status), 0);
 }
 
-TEST(unbind_wakes_blocked_reader_with_enodev)
+/*
+ * A request to the hotplug agent of tests/vm.sh, which acts on lines
+ * "# qmp device_del ID" and "# qmp device_add DRIVER ID FSDEV TAG" on the
+ * TAP port: printed as they are, not as TH_LOG's file:line lines.
+ */
+#define QMP(req) ksft_print_msg("qmp %s\n", req)
+
+/*
+ * The suite's tests, in order; each sets up what it needs itself.  The
+ * teardown ends what a test that failed part way left running.
+ */
+FIXTURE(unplug) {};
+static FIXTURE_SETUP(unplug) {}
+static FIXTURE_TEARDOWN(unplug)
+{
+	end_test_children();
+}
+
+TEST_F(unplug, unbind_wakes_blocked_reader_with_enodev)
 {
 	char virtio[64], path[64];
 	struct stat st;
 	pid_t pid;
 	int fd;
 
-	chan_virtio(TAG_UNPLUG, virtio, sizeof(virtio));
+	chan_virtio(_metadata, TAG_UNPLUG, virtio, sizeof(virtio));
 	ASSERT_EQ(chan_path(TAG_UNPLUG, path, sizeof(path)), 0);
-	fd = chan_open(TAG_UNPLUG, 0);
-	pid = blocked_child(fd, 0);
+	fd = chan_open(_metadata, TAG_UNPLUG, 0);
+	pid = blocked_child(_metadata, fd, 0);
 	ASSERT_OK(wait_asleep_in_driver(pid, 60000));
 	ASSERT_EQ(waitpid(pid, NULL, WNOHANG), 0);
-	unbind(virtio);
-	assert_child_saw_enodev(pid);
-	assert_dead(fd);
+	unbind(_metadata, virtio);
+	assert_child_saw_enodev(_metadata, pid);
+	assert_dead(_metadata, fd);
 	ASSERT_ERRNO(stat(path, &st), ENOENT);
 	ASSERT_OK(close(fd));
-	bind_back(virtio);
-	assert_alive();
+	bind_back(_metadata, virtio);
+	assert_alive(_metadata);
 }
 
-TEST(unbind_wakes_writer_blocked_on_full_pool_with_enodev)
+TEST_F(unplug, unbind_wakes_writer_blocked_on_full_pool_with_enodev)
 {
 	char virtio[64];
 	pid_t pid;
 	int fd;
 
-	chan_virtio(TAG_UNPLUG, virtio, sizeof(virtio));
-	fd = chan_open(TAG_UNPLUG, 0);
-	chan_fill(fd, 100);
-	pid = blocked_child(fd, 1);
+	chan_virtio(_metadata, TAG_UNPLUG, virtio, sizeof(virtio));
+	fd = chan_open(_metadata, TAG_UNPLUG, 0);
+	chan_fill(_metadata, fd, 100);
+	pid = blocked_child(_metadata, fd, 1);
 	ASSERT_OK(wait_asleep_in_driver(pid, 60000));
 	ASSERT_EQ(waitpid(pid, NULL, WNOHANG), 0);
-	unbind(virtio);
-	assert_child_saw_enodev(pid);
-	assert_dead(fd);
+	unbind(_metadata, virtio);
+	assert_child_saw_enodev(_metadata, pid);
+	assert_dead(_metadata, fd);
 	ASSERT_OK(close(fd));
-	bind_back(virtio);
-	assert_alive();
+	bind_back(_metadata, virtio);
+	assert_alive(_metadata);
 }
 
-TEST(unbind_with_requests_in_flight_then_new_device_reuses_the_minor)
+TEST_F(unplug, unbind_with_requests_in_flight_then_new_device_reuses_the_minor)
 {
 	char virtio[64], before[64], after[64];
 	struct p9msg req;
 	int fd, fd2;
 
-	chan_virtio(TAG_UNPLUG, virtio, sizeof(virtio));
+	chan_virtio(_metadata, TAG_UNPLUG, virtio, sizeof(virtio));
 	ASSERT_EQ(chan_path(TAG_UNPLUG, before, sizeof(before)), 0);
-	fd = chan_open(TAG_UNPLUG, 0);
+	fd = chan_open(_metadata, TAG_UNPLUG, 0);
 	for (int i = 0; i < 8; i++) {
 		p9_tgetattr(&req, i, 0);
-		chan_send(fd, &req);
+		chan_send(_metadata, fd, &req);
 	}
-	unbind(virtio);
-	assert_dead(fd);
+	unbind(_metadata, virtio);
+	assert_dead(_metadata, fd);
 	/* The old file is still open while the device comes back. */
-	bind_back(virtio);
+	bind_back(_metadata, virtio);
 	ASSERT_EQ(chan_path(TAG_UNPLUG, after, sizeof(after)), 0);
 	ASSERT_EQ(strcmp(before, after), 0);
-	assert_dead(fd);
-	fd2 = chan_open(TAG_UNPLUG, 0);
+	assert_dead(_metadata, fd);
+	fd2 = chan_open(_metadata, TAG_UNPLUG, 0);
 	close(fd2);
-	assert_alive();
+	assert_alive(_metadata);
 	ASSERT_OK(close(fd));
 }
 
 /*
  * The sysfs folder of the PCI device under TAG_UNPLUG's virtio device, in
- * @pci (PATH_MAX bytes), and the virtio device's name; skips the test when
- * the device is not on PCI.
+ * @pci (PATH_MAX bytes), and the virtio device's name; 0 when the device
+ * is not on PCI (the test then skips).
  */
-static void unplug_pci_path(char *pci, char *virtio, size_t size)
+static int unplug_pci_path(METADATA, char *pci, char *virtio, size_t size)
 {
 	char link[128];
 
-	chan_virtio(TAG_UNPLUG, virtio, size);
+	chan_virtio(_metadata, TAG_UNPLUG, virtio, size);
 	snprintf(link, sizeof(link), "/sys/bus/virtio/devices/%s/..", virtio);
 	ASSERT_TRUE(realpath(link, pci) != NULL);
-	if (!strstr(pci, "/pci"))
-		SKIP("the device is not on PCI");
+	return strstr(pci, "/pci") != NULL;
 }
 
-TEST(pci_removal_and_rescan_with_a_blocked_reader)
+TEST_F_TIMEOUT(unplug, pci_removal_and_rescan_with_a_blocked_reader, 240)
 {
 	char virtio[64], pci[PATH_MAX], node[64];
 	struct stat st;
@@ -194,25 +209,25 @@ TEST(pci_removal_and_rescan_with_a_blocked_reader)
 	 * which a debug kernel under a loaded TCG host was seen to take 30 s
 	 * over (ACPICA's loop timeout) each way.
 	 */
-	TEST_TIMEOUT(240);
-	unplug_pci_path(pci, virtio, sizeof(virtio));
+	if (!unplug_pci_path(_metadata, pci, virtio, sizeof(virtio)))
+		SKIP(return, "the device is not on PCI");
 	ASSERT_EQ(chan_path(TAG_UNPLUG, node, sizeof(node)), 0);
 	TH_LOG("removing %s (%s)", pci, virtio);
 
-	fd = chan_open(TAG_UNPLUG, 0);
-	pid = blocked_child(fd, 0);
+	fd = chan_open(_metadata, TAG_UNPLUG, 0);
+	pid = blocked_child(_metadata, fd, 0);
 	ASSERT_OK(wait_asleep_in_driver(pid, 60000));
 	strncat(pci, "/remove", sizeof(pci) - strlen(pci) - 1);
 	ASSERT_OK(write_file(pci, "1"));
-	assert_child_saw_enodev(pid);
-	assert_dead(fd);
+	assert_child_saw_enodev(_metadata, pid);
+	assert_dead(_metadata, fd);
 	ASSERT_ERRNO(stat(node, &st), ENOENT);
 	ASSERT_NE(chan_wait(TAG_UNPLUG, 0), 0);
 	ASSERT_OK(close(fd));
 
 	ASSERT_OK(write_file("/sys/bus/pci/rescan", "1"));
 	ASSERT_EQ(chan_wait(TAG_UNPLUG, 10000), 0);
-	assert_alive();
+	assert_alive(_metadata);
 }
 
 static int has_hotplug_slots(void)
@@ -238,32 +253,32 @@ static int has_hotplug_slots(void)
  * is later than the node goes away here (the ACPI eject comes after the
  * driver's remove).
  */
-TEST(qmp_device_del_with_a_blocked_reader_then_device_add)
+TEST_F_TIMEOUT(unplug, qmp_device_del_with_a_blocked_reader_then_device_add, 240)
 {
 	char virtio[64], pci[PATH_MAX];
 	pid_t pid;
 	int fd;
 
-	TEST_TIMEOUT(240);
-	unplug_pci_path(pci, virtio, sizeof(virtio));
+	if (!unplug_pci_path(_metadata, pci, virtio, sizeof(virtio)))
+		SKIP(return, "the device is not on PCI");
 	/* QEMU's i440fx hotplug needs the kernel's ACPI PCI hotplug driver. */
 	if (!has_hotplug_slots())
-		SKIP("no ACPI PCI hotplug slots (CONFIG_HOTPLUG_PCI_ACPI)");
+		SKIP(return, "no ACPI PCI hotplug slots (CONFIG_HOTPLUG_PCI_ACPI)");
 
-	fd = chan_open(TAG_UNPLUG, 0);
-	pid = blocked_child(fd, 0);
+	fd = chan_open(_metadata, TAG_UNPLUG, 0);
+	pid = blocked_child(_metadata, fd, 0);
 	ASSERT_OK(wait_asleep_in_driver(pid, 60000));
-	TH_LOG("qmp device_del dev-fs3");
-	assert_child_saw_enodev(pid);
-	assert_dead(fd);
+	QMP("device_del dev-fs3");
+	assert_child_saw_enodev(_metadata, pid);
+	assert_dead(_metadata, fd);
 	for (int i = 0; i < 200 && chan_wait(TAG_UNPLUG, 0) == 0; i++)
 		msleep(50);
 	ASSERT_NE(chan_wait(TAG_UNPLUG, 0), 0);
 	ASSERT_OK(close(fd));
 
-	TH_LOG("qmp device_add virtio-9p-pci dev-fs3 fs3 " TAG_UNPLUG);
+	QMP("device_add virtio-9p-pci dev-fs3 fs3 " TAG_UNPLUG);
 	ASSERT_EQ(chan_wait(TAG_UNPLUG, 90000), 0);
-	assert_alive();
+	assert_alive(_metadata);
 }
 
 /*
@@ -273,7 +288,7 @@ TEST(qmp_device_del_with_a_blocked_reader_then_device_add)
  * drive the terminal of whoever reads it.  The device is then plugged in
  * again with its own tag.
  */
-TEST(hostile_mount_tag_is_escaped_in_the_kernel_log)
+TEST_F_TIMEOUT(unplug, hostile_mount_tag_is_escaped_in_the_kernel_log, 480)
 {
 	static const char raw[] = "esc\x1b[2Jtag";
 	static char log[1 << 20];
@@ -281,16 +296,16 @@ TEST(hostile_mount_tag_is_escaped_in_the_kernel_log)
 	int n;
 
 	/* Two unplug and plug cycles: see the test above for their pace. */
-	TEST_TIMEOUT(480);
-	unplug_pci_path(pci, virtio, sizeof(virtio));
+	if (!unplug_pci_path(_metadata, pci, virtio, sizeof(virtio)))
+		SKIP(return, "the device is not on PCI");
 	if (!has_hotplug_slots())
-		SKIP("no ACPI PCI hotplug slots (CONFIG_HOTPLUG_PCI_ACPI)");
+		SKIP(return, "no ACPI PCI hotplug slots (CONFIG_HOTPLUG_PCI_ACPI)");
 
-	TH_LOG("qmp device_del dev-fs3");
+	QMP("device_del dev-fs3");
 	for (int i = 0; i < 1200 && chan_wait(TAG_UNPLUG, 0) == 0; i++)
 		msleep(50);
 	ASSERT_NE(chan_wait(TAG_UNPLUG, 0), 0);
-	TH_LOG("qmp device_add virtio-9p-pci dev-fs3 fs3 esc\\u001b[2Jtag");
+	QMP("device_add virtio-9p-pci dev-fs3 fs3 esc\\u001b[2Jtag");
 	ASSERT_EQ(chan_wait(raw, 90000), 0);
 
 	n = klogctl(3, log, sizeof(log) - 1);	/* SYSLOG_ACTION_READ_ALL */
@@ -299,11 +314,13 @@ TEST(hostile_mount_tag_is_escaped_in_the_kernel_log)
 	ASSERT_NE(strstr(log, "mount tag \"esc\\e[2Jtag\""), NULL);
 	ASSERT_EQ(strchr(log, '\x1b'), NULL);
 
-	TH_LOG("qmp device_del dev-fs3");
+	QMP("device_del dev-fs3");
 	for (int i = 0; i < 1200 && chan_wait(raw, 0) == 0; i++)
 		msleep(50);
 	ASSERT_NE(chan_wait(raw, 0), 0);
-	TH_LOG("qmp device_add virtio-9p-pci dev-fs3 fs3 " TAG_UNPLUG);
+	QMP("device_add virtio-9p-pci dev-fs3 fs3 " TAG_UNPLUG);
 	ASSERT_EQ(chan_wait(TAG_UNPLUG, 90000), 0);
-	assert_alive();
+	assert_alive(_metadata);
 }
+
+TEST_HARNESS_MAIN

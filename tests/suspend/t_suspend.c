@@ -16,13 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
-#include "p9.h"
+#include "chan.h"
 #include "rig.h"
-#include "util.h"
 
 /* Suspend to RAM; returns when the host has woken the guest. */
-static void suspend_to_ram(void)
+static void suspend_to_ram(METADATA)
 {
 	TH_LOG("suspending to RAM");
 	ASSERT_OK(write_file("/sys/power/state", "mem"));
@@ -30,7 +28,7 @@ static void suspend_to_ram(void)
 }
 
 /* Wait up to @ms for child @pid; its exit status, or -1 if it still runs. */
-static int wait_child(pid_t pid, unsigned int ms)
+static int wait_child(METADATA, pid_t pid, unsigned int ms)
 {
 	int status;
 
@@ -46,32 +44,42 @@ static int wait_child(pid_t pid, unsigned int ms)
 }
 
 /* A fresh open works: a new session and a request on it. */
-static void new_session_works(void)
+static void new_session_works(METADATA)
 {
 	struct p9msg req, rep;
 	int fd;
 
-	fd = chan_open(TAG_MAIN, 0);
-	chan_session(fd);
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_session(_metadata, fd);
 	p9_tgetattr(&req, 1, 0);
-	ASSERT_EQ(chan_rpc(fd, &req, &rep), 0);
+	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	ASSERT_EQ(p9_type(&rep), P9_TGETATTR + 1);
 	close(fd);
-	ASSERT_EQ(chan_state(TAG_MAIN), 'r');
+	ASSERT_EQ(chan_state(_metadata, TAG_MAIN), 'r');
 }
 
-TEST(blocked_read_fails_with_econnreset_after_resume)
+/*
+ * The suite's tests, in order; each sets up what it needs itself.  The
+ * teardown ends what a test that failed part way left running.
+ */
+FIXTURE(suspend) {};
+static FIXTURE_SETUP(suspend) {}
+static FIXTURE_TEARDOWN(suspend)
+{
+	end_test_children();
+}
+
+TEST_F_TIMEOUT(suspend, blocked_read_fails_with_econnreset_after_resume, 300)
 {
 	struct p9msg req, rep;
 	struct pollfd pfd;
 	pid_t pid;
 	int fd, rc;
 
-	TEST_TIMEOUT(300);
 	if (access("/sys/power/state", W_OK) != 0)
-		SKIP("no /sys/power/state");
-	fd = chan_open(TAG_MAIN, 0);
-	chan_session(fd);
+		SKIP(return, "no /sys/power/state");
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_session(_metadata, fd);
 
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -85,8 +93,8 @@ TEST(blocked_read_fails_with_econnreset_after_resume)
 	}
 	ASSERT_OK(wait_asleep(pid, 10000));
 
-	suspend_to_ram();
-	rc = wait_child(pid, 30000);
+	suspend_to_ram(_metadata);
+	rc = wait_child(_metadata, pid, 30000);
 	if (rc < 0) {
 		TH_LOG("the read is still blocked 30 s after resume");
 		kill(pid, SIGKILL);
@@ -104,66 +112,64 @@ TEST(blocked_read_fails_with_econnreset_after_resume)
 	close(fd);
 
 	/* What the device held is back: nothing in flight, no slot in use. */
-	ASSERT_EQ(chan_stat(TAG_MAIN, "in_flight"), 0);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "slots_in_use"), 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "in_flight"), 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "slots_in_use"), 0);
 }
 
-TEST(fresh_open_works_after_resume)
+TEST_F_TIMEOUT(suspend, fresh_open_works_after_resume, 120)
 {
-	TEST_TIMEOUT(120);
-	new_session_works();
+	new_session_works(_metadata);
 }
 
-TEST(suspend_with_no_file_open_then_a_session_works)
+TEST_F_TIMEOUT(suspend, suspend_with_no_file_open_then_a_session_works, 300)
 {
-	TEST_TIMEOUT(300);
 	if (access("/sys/power/state", W_OK) != 0)
-		SKIP("no /sys/power/state");
-	suspend_to_ram();
-	new_session_works();
+		SKIP(return, "no /sys/power/state");
+	suspend_to_ram(_metadata);
+	new_session_works(_metadata);
 }
 
-TEST(reply_received_before_the_suspend_is_read_then_econnreset)
+TEST_F_TIMEOUT(suspend, reply_received_before_the_suspend_is_read_then_econnreset, 300)
 {
 	struct p9msg req, rep;
 	struct pollfd pfd;
 	int fd;
 
-	TEST_TIMEOUT(300);
 	if (access("/sys/power/state", W_OK) != 0)
-		SKIP("no /sys/power/state");
-	fd = chan_open(TAG_MAIN, 0);
-	chan_session(fd);
+		SKIP(return, "no /sys/power/state");
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_session(_metadata, fd);
 	p9_tgetattr(&req, 7, 0);
-	chan_send(fd, &req);
+	chan_send(_metadata, fd, &req);
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 	ASSERT_EQ(poll(&pfd, 1, 10000), 1);
-	suspend_to_ram();
-	chan_recv(fd, &rep);
+	suspend_to_ram(_metadata);
+	chan_recv(_metadata, fd, &rep);
 	ASSERT_EQ(p9_tag(&rep), 7);
 	ASSERT_EQ(p9_type(&rep), P9_TGETATTR + 1);
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), ECONNRESET);
 	close(fd);
-	new_session_works();
+	new_session_works(_metadata);
 }
 
-TEST(requests_of_a_closed_file_do_not_survive_the_suspend)
+TEST_F_TIMEOUT(suspend, requests_of_a_closed_file_do_not_survive_the_suspend, 300)
 {
 	struct p9msg req;
 	int fd;
 
-	TEST_TIMEOUT(300);
 	if (access("/sys/power/state", W_OK) != 0)
-		SKIP("no /sys/power/state");
-	fd = chan_open(TAG_MAIN, 0);
-	chan_session(fd);
+		SKIP(return, "no /sys/power/state");
+	fd = chan_open(_metadata, TAG_MAIN, 0);
+	chan_session(_metadata, fd);
 	for (int i = 0; i < 4; i++) {
 		p9_tgetattr(&req, i, 0);
-		chan_send(fd, &req);
+		chan_send(_metadata, fd, &req);
 	}
 	close(fd);
-	suspend_to_ram();
-	ASSERT_EQ(chan_stat(TAG_MAIN, "in_flight"), 0);
-	ASSERT_EQ(chan_stat(TAG_MAIN, "stale_in_flight"), 0);
-	new_session_works();
+	suspend_to_ram(_metadata);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "in_flight"), 0);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), 0);
+	new_session_works(_metadata);
 }
+
+TEST_HARNESS_MAIN
