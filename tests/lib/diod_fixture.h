@@ -21,7 +21,7 @@
 #include <sys/un.h>
 #include <time.h>
 
-#include "harness.h"
+#include "asserts.h"
 #include "v9p.h"
 
 FIXTURE(diod)
@@ -103,13 +103,13 @@ static void diod_stop(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-FIXTURE_SETUP(diod)
+static FIXTURE_SETUP(diod)
 {
 	struct passwd *pw = getpwuid(geteuid());
 
 	if (access(diod_path(), X_OK) != 0)
-		SKIP(return, "%s not installed (apt-get install diod)",
-		     diod_path());
+		SETUP_SKIP("%s not installed (apt-get install diod)",
+			   diod_path());
 	strcpy(self->dir, "/tmp/v9p-test.XXXXXX");
 	ASSERT_NONNULL(mkdtemp(self->dir));
 	snprintf(self->exp, sizeof(self->exp), "%s/exp", self->dir);
@@ -133,7 +133,7 @@ FIXTURE_SETUP(diod)
 	ASSERT_NONNULL(self->root);
 }
 
-FIXTURE_TEARDOWN(diod)
+static FIXTURE_TEARDOWN(diod)
 {
 	if (self->root)
 		v9p_clunk(self->root);

@@ -69,7 +69,7 @@ TEST_F(diod, walk_of_more_than_16_names)
 	ASSERT_EQ(v9p_fid_qid(f)->path, (uint64_t)st.st_ino);
 	ASSERT_EQ(v9p_lopen(f, O_RDONLY), 0);
 	ASSERT_EQ(v9p_pread(f, got, sizeof(got), 0), 4);
-	ASSERT_MEMEQ(got, "deep", 4);
+	ASSERT_MEM_EQ(got, "deep", 4);
 	ASSERT_EQ(v9p_clunk(f), 0);
 	/* Missing name in the second Twalk. */
 	strcpy(strrchr(rel, '/'), "/nothere");
@@ -96,7 +96,7 @@ TEST_F(diod, lcreate_pwrite_pread_roundtrip)
 	ASSERT_EQ(v9p_pwrite(f, "hello, world", 12, 0), 12);
 	ASSERT_EQ(v9p_pwrite(f, "HELLO", 5, 0), 5);
 	ASSERT_EQ(v9p_pread(f, got, sizeof(got), 0), 12);
-	ASSERT_MEMEQ(got, "HELLO, world", 12);
+	ASSERT_MEM_EQ(got, "HELLO, world", 12);
 	ASSERT_EQ(v9p_pread(f, got, sizeof(got), 12), 0);
 	ASSERT_EQ(v9p_fsync(f, 0), 0);
 	ASSERT_EQ(v9p_fsync(f, 1), 0);
@@ -105,7 +105,7 @@ TEST_F(diod, lcreate_pwrite_pread_roundtrip)
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(read(fd, got, sizeof(got)), 12);
 	close(fd);
-	ASSERT_MEMEQ(got, "HELLO, world", 12);
+	ASSERT_MEM_EQ(got, "HELLO, world", 12);
 }
 
 TEST_F(diod, getattr_matches_host_stat)
@@ -221,7 +221,7 @@ TEST_F(diod, mkdir_symlink_readlink_link)
 
 	ASSERT_EQ(v9p_symlink(self->root, "ln", "sub/target", 0, &q), 0);
 	ASSERT_EQ(readlink(P("ln"), tgt, sizeof(tgt)), 10);
-	ASSERT_MEMEQ(tgt, "sub/target", 10);
+	ASSERT_MEM_EQ(tgt, "sub/target", 10);
 	ASSERT_EQ(q.type, 0x02); /* QTSYMLINK */
 	f = v9p_walk(self->root, "ln");
 	ASSERT_NONNULL(f);
@@ -382,7 +382,7 @@ TEST_F(diod, errors_pass_through_exact_errno)
 }
 
 /* Pipelined get/put of a 5 MiB file on a session of @msize / @window. */
-static void pipelined_copy(FIXTURE_DATA(diod) *self, uint32_t msize,
+static void pipelined_copy(METADATA, FIXTURE_DATA(diod) *self, uint32_t msize,
 			   uint32_t window)
 {
 	const size_t size = 5 * 1024 * 1024 + 777;
@@ -418,7 +418,7 @@ static void pipelined_copy(FIXTURE_DATA(diod) *self, uint32_t msize,
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(read(fd, back, size + 1), (ssize_t)size);
 	close(fd);
-	ASSERT_MEMEQ(back, data, size);
+	ASSERT_MEM_EQ(back, data, size);
 
 	/* get: server file -> memfd, compare with what the host wrote. */
 	fill_pattern(data, size, msize + 1);
@@ -429,7 +429,7 @@ static void pipelined_copy(FIXTURE_DATA(diod) *self, uint32_t msize,
 	out = memfd_create("out", 0);
 	ASSERT_EQ(v9p_get_fd(f, out), (int64_t)size);
 	ASSERT_EQ(pread(out, back, size + 1, 0), (ssize_t)size);
-	ASSERT_MEMEQ(back, data, size);
+	ASSERT_MEM_EQ(back, data, size);
 	ASSERT_EQ(v9p_clunk(f), 0);
 	ASSERT_EQ(v9p_clunk(root), 0);
 	v9p_close(s);
@@ -441,12 +441,12 @@ static void pipelined_copy(FIXTURE_DATA(diod) *self, uint32_t msize,
 
 TEST_F(diod, pipelined_5mib_get_put_device_sized)
 {
-	pipelined_copy(self, V9P_DEV_MSIZE, V9P_DEV_WINDOW);
+	pipelined_copy(_metadata, self, V9P_DEV_MSIZE, V9P_DEV_WINDOW);
 }
 
 TEST_F(diod, pipelined_5mib_get_put_socket_sized)
 {
-	pipelined_copy(self, V9P_SOCK_MSIZE, V9P_SOCK_WINDOW);
+	pipelined_copy(_metadata, self, V9P_SOCK_MSIZE, V9P_SOCK_WINDOW);
 }
 
 /* What a struct v9p_copy progress callback was given. */
@@ -466,7 +466,7 @@ static void log_progress(uint64_t done, void *arg)
 
 /* One call per @chunk bytes, each counting one chunk more, the last the
  * whole @size. */
-static void check_progress(const struct progress_log *log, uint64_t size,
+static void check_progress(METADATA, const struct progress_log *log, uint64_t size,
 			   uint64_t chunk)
 {
 	ASSERT_EQ(log->n, (size + chunk - 1) / chunk);
@@ -501,7 +501,7 @@ TEST_F(diod, pipelined_copies_report_increasing_progress_up_to_the_size)
 		chunk = v9p_fid_iounit(f);
 	ASSERT_EQ(v9p_put_fd2(f, in, &cp), (int64_t)size);
 	ASSERT_EQ(cp.fd_error, 0);
-	check_progress(&log, size, chunk);
+	check_progress(_metadata, &log, size, chunk);
 	ASSERT_EQ(v9p_clunk(f), 0);
 
 	log.n = 0;
@@ -515,9 +515,9 @@ TEST_F(diod, pipelined_copies_report_increasing_progress_up_to_the_size)
 	out = memfd_create("out", 0);
 	ASSERT_EQ(v9p_get_fd2(f, out, &cp), (int64_t)size);
 	ASSERT_EQ(cp.fd_error, 0);
-	check_progress(&log, size, chunk);
+	check_progress(_metadata, &log, size, chunk);
 	ASSERT_EQ(pread(out, back, size + 1, 0), (ssize_t)size);
-	ASSERT_MEMEQ(back, data, size);
+	ASSERT_MEM_EQ(back, data, size);
 	ASSERT_EQ(v9p_clunk(f), 0);
 	close(in);
 	close(out);
@@ -577,7 +577,7 @@ TEST_F(diod, async_reads_complete_in_any_order)
 	}
 	for (int i = 7; i >= 0; i--) {
 		ASSERT_EQ(v9p_op_wait(op[i], got, sizeof(got)), 1000);
-		ASSERT_MEMEQ(got, data + i * 1000, 1000);
+		ASSERT_MEM_EQ(got, data + i * 1000, 1000);
 	}
 	op[0] = v9p_read_start(f, 0, 10);
 	ASSERT_NONNULL(op[0]);
@@ -618,7 +618,7 @@ TEST_F(diod, flush_right_after_send_keeps_session_in_sync)
 	/* Every tag is usable again and replies still match. */
 	for (int i = 0; i < 2 * V9P_SOCK_WINDOW; i++) {
 		ASSERT_EQ(v9p_pread(f, got, sizeof(got), 2), 8);
-		ASSERT_MEMEQ(got, "23456789", 8);
+		ASSERT_MEM_EQ(got, "23456789", 8);
 	}
 	ASSERT_EQ(v9p_getattr(self->root, V9P_GETATTR_BASIC, &a), 0);
 	ASSERT_EQ(v9p_clunk(f), 0);
@@ -763,7 +763,7 @@ TEST_F(diod, async_walk_start_clones_splits_and_refuses_long_paths)
 /* 200 times: start a walk of "x" (or "nope"), or with @clunk the clunk of
  * a fid walked to "x", and flush it at once; count in @n[1] the ops that
  * happened, in @n[0] those flushed.  No fid may stay. */
-static void flush_200(FIXTURE_DATA(diod) *self, int n[2], bool clunk)
+static void flush_200(METADATA, FIXTURE_DATA(diod) *self, int n[2], bool clunk)
 {
 	n[0] = n[1] = 0;
 	for (int i = 0; i < 200; i++) {
@@ -793,9 +793,9 @@ TEST_F(diod, async_flush_of_walks_and_clunks_leaks_no_fid)
 	int n[2];
 
 	ASSERT_EQ(host_write(P("x"), "0123456789", 10), 0);
-	flush_200(self, n, false);
+	flush_200(_metadata, self, n, false);
 	TH_LOG("walks: %d flushed, %d happened", n[0], n[1]);
-	flush_200(self, n, true);
+	flush_200(_metadata, self, n, true);
 	TH_LOG("clunks: %d flushed, %d happened", n[0], n[1]);
 	/* The numbers given back walk again; test_rpc checks on the wire
 	 * that the fid of a walk that happened, or of a clunk that was
@@ -833,7 +833,7 @@ TEST_F(diod, async_wait_of_the_wrong_kind_is_einval)
 	ASSERT_ERRNO(v9p_op_wait_fid(ga), EINVAL);
 	/* Each op is still whole and completes with the right wait. */
 	ASSERT_EQ(v9p_op_wait(rd, got, sizeof(got)), 5);
-	ASSERT_MEMEQ(got, "01234", 5);
+	ASSERT_MEM_EQ(got, "01234", 5);
 	g = v9p_op_wait_fid(wk);
 	ASSERT_NONNULL(g);
 	ASSERT_EQ(v9p_op_wait_attr(ga, &a), 0);
@@ -862,7 +862,8 @@ struct worker {
 #define CHECK(x)                                                           \
 	do {                                                               \
 		if (!(x)) {                                                \
-			TH_LOG("worker: %s failed (errno %d)", #x, errno); \
+			ksft_print_msg("%s:%d: worker: %s failed (errno %d)\n", \
+				       __FILE__, __LINE__, #x, errno);     \
 			goto out;                                          \
 		}                                                          \
 	} while (0)

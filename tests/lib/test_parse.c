@@ -3,7 +3,7 @@
  * test_parse.c - the reply checker: good replies decode to exact values,
  * every kind of malformed reply is EPROTO, Rlerror passes its ecode.
  */
-#include "harness.h"
+#include "asserts.h"
 #include "parse.h"
 
 /* Build a reply of @type/@tag with @body into @m; returns its length. */
@@ -30,7 +30,7 @@ TEST(rread_decodes_count_and_data)
 	ASSERT_EQ(r.type, V9P_RREAD);
 	ASSERT_EQ(r.tag, 3);
 	ASSERT_EQ(r.u.io.count, 5u);
-	ASSERT_MEMEQ(r.u.io.data, "hello", 5);
+	ASSERT_MEM_EQ(r.u.io.data, "hello", 5);
 	ASSERT_TRUE(r.u.io.data == m + 11);
 }
 
@@ -167,7 +167,7 @@ TEST(rversion_decodes_and_string_past_end_is_eproto)
 	ASSERT_EQ(v9p__parse(m, n, &w, &r), 0);
 	ASSERT_EQ(r.u.version.msize, 8192u);
 	ASSERT_EQ(r.u.version.version.len, 8);
-	ASSERT_MEMEQ(r.u.version.version.s, "9P2000.L", 8);
+	ASSERT_MEM_EQ(r.u.version.version.s, "9P2000.L", 8);
 	n = mk(m, V9P_RVERSION, V9P_NOTAG,
 	       "\x00\x20\x00\x00\x09\x00" "9P2000.L", 14);
 	ASSERT_ERRNO(v9p__parse(m, n, &w, &r), EPROTO);

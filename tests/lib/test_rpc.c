@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-#include "harness.h"
+#include "asserts.h"
 #include "marshal.h"
 #include "v9p.h"
 
@@ -140,7 +140,7 @@ static void script_reverse(struct fake *f)
 	}
 }
 
-static void reverse_order(int seqpacket)
+static void reverse_order(METADATA, int seqpacket)
 {
 	struct fake f = { 0 };
 	struct v9p_session *s;
@@ -169,12 +169,12 @@ static void reverse_order(int seqpacket)
 
 TEST(replies_in_reverse_order_match_by_tag_stream)
 {
-	reverse_order(0);
+	reverse_order(_metadata, 0);
 }
 
 TEST(replies_in_reverse_order_match_by_tag_device)
 {
-	reverse_order(1);
+	reverse_order(_metadata, 1);
 }
 
 static void script_unknown_tag(struct fake *f)
@@ -461,9 +461,9 @@ TEST(renameat_and_unlinkat_exact_request_bytes)
 	ASSERT_EQ(v9p_unlinkat(root, "d", V9P_AT_REMOVEDIR), 0);
 	pthread_join(th, NULL);
 	ASSERT_EQ(f.seen_len[0], (ssize_t)sizeof(ren));
-	ASSERT_MEMEQ(f.seen[0], ren, sizeof(ren));
+	ASSERT_MEM_EQ(f.seen[0], ren, sizeof(ren));
 	ASSERT_EQ(f.seen_len[1], (ssize_t)sizeof(unl));
-	ASSERT_MEMEQ(f.seen[1], unl, sizeof(unl));
+	ASSERT_MEM_EQ(f.seen[1], unl, sizeof(unl));
 	v9p_fid_free(root);
 	v9p_close(s);
 }
@@ -568,7 +568,7 @@ TEST(lopen_sends_9p2000l_flags_and_refuses_host_only_ones)
 	shutdown(f.fd, SHUT_RDWR);
 	pthread_join(th, NULL);
 	ASSERT_EQ(f.seen_len[0], (ssize_t)sizeof(lopen));
-	ASSERT_MEMEQ(f.seen[0], lopen, sizeof(lopen));
+	ASSERT_MEM_EQ(f.seen[0], lopen, sizeof(lopen));
 	ASSERT_LT(f.seen_len[1], 7); /* nothing sent for O_PATH, O_TMPFILE */
 	close(f.fd);
 	v9p_close(s);

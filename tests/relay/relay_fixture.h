@@ -72,7 +72,7 @@ static void log_dump(void)
 /* Start `vio9p [-m MSIZE] -a unix:DIOD relay [-l DIR/relay.sock] ARGS...'
  * (NULL ends ARGS) with stderr in DIR/relay.log, keeping @keep_fd open
  * in it, and wait for its socket. */
-static void relay_start_args(FIXTURE_DATA(diod) *self, int keep_fd,
+static void relay_start_args(METADATA, FIXTURE_DATA(diod) *self, int keep_fd,
 			     bool listen, const char *msize, ...)
 {
 	char chan[sizeof(R.chan)];
@@ -142,7 +142,7 @@ static void relay_start_args(FIXTURE_DATA(diod) *self, int keep_fd,
 }
 
 #define relay_start(self, ...)                                             \
-	relay_start_args(self, -1, true, NULL, ##__VA_ARGS__, NULL)
+	relay_start_args(_metadata, self, -1, true, NULL, ##__VA_ARGS__, NULL)
 
 static bool log_has(const char *needle)
 {
@@ -163,7 +163,7 @@ static bool log_has(const char *needle)
  * the next relay_start() uses as its channel (diod's default 16 threads
  * would all block in a test of requests that block).
  */
-static void diod2_start(FIXTURE_DATA(diod) *self, const char *nthreads,
+static void diod2_start(METADATA, FIXTURE_DATA(diod) *self, const char *nthreads,
 			const char *tcp)
 {
 	char sock[128], log[128];

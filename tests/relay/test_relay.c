@@ -8,7 +8,6 @@
  * give exit status 0 and a log without a sanitizer report.  The relay's
  * SIGUSR1 state line tells what it still holds (fids, requests).
  */
-#define HARNESS_TIMEOUT 90
 
 #include <dirent.h>
 #include <grp.h>
@@ -20,7 +19,7 @@
 
 /* ---- tests --------------------------------------------------------------- */
 
-TEST_F(diod, relay_answers_tversion_itself)
+TEST_F_TIMEOUT(diod, relay_answers_tversion_itself, 90)
 {
 	int fd;
 	uint32_t got;
@@ -56,7 +55,7 @@ TEST_F(diod, relay_answers_tversion_itself)
 	RELAY_END();
 }
 
-TEST_F(diod, relay_caps_msize_at_the_channel)
+TEST_F_TIMEOUT(diod, relay_caps_msize_at_the_channel, 90)
 {
 	struct v9p_session *s;
 	struct v9p_fid *root, *f;
@@ -64,7 +63,7 @@ TEST_F(diod, relay_caps_msize_at_the_channel)
 	uint8_t buf[40000], want[40000];
 
 	/* -m: the channel is negotiated at 16 KiB; clients get no more. */
-	relay_start_args(self, -1, true, "16384", NULL);
+	relay_start_args(_metadata, self, -1, true, "16384", NULL);
 	s = v9p_connect(R.addr, 0);
 	ASSERT_NONNULL(s);
 	EXPECT_EQ(v9p_msize(s), 16384u);
@@ -77,7 +76,7 @@ TEST_F(diod, relay_caps_msize_at_the_channel)
 	ASSERT_NONNULL(f);
 	ASSERT_EQ(v9p_lopen(f, O_RDONLY), 0);
 	ASSERT_EQ(v9p_pread(f, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
-	ASSERT_MEMEQ(buf, want, sizeof(want));
+	ASSERT_MEM_EQ(buf, want, sizeof(want));
 	v9p_clunk(f);
 	v9p_clunk(root);
 	v9p_close(s);
@@ -116,7 +115,7 @@ out:
 	return rc;
 }
 
-TEST_F(diod, relay_serves_many_clients_at_once)
+TEST_F_TIMEOUT(diod, relay_serves_many_clients_at_once, 90)
 {
 	enum { N = 6, SIZE = 1 << 20 };
 	pid_t kids[N];
@@ -158,7 +157,7 @@ TEST_F(diod, relay_serves_many_clients_at_once)
 		EXPECT_EQ(read(fd, got, SIZE), (ssize_t)SIZE);
 		close(fd);
 		fill_pattern(want, SIZE, 100 + i);
-		EXPECT_MEMEQ(got, want, SIZE);
+		EXPECT_MEM_EQ(got, want, SIZE);
 	}
 	ASSERT_EQ(relay_idle(&st), 0);
 	free(want);
@@ -166,7 +165,7 @@ TEST_F(diod, relay_serves_many_clients_at_once)
 	RELAY_END();
 }
 
-TEST_F(diod, relay_keeps_tags_and_fids_apart)
+TEST_F_TIMEOUT(diod, relay_keeps_tags_and_fids_apart, 90)
 {
 	char pathbuf[256];
 	struct msg m;
@@ -247,7 +246,7 @@ TEST_F(diod, relay_keeps_tags_and_fids_apart)
 	RELAY_END();
 }
 
-TEST_F(diod, relay_forwards_tflush)
+TEST_F_TIMEOUT(diod, relay_forwards_tflush, 90)
 {
 	char pathbuf[256];
 	struct msg m;
@@ -312,7 +311,7 @@ TEST_F(diod, relay_forwards_tflush)
 	RELAY_END();
 }
 
-TEST_F(diod, relay_cleans_up_after_a_killed_client)
+TEST_F_TIMEOUT(diod, relay_cleans_up_after_a_killed_client, 90)
 {
 	char pathbuf[256];
 	struct stat sb;
@@ -374,7 +373,7 @@ TEST_F(diod, relay_cleans_up_after_a_killed_client)
 	RELAY_END();
 }
 
-TEST_F(diod, relay_is_not_stalled_by_a_client_that_does_not_read)
+TEST_F_TIMEOUT(diod, relay_is_not_stalled_by_a_client_that_does_not_read, 90)
 {
 	char pathbuf[256];
 	struct msg m;
@@ -421,7 +420,7 @@ static bool closed_by_relay(int fd)
 	return recv_msg(fd, r, sizeof(r), 5000) == 0;
 }
 
-TEST_F(diod, relay_rejects_malformed_input)
+TEST_F_TIMEOUT(diod, relay_rejects_malformed_input, 90)
 {
 	char pathbuf[256];
 	struct msg m;
@@ -536,7 +535,7 @@ TEST_F(diod, relay_rejects_malformed_input)
 	RELAY_END();
 }
 
-TEST_F(diod, relay_ends_a_session_on_a_new_tversion)
+TEST_F_TIMEOUT(diod, relay_ends_a_session_on_a_new_tversion, 90)
 {
 	struct v9p_session *s;
 	struct v9p_fid *root, *f;
@@ -568,7 +567,7 @@ TEST_F(diod, relay_ends_a_session_on_a_new_tversion)
 	RELAY_END();
 }
 
-TEST_F(diod, relay_serves_one_socket_with_fd)
+TEST_F_TIMEOUT(diod, relay_serves_one_socket_with_fd, 90)
 {
 	int sv[2], st2 = -1;
 	char fdarg[16];
@@ -579,7 +578,7 @@ TEST_F(diod, relay_serves_one_socket_with_fd)
 
 	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-	relay_start_args(self, sv[1], false, NULL, "--fd", fdarg, NULL);
+	relay_start_args(_metadata, self, sv[1], false, NULL, "--fd", fdarg, NULL);
 	close(sv[1]);
 	s = v9p_session_new(sv[0], V9P_TRANS_STREAM, 0, 0);
 	ASSERT_NONNULL(s);
@@ -606,7 +605,7 @@ TEST_F(diod, relay_serves_one_socket_with_fd)
 	close(fd);
 }
 
-TEST_F(diod, relay_socket_mode_and_user)
+TEST_F_TIMEOUT(diod, relay_socket_mode_and_user, 90)
 {
 	struct stat sb;
 	struct passwd *nobody = getpwnam("nobody");
@@ -644,7 +643,7 @@ TEST_F(diod, relay_socket_mode_and_user)
 	RELAY_END();
 }
 
-TEST_F(diod, relay_rejects_bad_options)
+TEST_F_TIMEOUT(diod, relay_rejects_bad_options, 90)
 {
 	char cmd[4096];
 
@@ -678,7 +677,7 @@ TEST_F(diod, relay_rejects_bad_options)
 	EXPECT_EQ(system(cmd), 0);
 }
 
-TEST_F(diod, relay_exits_when_the_channel_dies)
+TEST_F_TIMEOUT(diod, relay_exits_when_the_channel_dies, 90)
 {
 	int st2 = -1;
 	pid_t pid;
@@ -697,7 +696,7 @@ TEST_F(diod, relay_exits_when_the_channel_dies)
 	EXPECT_EQ(access(R.sock, F_OK), -1);
 }
 
-TEST_F(diod, relay_serves_the_vio9p_command_and_diod_tools)
+TEST_F_TIMEOUT(diod, relay_serves_the_vio9p_command_and_diod_tools, 90)
 {
 	const char *gsh = getenv("GUEST_SH");
 	char cmd[4096], pathbuf[256];
@@ -768,7 +767,7 @@ static int drain(int fd, const uint16_t *want, int n, uint16_t probe,
  * request that is queued or in flight must not go to B: A's chmod must
  * fail, never reach B's file.
  */
-TEST_F(diod, relay_never_reuses_a_fid_a_request_still_names)
+TEST_F_TIMEOUT(diod, relay_never_reuses_a_fid_a_request_still_names, 90)
 {
 	char pathbuf[256], dirbuf[256];
 	static struct batch bt;
@@ -842,7 +841,7 @@ TEST_F(diod, relay_never_reuses_a_fid_a_request_still_names)
  * not: diod reads with pread(2), ESPIPE).  B's requests must still get
  * through while they block.
  */
-TEST_F(diod, relay_busy_client_cannot_starve_the_others)
+TEST_F_TIMEOUT(diod, relay_busy_client_cannot_starve_the_others, 90)
 {
 	char pathbuf[256];
 	static struct batch bt;
@@ -856,7 +855,7 @@ TEST_F(diod, relay_busy_client_cannot_starve_the_others)
 			 0644), 0);
 	host_pattern_file(hp(self->exp, "plain", pathbuf, sizeof(pathbuf)),
 			  1000, 5);
-	diod2_start(self, "256", NULL);
+	diod2_start(_metadata, self, "256", NULL);
 	relay_start(self);
 	a = raw_client(self, 8192, 1);
 	b = raw_client(self, 8192, 1);
@@ -941,7 +940,7 @@ static int make_fids(int fd, uint32_t fid, uint32_t first, uint32_t n)
 	return 0;
 }
 
-TEST_F(diod, relay_caps_each_clients_fids)
+TEST_F_TIMEOUT(diod, relay_caps_each_clients_fids, 90)
 {
 	struct msg m;
 	uint8_t r[64];
@@ -985,7 +984,7 @@ TEST_F(diod, relay_caps_each_clients_fids)
  * them all; another client's request must not wait behind those clunks:
  * it is answered while most of them are still to come.
  */
-TEST_F(diod, relay_clunk_storm_does_not_delay_others)
+TEST_F_TIMEOUT(diod, relay_clunk_storm_does_not_delay_others, 90)
 {
 	enum { N = 20000 };
 	struct msg m;
@@ -1069,7 +1068,7 @@ static int open_as(FIXTURE_DATA(diod) *self, uid_t uid, gid_t gid,
 	return WEXITSTATUS(st) >= 250 ? -1 : WEXITSTATUS(st);
 }
 
-TEST_F(diod, relay_peer_uid_attaches_as_the_connecting_user)
+TEST_F_TIMEOUT(diod, relay_peer_uid_attaches_as_the_connecting_user, 90)
 {
 	struct passwd *nobody = getpwnam("nobody");
 	char pathbuf[256];
@@ -1135,7 +1134,7 @@ static int relay_tcp_nodelay(void)
 	return found;
 }
 
-TEST_F(diod, relay_sets_tcp_nodelay_on_a_tcp_channel)
+TEST_F_TIMEOUT(diod, relay_sets_tcp_nodelay_on_a_tcp_channel, 90)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
@@ -1151,7 +1150,7 @@ TEST_F(diod, relay_sets_tcp_nodelay_on_a_tcp_channel)
 	close(probe);
 	snprintf(hostport, sizeof(hostport), "127.0.0.1:%u",
 		 (unsigned)ntohs(sin.sin_port));
-	diod2_start(self, "16", hostport);
+	diod2_start(_metadata, self, "16", hostport);
 	relay_start(self);
 	EXPECT_EQ(relay_tcp_nodelay(), 1);
 	EXPECT_EQ(client_roundtrip(self, "overtcp", 100000, 3), 0);
