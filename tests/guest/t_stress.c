@@ -182,7 +182,7 @@ TEST_F_TIMEOUT(stress, garbage_writes_never_wedge_the_channel, 600)
 				     (uint32_t)buf[3] << 24) != len);
 			continue;
 		}
-		ASSERT_EQ(n, len);
+		ASSERT_EQ((ssize_t)len, n);
 		sent++;
 		n = read(fd, rep.buf, sizeof(rep.buf));
 		if (n >= P9_HDR) {
