@@ -35,7 +35,8 @@
  * itself not passed as well, which stops the wrapper, and the test is
  * still reported as a skip with this reason.
  */
-#define SETUP_SKIP(fmt, ...)							SKIP({ _metadata->passed = 0; return; }, fmt, ##__VA_ARGS__)
+#define SETUP_SKIP(fmt, ...)						\
+	SKIP({ _metadata->passed = 0; return; }, fmt, ##__VA_ARGS__)
 
 static void __attribute__((constructor)) asserts_line_buffered(void)
 {

@@ -98,8 +98,8 @@ static void put_pattern(METADATA, const char *path, mode_t mode, uint32_t seed,
 
 /* @path holds exactly @size bytes of pattern @seed, read in read(2)s of
  * @rsize bytes; read(2) then returns 0. */
-static void check_pattern(METADATA, const char *path, uint32_t seed, size_t size,
-			  size_t rsize)
+static void check_pattern(METADATA, const char *path, uint32_t seed,
+			  size_t size, size_t rsize)
 {
 	uint8_t *buf = malloc(rsize), *want = malloc(rsize);
 	size_t done = 0;
@@ -163,8 +163,8 @@ TEST_F_TIMEOUT(fuse, tree_written_and_read_back, 120)
 	ASSERT_EQ(mkdir(P("tree/d1"), 0750), 0);
 	ASSERT_EQ(mkdir(P("tree/d1/d2"), 0700), 0);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		put_pattern(_metadata, P("%s", files[i].name), 0644, files[i].seed,
-			    files[i].size, wsizes[i % 3]);
+		put_pattern(_metadata, P("%s", files[i].name), 0644,
+			    files[i].seed, files[i].size, wsizes[i % 3]);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		check_pattern(_metadata, P("%s", files[i].name), files[i].seed,
 			      files[i].size, wsizes[(i + 1) % 3]);
@@ -624,10 +624,10 @@ TEST_F_TIMEOUT(fuse, parallel_writers_and_readers, 120)
 		pids[i] = fork();
 		ASSERT_GE(pids[i], 0);
 		if (pids[i] == 0) {
-			put_pattern(_metadata, P("par/p%d", i), 0644, 80 + (uint32_t)i,
-				    262151, 32768);
-			check_pattern(_metadata, P("par/p%d", i), 80 + (uint32_t)i,
-				      262151, 131072);
+			put_pattern(_metadata, P("par/p%d", i), 0644,
+				    80 + (uint32_t)i, 262151, 32768);
+			check_pattern(_metadata, P("par/p%d", i),
+				      80 + (uint32_t)i, 262151, 131072);
 			_exit(0);
 		}
 	}

@@ -532,8 +532,10 @@ TEST_F(chan, ioctl_bad_buffer_is_efault_unknown_is_enotty)
 	int fd = chan_open(_metadata, TAG_MAIN, 0);
 	int x = 0;
 
-	ASSERT_ERRNO(ioctl(fd, VIO9P_IOC_MOUNT_TAG, bad_address(_metadata)), EFAULT);
-	ASSERT_ERRNO(ioctl(fd, VIO9P_IOC_LIMITS, bad_address(_metadata)), EFAULT);
+	ASSERT_ERRNO(ioctl(fd, VIO9P_IOC_MOUNT_TAG, bad_address(_metadata)),
+		     EFAULT);
+	ASSERT_ERRNO(ioctl(fd, VIO9P_IOC_LIMITS, bad_address(_metadata)),
+		     EFAULT);
 	ASSERT_ERRNO(ioctl(fd, _IOR(VIO9P_IOC_MAGIC, 99, int), &x), ENOTTY);
 	ASSERT_ERRNO(ioctl(fd, _IO('T', 1), 0), ENOTTY);
 	close(fd);

@@ -94,13 +94,15 @@ static int unbound_devices_are_reset(METADATA)
 	for (int i = 0; i < 32; i++) {
 		snprintf(name, sizeof(name), "virtio%d", i);
 		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s", name);
-		if (access(path, F_OK) != 0 || virtio_attr(_metadata, name, "device") != 9)
+		if (access(path, F_OK) != 0 ||
+		    virtio_attr(_metadata, name, "device") != 9)
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/driver",
 			 name);
 		if (access(path, F_OK) == 0)
 			continue;
-		TH_LOG("%s: status %#lx", name, virtio_attr(_metadata, name, "status"));
+		TH_LOG("%s: status %#lx", name,
+		       virtio_attr(_metadata, name, "status"));
 		/* VIRTIO_CONFIG_S_ACKNOWLEDGE 1, FAILED 0x80 */
 		ASSERT_EQ(virtio_attr(_metadata, name, "status") & ~0x80ul, 1);
 		n++;

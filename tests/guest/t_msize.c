@@ -123,7 +123,8 @@ static void attach_big(METADATA, int fd, uint32_t ask)
 }
 
 /* Send a Tread of @count at @off on fid 1 with @tag. */
-static void send_read(METADATA, int fd, uint16_t tag, uint64_t off, uint32_t count)
+static void send_read(METADATA, int fd, uint16_t tag, uint64_t off,
+		      uint32_t count)
 {
 	struct p9msg req;
 
@@ -136,8 +137,9 @@ static void send_read(METADATA, int fd, uint16_t tag, uint64_t off, uint32_t cou
  * length is its size[4], and the data is big.bin's from @offs[tag].
  * Returns the count of data bytes.
  */
-static uint32_t recv_read(METADATA, int fd, struct bigmsg *m, const uint64_t *offs,
-			  unsigned int ntags, uint16_t *tag_out)
+static uint32_t recv_read(METADATA, int fd, struct bigmsg *m,
+			  const uint64_t *offs, unsigned int ntags,
+			  uint16_t *tag_out)
 {
 	ssize_t n = read(fd, m->buf, m->cap);
 	uint32_t count;
@@ -293,7 +295,8 @@ TEST_F_TIMEOUT(msize, limit_1m_is_bounded_by_the_ring, 120)
 	limit = msize_limit(_metadata, TAG_MAIN);
 	TH_LOG("msize_limit %u", limit);
 	ASSERT_EQ(sysfs_msize(_metadata, TAG_MAIN), limit);
-	ASSERT_EQ(msize_limit(_metadata, TAG_LEGACY), sysfs_msize(_metadata, TAG_LEGACY));
+	ASSERT_EQ(msize_limit(_metadata, TAG_LEGACY),
+		  sysfs_msize(_metadata, TAG_LEGACY));
 	round_at(_metadata, limit);
 }
 
@@ -353,7 +356,8 @@ static uint32_t msize_after(METADATA, const char *params)
 TEST_F(msize, out_of_range_values_are_clamped)
 {
 	ASSERT_EQ(msize_after(_metadata, "max_msize=100"), VIO9P_MAX_MSG_SIZE);
-	ASSERT_EQ(msize_after(_metadata, "max_msize=16777216"), msize_limit(_metadata, TAG_MAIN));
+	ASSERT_EQ(msize_after(_metadata, "max_msize=16777216"),
+		  msize_limit(_metadata, TAG_MAIN));
 }
 
 /*

@@ -25,7 +25,8 @@ enum { FID_DIR = 1, FID_STALL, FID_RELEASE, FID_STALLED };
 #define TAG_A	100
 #define TAG_B	300
 
-static void walk(METADATA, int fd, uint32_t fid, uint32_t newfid, const char *name)
+static void walk(METADATA, int fd, uint32_t fid, uint32_t newfid,
+		 const char *name)
 {
 	struct p9msg req, rep;
 
@@ -71,7 +72,8 @@ static unsigned int host_waiting(METADATA, int fd)
 }
 
 /* Wait up to @ms for sysfs counter @name to reach @want. */
-static uint64_t stat_wait(METADATA, const char *name, uint64_t want, unsigned int ms)
+static uint64_t stat_wait(METADATA, const char *name, uint64_t want,
+			  unsigned int ms)
 {
 	uint64_t v = chan_stat(_metadata, TAG_MAIN, name);
 

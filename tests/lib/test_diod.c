@@ -466,8 +466,8 @@ static void log_progress(uint64_t done, void *arg)
 
 /* One call per @chunk bytes, each counting one chunk more, the last the
  * whole @size. */
-static void check_progress(METADATA, const struct progress_log *log, uint64_t size,
-			   uint64_t chunk)
+static void check_progress(METADATA, const struct progress_log *log,
+			   uint64_t size, uint64_t chunk)
 {
 	ASSERT_EQ(log->n, (size + chunk - 1) / chunk);
 	for (size_t i = 0; i < log->n; i++) {

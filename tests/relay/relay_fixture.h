@@ -163,8 +163,8 @@ static bool log_has(const char *needle)
  * the next relay_start() uses as its channel (diod's default 16 threads
  * would all block in a test of requests that block).
  */
-static void diod2_start(METADATA, FIXTURE_DATA(diod) *self, const char *nthreads,
-			const char *tcp)
+static void diod2_start(METADATA, FIXTURE_DATA(diod) *self,
+			const char *nthreads, const char *tcp)
 {
 	char sock[128], log[128];
 	struct v9p_session *s = NULL;

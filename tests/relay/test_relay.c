@@ -578,7 +578,8 @@ TEST_F_TIMEOUT(diod, relay_serves_one_socket_with_fd, 90)
 
 	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-	relay_start_args(_metadata, self, sv[1], false, NULL, "--fd", fdarg, NULL);
+	relay_start_args(_metadata, self, sv[1], false, NULL, "--fd", fdarg,
+			 NULL);
 	close(sv[1]);
 	s = v9p_session_new(sv[0], V9P_TRANS_STREAM, 0, 0);
 	ASSERT_NONNULL(s);
