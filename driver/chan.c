@@ -357,10 +357,11 @@ static u32 vio9p_reply_len(struct vio9p_req *req)
  *
  * Replies that arrived before the device broke, or before a suspend, are
  * still delivered; then a broken device gives -EIO, and a file open
- * across a suspend -ECONNRESET.  A reply shorter than a 9P header is
- * dropped and its read fails with -EIO.
+ * across a suspend -ECONNRESET.  A request the device gave back with
+ * nothing written (cancelled by a Tflush) reads as 0 bytes; a reply of 1
+ * to 6 bytes is dropped and its read fails with -EIO.
  *
- * Return: the reply's length, or -EOVERFLOW, -EFAULT, -EAGAIN,
+ * Return: the reply's length, 0, or -EOVERFLOW, -EFAULT, -EAGAIN,
  * -ERESTARTSYS, -EIO, -ECONNRESET or -ENODEV.
  */
 static ssize_t vio9p_read(struct file *file, char __user *ubuf, size_t count,
@@ -405,8 +406,15 @@ static ssize_t vio9p_read(struct file *file, char __user *ubuf, size_t count,
 	spin_unlock_irq(&vd->lock);
 
 	if (!len) {
+		/*
+		 * Nothing written: the device cancelled the request after a
+		 * Tflush (QEMU does when the Tflush comes before the request
+		 * runs), and gives its slot back with no reply.  Anything
+		 * else shorter than a header is a faulty device.
+		 */
+		ret = req->len ? -EIO : 0;
 		vio9p_put_slot(vd, req);
-		return -EIO;
+		return ret;
 	}
 	if (vio9p_buf_copy_out(ubuf, &req->rx, len)) {
 		spin_lock_irq(&vd->lock);

@@ -146,6 +146,13 @@ void p9_tclunk(struct p9msg *m, uint16_t tag, uint32_t fid)
 	p9_end(m);
 }
 
+void p9_tflush(struct p9msg *m, uint16_t tag, uint16_t oldtag)
+{
+	p9_begin(m, P9_TFLUSH, tag);
+	p9_u16(m, oldtag);
+	p9_end(m);
+}
+
 void p9_tgetattr(struct p9msg *m, uint16_t tag, uint32_t fid)
 {
 	p9_begin(m, P9_TGETATTR, tag);

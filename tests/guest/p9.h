@@ -61,6 +61,7 @@ void p9_tread(struct p9msg *m, uint16_t tag, uint32_t fid, uint64_t off,
 void p9_twrite(struct p9msg *m, uint16_t tag, uint32_t fid, uint64_t off,
 	       const void *data, uint32_t count);
 void p9_tclunk(struct p9msg *m, uint16_t tag, uint32_t fid);
+void p9_tflush(struct p9msg *m, uint16_t tag, uint16_t oldtag);
 void p9_tgetattr(struct p9msg *m, uint16_t tag, uint32_t fid);
 void p9_treaddir(struct p9msg *m, uint16_t tag, uint32_t fid, uint64_t off,
 		 uint32_t count);

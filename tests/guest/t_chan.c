@@ -552,4 +552,65 @@ TEST_F(chan, limits_ioctl_reports_msize_and_slots)
 	close(fd);
 }
 
+/*
+ * A request cancelled by a Tflush gets no reply: QEMU gives its buffer
+ * back empty when the Tflush caught it before it ran.  That read returns
+ * 0 (the slot is free again), not an error: a program that took EIO for
+ * a broken channel (vio9p relay does) would give up a healthy one.  A
+ * Twalk written right before its Tflush is often caught so under TCG; each
+ * round ends with the Rflush, after either the walk's reply or the empty
+ * read, and the channel goes on working.
+ */
+TEST_F(chan, request_cancelled_by_tflush_reads_as_empty_not_eio)
+{
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
+	unsigned int empty = 0, answered = 0;
+	struct p9msg req, flush, rep;
+
+	chan_session(_metadata, fd);
+	for (int round = 0; round < 64; round++) {
+		bool walk_done = false, walked = false;
+
+		p9_twalk1(&req, 10, 0, 100, BIG_FILE);
+		p9_tflush(&flush, 11, 10);
+		chan_send(_metadata, fd, &req);
+		chan_send(_metadata, fd, &flush);
+		for (;;) {
+			ssize_t n = read(fd, rep.buf, sizeof(rep.buf));
+
+			ASSERT_LE(0, n) TH_LOG("round %d: read: %s", round,
+					       strerror(errno));
+			if (n == 0) {
+				ASSERT_FALSE(walk_done);
+				walk_done = true;
+				empty++;
+				continue;
+			}
+			rep.len = n;
+			ASSERT_EQ(n, p9_get32(_metadata, &rep, 0));
+			if (p9_tag(&rep) == 11) {
+				ASSERT_EQ(P9_TFLUSH + 1, p9_type(&rep));
+				break;
+			}
+			ASSERT_EQ(10, p9_tag(&rep));
+			ASSERT_FALSE(walk_done);
+			walk_done = true;
+			answered++;
+			walked = p9_type(&rep) == P9_TWALK + 1;
+		}
+		ASSERT_TRUE(walk_done) TH_LOG("round %d: Rflush came first", round);
+		if (walked) {
+			p9_tclunk(&req, 12, 100);
+			ASSERT_EQ(0, chan_rpc(_metadata, fd, &req, &rep));
+		}
+	}
+	ASSERT_EQ(0, wait_in_flight(_metadata, TAG_MAIN, 0, 5000));
+	ASSERT_EQ(0, chan_stat(_metadata, TAG_MAIN, "slots_in_use"));
+	p9_tgetattr(&req, 13, 0);
+	ASSERT_EQ(0, chan_rpc(_metadata, fd, &req, &rep));
+	ksft_print_msg("64 walks flushed: %u cancelled (an empty read), %u answered\n",
+		       empty, answered);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
