@@ -52,6 +52,28 @@ t() {
 	fi
 }
 
+# starved PIDS - what the relay, the channel and the readers PIDS were
+# doing when a client went unserved, as TAP diagnostics.
+starved() {
+	{
+		kill -USR1 "$relay" 2>/dev/null && usleep 500000
+		echo "relay: $(grep 'state:' /tmp/relay.log | tail -n 1)"
+		echo "relay $relay: $(cut -d' ' -f3 "/proc/$relay/stat" 2>/dev/null)" \
+			"wchan $(cat "/proc/$relay/wchan" 2>/dev/null)"
+		cat "/proc/$relay/stack" 2>/dev/null
+		for f in /sys/class/vio9p/vio9p*/statistics/* \
+			/sys/class/vio9p/vio9p*/max_requests; do
+			echo "$f: $(cat "$f")"
+		done
+		for p in $1; do
+			echo "pid $p: $(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" \
+				"wchan $(cat "/proc/$p/wchan" 2>/dev/null)" \
+				"$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+		done
+		cat "/proc/${1%% *}/stack" 2>/dev/null
+	} 2>&1 | sed 's/^/# /'
+}
+
 v() {
 	"$VIO9P" -a "unix:$SOCK" "$@"
 }
@@ -85,6 +107,22 @@ while [ ! -S "$SOCK" ] && [ $i -lt 100 ]; do
 done
 t "v9fs mounted with trans=unix on the relay's socket" \
 	mount -t 9p -o "trans=unix,$OPTS" "$SOCK" /mnt/a
+
+# A run that hangs shows why: past the time a run takes, every process
+# asleep in 9P, the relay's state, the channel's counters, and the
+# kernel's list of blocked tasks (on the console).
+(
+	sleep $((SOAK + 300))
+	echo "# watchdog: still running after $((SOAK + 300)) s"
+	# shellcheck disable=SC2010 # pids, not file names
+	starved "$(ls /proc | grep '^[0-9]*$' | while read -r p; do
+		case $(cat "/proc/$p/wchan" 2>/dev/null) in
+		*9p* | *epoll*) echo "$p" ;;
+		esac
+	done | tr '\n' ' ')"
+	echo w >/proc/sysrq-trigger
+) &
+watchdog=$!
 
 # 3-4: a tree written through v9fs and read back.
 mkdir -p /tmp/src/tree/d1/d2/d3 /tmp/src/tree/e
@@ -171,11 +209,31 @@ elif [ -e /mnt/a/stall/stall ]; then
 		readers="$readers $!"
 	done
 	sleep 10
-	t "a client whose reads block in the server does not starve vio9p(1)" \
-		timeout 30 "$VIO9P" -a "unix:$SOCK" stat tree/f1
+	# vio9p(1) is looked at while it waits, should it wait too long.
+	"$VIO9P" -a "unix:$SOCK" stat tree/f1 >/tmp/t.out 2>&1 &
+	sp=$!
+	i=0
+	while kill -0 "$sp" 2>/dev/null && [ $i -lt 300 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	if kill -0 "$sp" 2>/dev/null; then
+		not_ok "a client whose reads block in the server does not starve vio9p(1)" \
+			"vio9p stat: no answer in 30 s"
+		starved "$sp $readers"
+		kill "$sp"
+		wait "$sp"
+	elif wait "$sp"; then
+		ok "a client whose reads block in the server does not starve vio9p(1)"
+	else
+		not_ok "a client whose reads block in the server does not starve vio9p(1)" \
+			"$(cat /tmp/t.out)"
+	fi
+	f0=$failed
 	# shellcheck disable=SC2016 # for the inner shell
 	t "nor another mount, which sees at least 7 reads blocked meanwhile" \
 		sh -c 'test "$(timeout 30 cat /mnt/b/stall/stalled)" -ge 7'
+	[ "$failed" = "$f0" ] || starved "$readers"
 	t "and whose write lets the reads through" timeout 30 sh -c \
 		'echo go | dd of=/mnt/b/stall/release conv=notrunc 2>/dev/null'
 	# shellcheck disable=SC2086 # a list of pids
@@ -297,7 +355,7 @@ if grep -v 'state:' /tmp/relay.log >/tmp/complaints; then
 else
 	ok "relay logged nothing but its state"
 fi
-kill "$relay"
+kill "$relay" "$watchdog"
 
 if [ "$n" -ne "$PLAN" ]; then
 	echo "# planned $PLAN tests, ran $n"
