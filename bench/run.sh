@@ -407,10 +407,24 @@ count() {
 	for e in 9p_client_req 9p_client_res; do
 		echo 1 >$t/events/9p/$e/enable
 	done
+	# vio9p get and put: their system calls too (the process's name).
+	sc=$t/events/raw_syscalls/sys_enter
+	case $1.$2 in
+	read.vio9p* | write.vio9p*)
+		echo 'comm == "vio9p"' >$sc/filter && echo 1 >$sc/enable ;;
+	esac
 	measure $1 $2 $2.count >/dev/null 2>/tmp/err || { cat /tmp/err; echo "# failed count $1 $2"; }
 	for e in 9p_client_req 9p_client_res; do
 		echo 0 >$t/events/9p/$e/enable
 	done
+	if [ "$(cat $sc/enable)" = 1 ]; then
+		echo 0 >$sc/enable
+		echo 0 >$sc/filter
+		# "# syscalls KIND COL TOTAL NR:COUNT...", by x86-64 number.
+		echo "# syscalls $1 $2 $(grep -c 'sys_enter: NR' $t/trace)" \
+			"$(sed -n 's/.*sys_enter: NR \([0-9]*\) .*/\1/p' $t/trace |
+				sort -n | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')"
+	fi
 	touch /tmp/stop
 	d=-
 	if [ -n "$tag" ]; then
@@ -604,6 +618,22 @@ hop() {
 	awk -v a="$(diag relaylib-osc osc)" -v b="$(cell osc vio9p median)" \
 		'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%.0f\n", (a - b) / 4; else print "-" }'
 }
+# syscalls KIND COL: the system calls of vio9p's counting run of a cell,
+# per 9P request on its channel: "all read(2) write(2) readv(2) writev(2)"
+# (x86-64 numbers 0, 1, 19, 20), or "-" when not counted.
+syscalls() {
+	awk -v k="$1" -v c="$2" '
+	$2 == "reqs" && $3 == k && $4 == c { q = $5 }
+	$2 == "syscalls" && $3 == k && $4 == c {
+		t = $5
+		for (i = 6; i <= NF; i++) { split($i, f, ":"); n[f[1]] = f[2] }
+	}
+	END {
+		if (!q || t == "") { print "-"; exit }
+		printf "%.2f %.2f %.2f %.2f %.2f\n", t / q, n[0] / q, n[1] / q,
+			n[19] / q, n[20] / q
+	}' "$log"
+}
 # ratio KIND A B: how many times better A is than B, from the medians
 # (MB/s: A/B; time: B/A); paired KIND A B: the median over the rounds of
 # that ratio within each round, a check less swayed by load that changes
@@ -639,8 +669,11 @@ row() {
 
 # The bars: NAME KIND A B BAR, A measured against B.
 bars="read@8192 read vio9p v9fs 1.5
+write@8192 write vio9p v9fs 1.5
 ls-l@8192 ls vio9p v9fs 2
-read@raised read vio9pbig v9fsbig 1
+read@raised read vio9pbig v9fsbig 1.2
+write@raised write vio9pbig v9fsbig 1.2
+ls-l@raised ls vio9pbig vio9p 1
 relay-read read relay v9fs 0.8
 relay-write write relay v9fs 0.8
 relay-ls-l ls relay v9fs 0.8
@@ -650,6 +683,9 @@ bar_text() {
 	read@8192) echo "read at msize $MSIZE: vio9p get / v9fs" ;;
 	ls-l@8192) echo "ls -l at msize $MSIZE: vio9p ls -l / v9fs" ;;
 	read@raised) echo "read at msize $RAISED: vio9p get / v9fs" ;;
+	write@8192) echo "write at msize $MSIZE: vio9p put / v9fs" ;;
+	write@raised) echo "write at msize $RAISED: vio9p put / v9fs" ;;
+	ls-l@raised) echo "ls -l: vio9p at msize $RAISED / vio9p at $MSIZE" ;;
 	relay-ls-l) echo "ls -l: v9fs via the relay / v9fs over virtio, msize $MSIZE" ;;
 	relay-osc) echo "open-stat-close: v9fs via the relay / v9fs over virtio, msize $MSIZE" ;;
 	relay-*) echo "${1#relay-}: v9fs via the relay / v9fs over virtio, msize $MSIZE" ;;
@@ -784,6 +820,10 @@ if [ "$partial" = 1 ]; then
 		for k in $KINDS; do
 			for c in $COLS; do
 				echo "bench: $(vcpus "$smp"): $(row "$k"), $(label "$c"): median $(cell "$k" "$c" median), runs $(cell "$k" "$c" runs)"
+			case $k.$c in
+			read.vio9p* | write.vio9p*)
+				echo "bench: $(vcpus "$smp"): $(row "$k"), $(label "$c"): per 9P request, system calls (all read write readv writev): $(syscalls "$k" "$c")" ;;
+			esac
 			done
 		done
 		while read -r name k a b want; do
@@ -824,8 +864,6 @@ EOF_BARS
 		other_rows[$smp]="${other_rows[$smp]}| $(row "$k" | sed 's/ (.*//'): $(label "$a") / $(label "$b") | $(ratio "$k" "$a" "$b")x | $(paired "$k" "$a" "$b")x |
 "
 	done <<EOF_OTHER
-write vio9p v9fs
-write vio9pbig v9fsbig
 ls vio9pbig v9fsbig
 osc vio9p v9fs
 osc vio9pbig v9fsbig
@@ -1006,6 +1044,24 @@ mkdir -p "$(dirname "$RESULTS")"
 		echo "|---|---:|---:|---:|---:|"
 		echo "| $MSIZE | $(cell read vio9p median) | $(diag vio9p-cat read) | $(cell read v9fs median) | $(diag v9fs-tmpfs read) |"
 		echo "| $RAISED | $(cell read vio9pbig median) | $(diag vio9pbig-cat read) | $(cell read v9fsbig median) | $(diag v9fsbig-tmpfs read) |"
+		echo
+		echo "Where get and put spend per 9P request: the system calls of the"
+		echo "counting run (\`raw_syscalls\` trace events of the vio9p process, all"
+		echo "of them: start, Tversion, Tattach and walks included) over its"
+		echo "requests, and the copies of each byte in the guest, from the code:"
+		echo "get, the driver's copy of the reply to user memory and writev(2)"
+		echo "into tmpfs (v9fs: tmpfs only; its Rread lands in dd's buffer);"
+		echo "put, readv(2) from tmpfs into the Twrite and the driver's copy to"
+		echo "its own pages (v9fs: tmpfs to dd's buffer only)."
+		echo
+		echo "| cell | requests | system calls | read | write | readv | writev | copies |"
+		echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+		for c in read.vio9p read.vio9pbig write.vio9p write.vio9pbig; do
+			# shellcheck disable=SC2046 # five words
+			set -- $(syscalls "${c%.*}" "${c#*.}")
+			[ $# = 5 ] || set -- - - - - -
+			echo "| ${c%.*} $(label "${c#*.}") | $(cell "${c%.*}" "${c#*.}" reqs) | $1 | $2 | $3 | $4 | $5 | 2 |"
+		done
 	done
 	echo
 	echo "## Every run"
