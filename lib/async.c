@@ -3,11 +3,11 @@
  * async.c - requests the caller does not wait for at once, and the
  * pipelined whole-file copies built on them.
  *
- * v9p_get_fd2()/v9p_put_fd2() keep a ring of up to v9p_window() ops in
- * flight and complete them oldest first; replies may arrive in any order,
- * the rpc engine parks each one with its request until it is collected.
- * After each completed op they report the bytes copied so far to the
- * caller's progress callback.
+ * v9p_get_fd2()/v9p_put_fd2() keep a ring of up to v9p_window() requests
+ * in flight and complete them oldest first; replies may arrive in any
+ * order, the rpc engine parks each one with its request until it is
+ * collected.  Once a reply's bytes are in place (get: written to the fd)
+ * they report the bytes copied so far to the caller's progress callback.
  */
 #include <errno.h>
 #include <stdlib.h>
