@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 
 #include "diod_fixture.h"
 #include "rpc.h" /* white box: struct v9p_fid and the session's fid pool */
@@ -447,6 +448,59 @@ TEST_F(diod, pipelined_5mib_get_put_device_sized)
 TEST_F(diod, pipelined_5mib_get_put_socket_sized)
 {
 	pipelined_copy(self, V9P_SOCK_MSIZE, V9P_SOCK_WINDOW);
+}
+
+/*
+ * put reads its source straight into the Twrites, several at a time with
+ * readv(2): a pipe that gives a few bytes at a time (short reads that are
+ * not the end) must still fill every Twrite in order, and only the end
+ * may send a short one.
+ */
+TEST_F(diod, pipelined_put_from_a_pipe_fed_in_small_pieces)
+{
+	const size_t size = 300 * 1000 + 123;
+	uint8_t *data = malloc(size), *back = malloc(size + 1);
+	char pathbuf[256];
+	struct v9p_fid *f;
+	int p[2], fd, status;
+	pid_t pid;
+
+	ASSERT_NONNULL(data);
+	ASSERT_NONNULL(back);
+	fill_pattern(data, size, 5);
+	ASSERT_EQ(pipe(p), 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		/* 997 bytes a write, pausing now and then so that the
+		 * reader finds the pipe empty before the end. */
+		for (size_t at = 0; at < size; at += 997) {
+			size_t n = size - at < 997 ? size - at : 997;
+
+			if (write(p[1], data + at, n) != (ssize_t)n)
+				_exit(1);
+			if (at % (997 * 16) == 0)
+				usleep(1000);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	f = v9p_walk(self->root, NULL);
+	ASSERT_NONNULL(f);
+	ASSERT_EQ(v9p_lcreate(f, "piped", O_WRONLY | O_CREAT, 0644, 0), 0);
+	ASSERT_EQ(v9p_put_fd(f, p[0]), (int64_t)size);
+	ASSERT_EQ(v9p_clunk(f), 0);
+	close(p[0]);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	fd = open(P("piped"), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(read(fd, back, size + 1), (ssize_t)size);
+	close(fd);
+	ASSERT_MEMEQ(back, data, size);
+	free(data);
+	free(back);
 }
 
 /* What a struct v9p_copy progress callback was given. */
