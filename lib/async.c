@@ -353,6 +353,9 @@ struct pipe {
 	uint32_t nheld, maxheld;
 	struct v9p_op *size_op;	/* get: the Tgetattr asking the file's size */
 	uint64_t size;		/* get: its answer (0: none) */
+	uint64_t every;		/* put: bytes between Tfsyncs (0: none) */
+	uint64_t synced;	/* put: bytes done when the last was sent */
+	struct v9p_req *sync;	/* put: that Tfsync, until its reply */
 };
 
 static int pipe_init(struct pipe *p, struct v9p_fid *f, struct v9p_copy *c)
@@ -471,11 +474,55 @@ static uint64_t pipe_size(struct pipe *p)
 	return p->size;
 }
 
+/* put: wait for the Tfsync in flight, if any.  0, or -1 with its errno. */
+static int pipe_sync_wait(struct pipe *p)
+{
+	struct v9p_reply rep;
+	struct v9p_req *r = p->sync;
+
+	if (!r)
+		return 0;
+	p->sync = NULL;
+	return req_end(r, v9p__req_reply(r, &rep));
+}
+
+/*
+ * put: once @every bytes more are written, send a Tfsync of the data so
+ * far, without waiting for it: the server writes the file back while the
+ * copy goes on.  The one before it is waited for first (it has had
+ * @every bytes' time).  0 or -1.
+ */
+static int pipe_sync(struct pipe *p)
+{
+	struct v9p_req *r;
+
+	if (!p->every || p->done - p->synced < p->every)
+		return 0;
+	if (pipe_sync_wait(p) < 0)
+		return -1;
+	r = v9p__req_fid(p->f, V9P_TFSYNC);
+	if (!r)
+		return -1;
+	v9p__put_u32(&r->b, 1); /* datasync */
+	if (v9p__req_send(r) < 0)
+		return v9p__req_fail(r);
+	p->sync = r;
+	p->synced = p->done;
+	return 0;
+}
+
 /* Finish: drain after an error, free, and return the bytes or -1. */
 static int64_t pipe_end(struct pipe *p, int rc)
 {
+	int e = errno;
+
 	if (rc < 0)
 		pipe_drain(p);
+	if (pipe_sync_wait(p) < 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	errno = e;
 	(void)pipe_size(p);
 	free(p->ring);
 	free(p->held);
@@ -609,13 +656,15 @@ static int pipe_fill(struct pipe *p, int fd, bool *fd_failed)
 	return rc;
 }
 
-V9P_API int64_t v9p_put_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c)
+V9P_API int64_t v9p_put_fd_sync(struct v9p_fid *f, int fd,
+				struct v9p_copy *c, uint64_t every)
 {
 	struct pipe p;
 	bool eof = false, fd_failed = false;
 
 	if (pipe_init(&p, f, c) < 0)
 		return -1;
+	p.every = every;
 	for (;;) {
 		struct v9p_reply rep;
 		struct v9p_req *r;
@@ -642,8 +691,15 @@ V9P_API int64_t v9p_put_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c)
 			return pipe_end(&p, req_end(r, -1));
 		pipe_advance(&p, (size_t)got);
 		v9p__req_free(r);
+		if (pipe_sync(&p) < 0)
+			return pipe_end(&p, -1);
 	}
 	return pipe_end(&p, 0);
+}
+
+V9P_API int64_t v9p_put_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c)
+{
+	return v9p_put_fd_sync(f, fd, c, 0);
 }
 
 V9P_API int64_t v9p_get_fd(struct v9p_fid *f, int fd)

@@ -503,6 +503,40 @@ TEST_F(diod, pipelined_put_from_a_pipe_fed_in_small_pieces)
 	free(back);
 }
 
+/* put with a Tfsync in flight among the Twrites (one after every reply
+ * here): the copy is whole, in order, and its progress as without. */
+TEST_F(diod, put_fd_sync_sends_tfsyncs_among_the_twrites)
+{
+	const size_t size = 1024 * 1024 + 555;
+	uint8_t *data = malloc(size), *back = malloc(size + 1);
+	struct v9p_copy cp = { .fd_error = 99 };
+	char pathbuf[256];
+	struct v9p_fid *f;
+	int in, fd;
+
+	ASSERT_NONNULL(data);
+	ASSERT_NONNULL(back);
+	fill_pattern(data, size, 9);
+	in = memfd_create("in", 0);
+	ASSERT_EQ(write(in, data, size), (ssize_t)size);
+	ASSERT_EQ(lseek(in, 0, SEEK_SET), 0);
+	f = v9p_walk(self->root, NULL);
+	ASSERT_NONNULL(f);
+	ASSERT_EQ(v9p_lcreate(f, "synced", O_WRONLY | O_CREAT, 0644, 0), 0);
+	ASSERT_EQ(v9p_put_fd_sync(f, in, &cp, 1), (int64_t)size);
+	ASSERT_EQ(cp.fd_error, 0);
+	ASSERT_EQ(v9p_fsync(f, 0), 0);
+	ASSERT_EQ(v9p_clunk(f), 0);
+	fd = open(P("synced"), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(read(fd, back, size + 1), (ssize_t)size);
+	close(fd);
+	ASSERT_MEMEQ(back, data, size);
+	close(in);
+	free(data);
+	free(back);
+}
+
 /* What a struct v9p_copy progress callback was given. */
 struct progress_log {
 	uint64_t done[64];
