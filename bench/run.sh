@@ -51,7 +51,9 @@
 # counts its 9P requests (a vio9p channel's `submitted` counter, v9fs's
 # 9p:9p_client_req trace events) and the most in flight at once (v9fs:
 # exact, from its 9p_client_req and 9p_client_res events; a vio9p
-# channel: its `in_flight` counter, sampled in a loop).  Then RUNS
+# channel: its `in_flight` counter, sampled in a loop), and for vio9p get
+# and put the system calls of the vio9p process (raw_syscalls:sys_enter
+# events), reported per request beside the diagnostics.  Then RUNS
 # runs of a few diagnostics, reported apart from the table: libvio9p
 # through the relay's socket (read, open-stat-close), reads into
 # /dev/null with `vio9p cat` and into tmpfs with dd from v9fs, a copy
