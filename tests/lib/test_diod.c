@@ -9,6 +9,12 @@
 #include <sys/wait.h>
 
 #include "diod_fixture.h"
+#if defined(__SANITIZE_ADDRESS__)
+/* The ASan runtime's (sanitizer/allocator_interface.h, not installed). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#else
+#include <malloc.h>
+#endif
 #include "rpc.h" /* white box: struct v9p_fid and the session's fid pool */
 
 #define P(rel) hp(self->exp, rel, pathbuf, sizeof(pathbuf))
@@ -645,6 +651,52 @@ TEST_F(diod, pipelined_copies_tell_which_side_failed)
 	close(in);
 	close(rd);
 	close(wr);
+}
+
+/* Bytes the program has allocated and not freed. */
+static size_t heap_in_use(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	struct mallinfo2 m = mallinfo2();
+
+	return m.uordblks + m.hblkhd;
+#endif
+}
+
+/*
+ * Ops started in a batch wait with their replies until they are collected
+ * (vio9p ls -l starts 64 walks, then 64 getattrs): a request must not hold
+ * an msize buffer for its message once sent, nor for a small reply, or a
+ * batch at a raised msize costs a batch of msize buffers (128 of 64 KiB
+ * each here, twice: 16 MiB).  At most a window of them may be in use.
+ */
+TEST_F(diod, replies_waiting_to_be_collected_hold_no_msize_buffers)
+{
+	enum { N = 128 };
+	size_t msize = v9p_msize(self->s), before, held;
+	char pathbuf[256];
+	struct v9p_op **op = calloc(N, sizeof(*op));
+
+	ASSERT_NONNULL(op);
+	ASSERT_EQ(host_write(P("w"), "w", 1), 0);
+	before = heap_in_use();
+	for (int i = 0; i < N; i++) {
+		op[i] = v9p_walk_start(self->root, "w");
+		ASSERT_NONNULL(op[i]);
+	}
+	held = heap_in_use() - before;
+	for (int i = 0; i < N; i++) {
+		struct v9p_fid *f = v9p_op_wait_fid(op[i]);
+
+		ASSERT_NONNULL(f);
+		ASSERT_EQ(v9p_clunk(f), 0);
+	}
+	free(op);
+	TH_LOG("%d walks started: %zu bytes held (msize %zu, window %u)", N,
+	       held, msize, v9p_window(self->s));
+	ASSERT_LT(held, (size_t)(v9p_window(self->s) + 8) * msize);
 }
 
 TEST_F(diod, async_reads_complete_in_any_order)
