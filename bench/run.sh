@@ -52,8 +52,9 @@
 # 9p:9p_client_req trace events) and the most in flight at once (v9fs:
 # exact, from its 9p_client_req and 9p_client_res events; a vio9p
 # channel: its `in_flight` counter, sampled in a loop), and for vio9p get
-# and put the system calls of the vio9p process (raw_syscalls:sys_enter
-# events), reported per request beside the diagnostics.  Then RUNS
+# and put the system calls of the vio9p process that read and write
+# (syscr, syscw of its /proc/PID/io, which `elapsed -i` keeps), reported
+# per request beside the diagnostics.  Then RUNS
 # runs of a few diagnostics, reported apart from the table: libvio9p
 # through the relay's socket (read, open-stat-close), reads into
 # /dev/null with `vio9p cat` and into tmpfs with dd from v9fs, a copy
@@ -266,8 +267,8 @@ measure() {
 	vio9p*)
 		t=$(tag_of $2)
 		case $1 in
-		read) elapsed -o /dev/null vio9p -t $t get big.bin /tmp/get/$3.bin ;;
-		write) elapsed -o /dev/null vio9p -t $t put /tmp/src.bin put/$3.bin ;;
+		read) elapsed ${iof:+-i $iof} -o /dev/null vio9p -t $t get big.bin /tmp/get/$3.bin ;;
+		write) elapsed ${iof:+-i $iof} -o /dev/null vio9p -t $t put /tmp/src.bin put/$3.bin ;;
 		ls) elapsed -o /tmp/ls.$3 vio9p -t $t ls -l files ;;
 		osc) osc -a $(dev_of $t) -s $osc_size small.txt $osc_n ;;
 		esac ;;
@@ -288,6 +289,8 @@ listing() {
 }
 # The size osc -s wants every stat to report.
 osc_size=$small_bytes
+# Where elapsed -i puts vio9p's /proc/PID/io: only in count(), untimed.
+iof=
 # spoil KIND NAME: BENCH_CORRUPT's damage to a run's result (for osc, see
 # one()).
 spoil() {
@@ -409,24 +412,19 @@ count() {
 	for e in 9p_client_req 9p_client_res; do
 		echo 1 >$t/events/9p/$e/enable
 	done
-	# vio9p get and put: their system calls too (the process's name).
-	sc=$t/events/raw_syscalls/sys_enter
+	# vio9p get and put: their system calls that read and write too
+	# (elapsed -i: the process's /proc/PID/io once it has exited).
+	rm -f /tmp/io.count
 	case $1.$2 in
-	read.vio9p* | write.vio9p*)
-		echo 'comm == "vio9p"' >$sc/filter && echo 1 >$sc/enable ;;
+	read.vio9p* | write.vio9p*) iof=/tmp/io.count ;;
 	esac
 	measure $1 $2 $2.count >/dev/null 2>/tmp/err || { cat /tmp/err; echo "# failed count $1 $2"; }
+	iof=
 	for e in 9p_client_req 9p_client_res; do
 		echo 0 >$t/events/9p/$e/enable
 	done
-	if [ "$(cat $sc/enable)" = 1 ]; then
-		echo 0 >$sc/enable
-		echo 0 >$sc/filter
-		# "# syscalls KIND COL TOTAL NR:COUNT...", by x86-64 number.
-		echo "# syscalls $1 $2 $(grep -c 'sys_enter: NR' $t/trace)" \
-			"$(sed -n 's/.*sys_enter: NR \([0-9]*\) .*/\1/p' $t/trace |
-				sort -n | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')"
-	fi
+	[ ! -s /tmp/io.count ] ||
+		echo "# syscalls $1 $2 $(awk '/^sysc[rw]:/ { printf "%s ", $2 }' /tmp/io.count)"
 	touch /tmp/stop
 	d=-
 	if [ -n "$tag" ]; then
@@ -620,20 +618,17 @@ hop() {
 	awk -v a="$(diag relaylib-osc osc)" -v b="$(cell osc vio9p median)" \
 		'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%.0f\n", (a - b) / 4; else print "-" }'
 }
-# syscalls KIND COL: the system calls of vio9p's counting run of a cell,
-# per 9P request on its channel: "all read(2) write(2) readv(2) writev(2)"
-# (x86-64 numbers 0, 1, 19, 20), or "-" when not counted.
+# syscalls KIND COL: the system calls of vio9p's counting run of a cell
+# that read and that write (read(2), readv(2)...; write(2), writev(2)...:
+# syscr and syscw of /proc/PID/io), per 9P request on its channel:
+# "READS WRITES", or "-" when not counted.
 syscalls() {
 	awk -v k="$1" -v c="$2" '
 	$2 == "reqs" && $3 == k && $4 == c { q = $5 }
-	$2 == "syscalls" && $3 == k && $4 == c {
-		t = $5
-		for (i = 6; i <= NF; i++) { split($i, f, ":"); n[f[1]] = f[2] }
-	}
+	$2 == "syscalls" && $3 == k && $4 == c { r = $5; w = $6 }
 	END {
-		if (!q || t == "") { print "-"; exit }
-		printf "%.2f %.2f %.2f %.2f %.2f\n", t / q, n[0] / q, n[1] / q,
-			n[19] / q, n[20] / q
+		if (!q || r == "") { print "-"; exit }
+		printf "%.2f %.2f\n", r / q, w / q
 	}' "$log"
 }
 # ratio KIND A B: how many times better A is than B, from the medians
@@ -824,7 +819,7 @@ if [ "$partial" = 1 ]; then
 				echo "bench: $(vcpus "$smp"): $(row "$k"), $(label "$c"): median $(cell "$k" "$c" median), runs $(cell "$k" "$c" runs)"
 			case $k.$c in
 			read.vio9p* | write.vio9p*)
-				echo "bench: $(vcpus "$smp"): $(row "$k"), $(label "$c"): per 9P request, system calls (all read write readv writev): $(syscalls "$k" "$c")" ;;
+				echo "bench: $(vcpus "$smp"): $(row "$k"), $(label "$c"): per 9P request, system calls that read, that write: $(syscalls "$k" "$c")" ;;
 			esac
 			done
 		done
@@ -1048,21 +1043,23 @@ mkdir -p "$(dirname "$RESULTS")"
 		echo "| $RAISED | $(cell read vio9pbig median) | $(diag vio9pbig-cat read) | $(cell read v9fsbig median) | $(diag v9fsbig-tmpfs read) |"
 		echo
 		echo "Where get and put spend per 9P request: the system calls of the"
-		echo "counting run (\`raw_syscalls\` trace events of the vio9p process, all"
-		echo "of them: start, Tversion, Tattach and walks included) over its"
-		echo "requests, and the copies of each byte in the guest, from the code:"
-		echo "get, the driver's copy of the reply to user memory and writev(2)"
-		echo "into tmpfs (v9fs: tmpfs only; its Rread lands in dd's buffer);"
-		echo "put, readv(2) from tmpfs into the Twrite and the driver's copy to"
-		echo "its own pages (v9fs: tmpfs to dd's buffer only)."
+		echo "counting run that read and that write (syscr and syscw of the vio9p"
+		echo "process's /proc/PID/io, start, Tversion, Tattach and walks included)"
+		echo "over its requests, and the copies of each byte in the guest, from"
+		echo "the code: get, the driver's copy of the reply to user memory and"
+		echo "writev(2) into tmpfs, several replies a call (v9fs: tmpfs only; its"
+		echo "Rread lands in dd's buffer); put, readv(2) from tmpfs into the"
+		echo "Twrites and the driver's copy to its own pages (v9fs: tmpfs to dd's"
+		echo "buffer only).  Each request is one write(2) and one read(2) on the"
+		echo "channel."
 		echo
-		echo "| cell | requests | system calls | read | write | readv | writev | copies |"
-		echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+		echo "| cell | requests | reads | writes | copies |"
+		echo "|---|---:|---:|---:|---:|"
 		for c in read.vio9p read.vio9pbig write.vio9p write.vio9pbig; do
-			# shellcheck disable=SC2046 # five words
+			# shellcheck disable=SC2046 # two words
 			set -- $(syscalls "${c%.*}" "${c#*.}")
-			[ $# = 5 ] || set -- - - - - -
-			echo "| ${c%.*} $(label "${c#*.}") | $(cell "${c%.*}" "${c#*.}" reqs) | $1 | $2 | $3 | $4 | $5 | 2 |"
+			[ $# = 2 ] || set -- - -
+			echo "| ${c%.*} $(label "${c#*.}") | $(cell "${c%.*}" "${c#*.}" reqs) | $1 | $2 | 2 |"
 		done
 	done
 	echo
