@@ -535,10 +535,10 @@ V9P_API int64_t v9p_put_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c);
 
 /*
  * v9p_put_fd_sync() - v9p_put_fd2(), and every @every bytes (0: never) a
- * Tfsync of the data so far (datasync), sent among the Twrites and waited
- * for only when the next one is due and at the end: the server writes the
- * file back while the copy goes on, so that a Tfsync after the copy has
- * little left to do.  It is no promise of durability: send v9p_fsync()
+ * Tfsync of the data so far (datasync), sent among the Twrites unless the
+ * one before is still in flight, and waited for only at the end: the
+ * server writes the file back while the copy goes on, so that a Tfsync
+ * after the copy has little left to do.  It is no promise of durability: send v9p_fsync()
  * after it for that.  Fails as v9p_put_fd2() does, or with the errno of a
  * Tfsync.
  */

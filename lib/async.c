@@ -489,14 +489,16 @@ static int pipe_sync_wait(struct pipe *p)
 /*
  * put: once @every bytes more are written, send a Tfsync of the data so
  * far, without waiting for it: the server writes the file back while the
- * copy goes on.  The one before it is waited for first (it has had
- * @every bytes' time).  0 or -1.
+ * copy goes on.  Never waits for the one before: while it is in flight
+ * (the server's disk is slower than the copy) no other is sent.  0 or -1.
  */
 static int pipe_sync(struct pipe *p)
 {
 	struct v9p_req *r;
 
 	if (!p->every || p->done - p->synced < p->every)
+		return 0;
+	if (p->sync && !v9p__req_done(p->sync))
 		return 0;
 	if (pipe_sync_wait(p) < 0)
 		return -1;

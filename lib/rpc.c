@@ -311,6 +311,16 @@ int v9p__rpc(struct v9p_req *r, struct v9p_reply *rep)
 	return v9p__req_reply(r, rep);
 }
 
+bool v9p__req_done(struct v9p_req *r)
+{
+	bool done;
+
+	pthread_mutex_lock(&r->s->lock);
+	done = r->state == V9P_REQ_DONE;
+	pthread_mutex_unlock(&r->s->lock);
+	return done;
+}
+
 bool v9p__req_poll(struct v9p_req *r)
 {
 	struct v9p_session *s = r->s;

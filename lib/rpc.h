@@ -122,6 +122,8 @@ int v9p__req_wait(struct v9p_req *r);
 int v9p__req_reply(struct v9p_req *r, struct v9p_reply *rep);
 /* v9p__req_send() + v9p__req_reply(). */
 int v9p__rpc(struct v9p_req *r, struct v9p_reply *rep);
+/* Whether the reply of sent @r has come (read by any waiter); no I/O. */
+bool v9p__req_done(struct v9p_req *r);
 /* Read replies that are ready without blocking; true if @r is done. */
 bool v9p__req_poll(struct v9p_req *r);
 /* Abandon sent @r with Tflush: 1 if its reply came, 0 if flushed, -1.

@@ -509,8 +509,8 @@ TEST_F(diod, pipelined_put_from_a_pipe_fed_in_small_pieces)
 	free(back);
 }
 
-/* put with a Tfsync in flight among the Twrites (one after every reply
- * here): the copy is whole, in order, and its progress as without. */
+/* put with Tfsyncs in flight among the Twrites (one after every reply
+ * whenever none is in flight, here): the copy is whole and in order. */
 TEST_F(diod, put_fd_sync_sends_tfsyncs_among_the_twrites)
 {
 	const size_t size = 1024 * 1024 + 555;
