@@ -2,11 +2,14 @@
 /*
  * elapsed.c - run a command and print how long it took, for bench/run.sh.
  *
- *   elapsed [-o file] command [arg ...]
+ *   elapsed [-o file] [-i iofile] command [arg ...]
  *
  * Runs the command with its standard output on @file (default: our own
  * standard output) and prints the wall time it took, in nanoseconds on
- * CLOCK_MONOTONIC, from just before fork(2) to the return of waitpid(2).
+ * CLOCK_MONOTONIC, from just before fork(2) to its exit (waitid(2)).
+ * With -i, the command's /proc/PID/io (its system calls that read and
+ * write: syscr, syscw) is copied to @iofile once it has exited and before
+ * it is reaped, after the clock stops.
  * Exits 0 only if the command did; otherwise says why on stderr and
  * prints nothing on stdout, so a failed run can't pass for a fast one.
  */
@@ -27,17 +30,54 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Copy /proc/@pid/io, of an exited child not yet reaped, to @path. */
+static int copy_io(pid_t pid, const char *path)
+{
+	char src[64], buf[1024];
+	FILE *in, *out;
+	size_t n;
+	int rc = 0;
+
+	snprintf(src, sizeof(src), "/proc/%d/io", (int)pid);
+	in = fopen(src, "r");
+	if (!in) {
+		fprintf(stderr, "elapsed: %s: %s\n", src, strerror(errno));
+		return -1;
+	}
+	out = fopen(path, "w");
+	if (!out) {
+		fprintf(stderr, "elapsed: %s: %s\n", path, strerror(errno));
+		fclose(in);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	if (ferror(in))
+		rc = -1;
+	fclose(in);
+	if (fclose(out) != 0)
+		rc = -1;
+	if (rc < 0)
+		fprintf(stderr, "elapsed: copying %s to %s failed\n", src, path);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	const char *out = NULL;
+	const char *out = NULL, *io = NULL;
 	uint64_t t0, t1;
 	int ch, status, fd = -1;
+	siginfo_t info;
 	pid_t pid;
 
-	while ((ch = getopt(argc, argv, "+o:")) != -1) {
-		if (ch != 'o')
+	while ((ch = getopt(argc, argv, "+o:i:")) != -1) {
+		if (ch == 'o')
+			out = optarg;
+		else if (ch == 'i')
+			io = optarg;
+		else
 			goto usage;
-		out = optarg;
 	}
 	if (optind >= argc)
 		goto usage;
@@ -63,6 +103,17 @@ int main(int argc, char **argv)
 			strerror(errno));
 		_exit(127);
 	}
+	/* Exited, but left a zombie so that its /proc/PID/io stays. */
+	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "elapsed: waitid: %s\n",
+				strerror(errno));
+			return 1;
+		}
+	}
+	t1 = now_ns();
+	if (io && copy_io(pid, io) < 0)
+		return 1;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			fprintf(stderr, "elapsed: waitpid: %s\n",
@@ -70,7 +121,6 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	t1 = now_ns();
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "elapsed: %s failed (status %#x)\n",
 			argv[optind], (unsigned int)status);
@@ -80,6 +130,6 @@ int main(int argc, char **argv)
 	return fclose(stdout) == 0 ? 0 : 1;
 
 usage:
-	fprintf(stderr, "usage: elapsed [-o file] command [arg ...]\n");
+	fprintf(stderr, "usage: elapsed [-o file] [-i iofile] command [arg ...]\n");
 	return 1;
 }

@@ -51,7 +51,10 @@
 # counts its 9P requests (a vio9p channel's `submitted` counter, v9fs's
 # 9p:9p_client_req trace events) and the most in flight at once (v9fs:
 # exact, from its 9p_client_req and 9p_client_res events; a vio9p
-# channel: its `in_flight` counter, sampled in a loop).  Then RUNS
+# channel: its `in_flight` counter, sampled in a loop), and for vio9p get
+# and put the system calls of the vio9p process that read and write
+# (syscr, syscw of its /proc/PID/io, which `elapsed -i` keeps), reported
+# per request beside the diagnostics.  Then RUNS
 # runs of a few diagnostics, reported apart from the table: libvio9p
 # through the relay's socket (read, open-stat-close), reads into
 # /dev/null with `vio9p cat` and into tmpfs with dd from v9fs, a copy
@@ -264,8 +267,8 @@ measure() {
 	vio9p*)
 		t=$(tag_of $2)
 		case $1 in
-		read) elapsed -o /dev/null vio9p -t $t get big.bin /tmp/get/$3.bin ;;
-		write) elapsed -o /dev/null vio9p -t $t put /tmp/src.bin put/$3.bin ;;
+		read) elapsed ${iof:+-i $iof} -o /dev/null vio9p -t $t get big.bin /tmp/get/$3.bin ;;
+		write) elapsed ${iof:+-i $iof} -o /dev/null vio9p -t $t put /tmp/src.bin put/$3.bin ;;
 		ls) elapsed -o /tmp/ls.$3 vio9p -t $t ls -l files ;;
 		osc) osc -a $(dev_of $t) -s $osc_size small.txt $osc_n ;;
 		esac ;;
@@ -286,6 +289,8 @@ listing() {
 }
 # The size osc -s wants every stat to report.
 osc_size=$small_bytes
+# Where elapsed -i puts vio9p's /proc/PID/io: only in count(), untimed.
+iof=
 # spoil KIND NAME: BENCH_CORRUPT's damage to a run's result (for osc, see
 # one()).
 spoil() {
@@ -407,10 +412,19 @@ count() {
 	for e in 9p_client_req 9p_client_res; do
 		echo 1 >$t/events/9p/$e/enable
 	done
+	# vio9p get and put: their system calls that read and write too
+	# (elapsed -i: the process's /proc/PID/io once it has exited).
+	rm -f /tmp/io.count
+	case $1.$2 in
+	read.vio9p* | write.vio9p*) iof=/tmp/io.count ;;
+	esac
 	measure $1 $2 $2.count >/dev/null 2>/tmp/err || { cat /tmp/err; echo "# failed count $1 $2"; }
+	iof=
 	for e in 9p_client_req 9p_client_res; do
 		echo 0 >$t/events/9p/$e/enable
 	done
+	[ ! -s /tmp/io.count ] ||
+		echo "# syscalls $1 $2 $(awk '/^sysc[rw]:/ { printf "%s ", $2 }' /tmp/io.count)"
 	touch /tmp/stop
 	d=-
 	if [ -n "$tag" ]; then
@@ -604,6 +618,19 @@ hop() {
 	awk -v a="$(diag relaylib-osc osc)" -v b="$(cell osc vio9p median)" \
 		'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%.0f\n", (a - b) / 4; else print "-" }'
 }
+# syscalls KIND COL: the system calls of vio9p's counting run of a cell
+# that read and that write (read(2), readv(2)...; write(2), writev(2)...:
+# syscr and syscw of /proc/PID/io), per 9P request on its channel:
+# "READS WRITES", or "-" when not counted.
+syscalls() {
+	awk -v k="$1" -v c="$2" '
+	$2 == "reqs" && $3 == k && $4 == c { q = $5 }
+	$2 == "syscalls" && $3 == k && $4 == c { r = $5; w = $6 }
+	END {
+		if (!q || r == "") { print "-"; exit }
+		printf "%.2f %.2f\n", r / q, w / q
+	}' "$log"
+}
 # ratio KIND A B: how many times better A is than B, from the medians
 # (MB/s: A/B; time: B/A); paired KIND A B: the median over the rounds of
 # that ratio within each round, a check less swayed by load that changes
@@ -639,8 +666,11 @@ row() {
 
 # The bars: NAME KIND A B BAR, A measured against B.
 bars="read@8192 read vio9p v9fs 1.5
+write@8192 write vio9p v9fs 1.5
 ls-l@8192 ls vio9p v9fs 2
-read@raised read vio9pbig v9fsbig 1
+read@raised read vio9pbig v9fsbig 1.2
+write@raised write vio9pbig v9fsbig 1.2
+ls-l@raised ls vio9pbig vio9p 1
 relay-read read relay v9fs 0.8
 relay-write write relay v9fs 0.8
 relay-ls-l ls relay v9fs 0.8
@@ -650,6 +680,9 @@ bar_text() {
 	read@8192) echo "read at msize $MSIZE: vio9p get / v9fs" ;;
 	ls-l@8192) echo "ls -l at msize $MSIZE: vio9p ls -l / v9fs" ;;
 	read@raised) echo "read at msize $RAISED: vio9p get / v9fs" ;;
+	write@8192) echo "write at msize $MSIZE: vio9p put / v9fs" ;;
+	write@raised) echo "write at msize $RAISED: vio9p put / v9fs" ;;
+	ls-l@raised) echo "ls -l: vio9p at msize $RAISED / vio9p at $MSIZE" ;;
 	relay-ls-l) echo "ls -l: v9fs via the relay / v9fs over virtio, msize $MSIZE" ;;
 	relay-osc) echo "open-stat-close: v9fs via the relay / v9fs over virtio, msize $MSIZE" ;;
 	relay-*) echo "${1#relay-}: v9fs via the relay / v9fs over virtio, msize $MSIZE" ;;
@@ -784,6 +817,10 @@ if [ "$partial" = 1 ]; then
 		for k in $KINDS; do
 			for c in $COLS; do
 				echo "bench: $(vcpus "$smp"): $(row "$k"), $(label "$c"): median $(cell "$k" "$c" median), runs $(cell "$k" "$c" runs)"
+			case $k.$c in
+			read.vio9p* | write.vio9p*)
+				echo "bench: $(vcpus "$smp"): $(row "$k"), $(label "$c"): per 9P request, system calls that read, that write: $(syscalls "$k" "$c")" ;;
+			esac
 			done
 		done
 		while read -r name k a b want; do
@@ -824,8 +861,6 @@ EOF_BARS
 		other_rows[$smp]="${other_rows[$smp]}| $(row "$k" | sed 's/ (.*//'): $(label "$a") / $(label "$b") | $(ratio "$k" "$a" "$b")x | $(paired "$k" "$a" "$b")x |
 "
 	done <<EOF_OTHER
-write vio9p v9fs
-write vio9pbig v9fsbig
 ls vio9pbig v9fsbig
 osc vio9p v9fs
 osc vio9pbig v9fsbig
@@ -1006,6 +1041,26 @@ mkdir -p "$(dirname "$RESULTS")"
 		echo "|---|---:|---:|---:|---:|"
 		echo "| $MSIZE | $(cell read vio9p median) | $(diag vio9p-cat read) | $(cell read v9fs median) | $(diag v9fs-tmpfs read) |"
 		echo "| $RAISED | $(cell read vio9pbig median) | $(diag vio9pbig-cat read) | $(cell read v9fsbig median) | $(diag v9fsbig-tmpfs read) |"
+		echo
+		echo "Where get and put spend per 9P request: the system calls of the"
+		echo "counting run that read and that write (syscr and syscw of the vio9p"
+		echo "process's /proc/PID/io, start, Tversion, Tattach and walks included)"
+		echo "over its requests, and the copies of each byte in the guest, from"
+		echo "the code: get, the driver's copy of the reply to user memory and"
+		echo "writev(2) into tmpfs, several replies a call (v9fs: tmpfs only; its"
+		echo "Rread lands in dd's buffer); put, readv(2) from tmpfs into the"
+		echo "Twrites and the driver's copy to its own pages (v9fs: tmpfs to dd's"
+		echo "buffer only).  Each request is one write(2) and one read(2) on the"
+		echo "channel."
+		echo
+		echo "| cell | requests | reads | writes | copies |"
+		echo "|---|---:|---:|---:|---:|"
+		for c in read.vio9p read.vio9pbig write.vio9p write.vio9pbig; do
+			# shellcheck disable=SC2046 # two words
+			set -- $(syscalls "${c%.*}" "${c#*.}")
+			[ $# = 2 ] || set -- - -
+			echo "| ${c%.*} $(label "${c#*.}") | $(cell "${c%.*}" "${c#*.}" reqs) | $1 | $2 | 2 |"
+		done
 	done
 	echo
 	echo "## Every run"

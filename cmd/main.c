@@ -50,7 +50,8 @@ static const struct verb verbs[] = {
 #define GLOBAL_USAGE \
 	"[-d device | -t tag | -a address] [-A aname] [-m msize] verb [arg ...]"
 
-/* Largest msize -m accepts: the library allocates it per request. */
+/* Largest msize -m accepts: the library keeps buffers of that size for
+ * each request in flight. */
 #define MSIZE_MAX (16u << 20)
 
 static const struct verb *find_verb(const char *name)

@@ -4,7 +4,7 @@
  * local file system.
  *
  * A file is copied with the library's pipelined v9p_get_fd2() and
- * v9p_put_fd2(), whose progress callback draws the bar, under a temporary
+ * v9p_put_fd_sync(), whose progress callback draws the bar, under a temporary
  * name in the destination directory (".NAME.vio9p.PID.N"); only a
  * complete copy is renamed to its final name (put: after a Tfsync), and a
  * failed or interrupted one is removed, locally for get and on the server
@@ -487,6 +487,10 @@ int cmd_get(struct vctx *c, int argc, char **argv)
 
 /* ---- put ----------------------------------------------------------------- */
 
+/* put has the server write the file back every so many bytes while the
+ * copy goes on, so that the Tfsync before the rename waits for little. */
+#define PUT_SYNC_EVERY (8u << 20)
+
 /* Tsetattr for a copy of @st: the mode (all of it with -p, else less the
  * umask) and with -p the times. */
 static int put_attr(struct xfer *x, struct v9p_fid *f, const struct stat *st,
@@ -532,7 +536,7 @@ static int put_file(struct xfer *x, const char *src, const struct stat *st,
 	temp_set(-1, dir, e < 0 ? NULL : tmp);
 	if (e < 0)
 		goto out_fail;
-	if (v9p_put_fd2(f, fd, &cp) < 0) {
+	if (v9p_put_fd_sync(f, fd, &cp, PUT_SYNC_EVERY) < 0) {
 		who = cp.fd_error ? SRC : DST;
 		goto out_remove;
 	}

@@ -533,6 +533,18 @@ V9P_API int64_t v9p_get_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c);
  */
 V9P_API int64_t v9p_put_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c);
 
+/*
+ * v9p_put_fd_sync() - v9p_put_fd2(), and every @every bytes (0: never) a
+ * Tfsync of the data so far (datasync), sent among the Twrites unless the
+ * one before is still in flight, and waited for only at the end: the
+ * server writes the file back while the copy goes on, so that a Tfsync
+ * after the copy has little left to do.  It is no promise of durability: send v9p_fsync()
+ * after it for that.  Fails as v9p_put_fd2() does, or with the errno of a
+ * Tfsync.
+ */
+V9P_API int64_t v9p_put_fd_sync(struct v9p_fid *f, int fd,
+				struct v9p_copy *c, uint64_t every);
+
 /* v9p_get_fd() - v9p_get_fd2() without progress. */
 V9P_API int64_t v9p_get_fd(struct v9p_fid *f, int fd);
 

@@ -3,15 +3,17 @@
  * async.c - requests the caller does not wait for at once, and the
  * pipelined whole-file copies built on them.
  *
- * v9p_get_fd2()/v9p_put_fd2() keep a ring of up to v9p_window() ops in
- * flight and complete them oldest first; replies may arrive in any order,
- * the rpc engine parks each one with its request until it is collected.
- * After each completed op they report the bytes copied so far to the
- * caller's progress callback.
+ * v9p_get_fd2()/v9p_put_fd2() keep a ring of up to v9p_window() requests
+ * in flight and complete them oldest first; replies may arrive in any
+ * order, the rpc engine parks each one with its request until it is
+ * collected.  Once a reply's bytes are in place (get: written to the fd)
+ * they report the bytes copied so far to the caller's progress callback.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "rpc.h"
@@ -266,29 +268,51 @@ V9P_API int v9p_op_flush(struct v9p_op *op)
 
 /* ---- pipelined copies ---------------------------------------------------- */
 
-/* Write all of @p to @fd. */
-static int write_all(int fd, const uint8_t *p, size_t n)
+/*
+ * The copies work on requests directly, without the ops above, so that
+ * no byte is copied in userspace: get writes each Rread's data to @fd
+ * from the reply buffer itself, and put reads @fd straight into each
+ * Twrite's transmit buffer.  get writes the replies of up to @maxheld
+ * Treads (consecutive, each whole) with one writev(2), and put reads the
+ * data of all the Twrites it is about to send with one readv(2); the
+ * window is refilled before the held replies are written, so the device
+ * keeps @win requests while @fd is written.
+ */
+
+/* Most replies one writev(2) writes out. */
+#define MAX_HELD (IOV_MAX < 64 ? IOV_MAX : 64)
+
+/* Write all of @iov[0..@cnt) to @fd; @iov is used up. */
+static int writev_all(int fd, struct iovec *iov, int cnt)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
+	while (cnt) {
+		ssize_t w = writev(fd, iov, cnt);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
 			return -1;
-		p += w;
-		n -= (size_t)w;
+		while (cnt && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt) {
+			iov->iov_base = (uint8_t *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
 	}
 	return 0;
 }
 
-/* Read up to @n bytes from @fd, short only at EOF. */
-static ssize_t read_full(int fd, uint8_t *p, size_t n)
+/* Read into @iov[0..@cnt) from @fd, short only at EOF; @iov is used up.
+ * The bytes read, or -1. */
+static ssize_t readv_full(int fd, struct iovec *iov, int cnt)
 {
 	size_t done = 0;
 
-	while (done < n) {
-		ssize_t r = read(fd, p + done, n - done);
+	while (cnt) {
+		ssize_t r = readv(fd, iov, cnt);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -297,36 +321,44 @@ static ssize_t read_full(int fd, uint8_t *p, size_t n)
 		if (r == 0)
 			break;
 		done += (size_t)r;
+		while (cnt && (size_t)r >= iov->iov_len) {
+			r -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt) {
+			iov->iov_base = (uint8_t *)iov->iov_base + r;
+			iov->iov_len -= (size_t)r;
+		}
 	}
 	return (ssize_t)done;
 }
 
-/* One op in flight and the bytes it asked for. */
-struct slot {
-	struct v9p_op *op;
-	uint32_t len;
-};
-
 /*
- * A copy in progress: a ring of up to @win ops, the oldest at @head.
- * Each op starts at the offset where the one before it ends, and ops
- * complete oldest first, so the oldest one starts at @done.
+ * A copy in progress: a ring of up to @win requests, the oldest at @head.
+ * Each starts at the offset where the one before it ends, and they
+ * complete oldest first, so the oldest one starts at @done (get: after
+ * the held replies).
  */
 struct pipe {
 	struct v9p_fid *f;
 	struct v9p_copy *c;	/* may be NULL */
-	struct slot *ring;
-	uint8_t *bufs;		/* get: one chunk; put: one per slot */
-	uint32_t win, chunk;	/* most ops in flight; bytes per op */
-	uint32_t head, n;	/* oldest op, ops in flight */
-	uint64_t next;		/* offset of the next op */
+	struct v9p_req **ring;
+	uint32_t win, chunk;	/* most requests in flight; bytes per one */
+	uint32_t head, n;	/* oldest request, requests in flight */
+	uint64_t next;		/* offset of the next request */
 	uint64_t done;		/* bytes copied */
+	struct v9p_req **held;	/* get: answered Treads not yet written */
+	struct iovec *iov;	/* their data; put: the data to read */
+	uint32_t nheld, maxheld;
 	struct v9p_op *size_op;	/* get: the Tgetattr asking the file's size */
 	uint64_t size;		/* get: its answer (0: none) */
+	uint64_t every;		/* put: bytes between Tfsyncs (0: none) */
+	uint64_t synced;	/* put: bytes done when the last was sent */
+	struct v9p_req *sync;	/* put: that Tfsync, until its reply */
 };
 
-static int pipe_init(struct pipe *p, struct v9p_fid *f, struct v9p_copy *c,
-		     bool buf_per_slot)
+static int pipe_init(struct pipe *p, struct v9p_fid *f, struct v9p_copy *c)
 {
 	memset(p, 0, sizeof(*p));
 	if (c)
@@ -337,53 +369,44 @@ static int pipe_init(struct pipe *p, struct v9p_fid *f, struct v9p_copy *c,
 	p->c = c;
 	p->win = f->s->window;
 	p->chunk = v9p__io_max(f);
+	p->maxheld = p->win < MAX_HELD ? p->win : MAX_HELD;
 	p->ring = calloc(p->win, sizeof(*p->ring));
-	p->bufs = malloc((size_t)(buf_per_slot ? p->win : 1) * p->chunk);
-	if (!p->ring || !p->bufs) {
+	p->held = calloc(p->win, sizeof(*p->held));
+	p->iov = calloc(p->win, sizeof(*p->iov));
+	if (!p->ring || !p->held || !p->iov) {
 		free(p->ring);
-		free(p->bufs);
+		free(p->held);
+		free(p->iov);
 		errno = ENOMEM;
 		return -1;
 	}
 	return 0;
 }
 
-/* Index of the first free slot. */
-static uint32_t pipe_tail(const struct pipe *p)
+/* Send @r (NULL if building it failed) as the newest request.  0 or -1. */
+static int pipe_push(struct pipe *p, struct v9p_req *r)
 {
-	return (p->head + p->n) % p->win;
-}
-
-/* Data buffer of slot @i (put: one per slot). */
-static uint8_t *slot_buf(const struct pipe *p, uint32_t i)
-{
-	return p->bufs + (size_t)i * p->chunk;
-}
-
-/* Put @op (NULL if it failed to start) for @len bytes in the first free
- * slot.  0 or -1. */
-static int pipe_push(struct pipe *p, struct v9p_op *op, uint32_t len)
-{
-	struct slot *sl = &p->ring[pipe_tail(p)];
-
-	if (!op)
+	if (!r)
 		return -1;
-	sl->op = op;
-	sl->len = len;
+	if (v9p__req_send(r) < 0)
+		return v9p__req_fail(r);
+	p->ring[(p->head + p->n) % p->win] = r;
 	p->n++;
-	p->next += len;
+	p->next += r->want.count;
 	return 0;
 }
 
-/* Wait for the oldest op (a read lands in bufs[0]) and take it off the
- * ring; its count or -1. */
-static ssize_t pipe_pop(struct pipe *p)
+/* Wait for the oldest request and take it off the ring; it is checked and
+ * decoded into @rep.  The request (the caller frees it), or NULL. */
+static struct v9p_req *pipe_pop(struct pipe *p, struct v9p_reply *rep)
 {
-	struct v9p_op *op = p->ring[p->head].op;
+	struct v9p_req *r = p->ring[p->head];
 
 	p->head = (p->head + 1) % p->win;
 	p->n--;
-	return v9p_op_wait(op, p->bufs, p->chunk);
+	if (v9p__req_reply(r, rep) < 0)
+		return v9p__req_fail(r), NULL;
+	return r;
 }
 
 /* Count @got more bytes copied and tell the caller. */
@@ -394,13 +417,40 @@ static void pipe_advance(struct pipe *p, size_t got)
 		p->c->progress(p->done, p->c->arg);
 }
 
-/* Wait for and discard every op in the ring, keeping errno. */
+/* get: write the held replies' data to @fd and free them, reporting
+ * progress reply by reply.  0 or -1. */
+static int pipe_flush(struct pipe *p, int fd)
+{
+	uint32_t lens[MAX_HELD];
+	uint32_t n = p->nheld;
+	int rc;
+
+	for (uint32_t i = 0; i < n; i++)
+		lens[i] = (uint32_t)p->iov[i].iov_len;
+	rc = writev_all(fd, p->iov, (int)n);
+	while (p->nheld)
+		v9p__req_free(p->held[--p->nheld]);
+	if (rc < 0)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		pipe_advance(p, lens[i]);
+	return 0;
+}
+
+/* Wait for and discard every request in the ring and every held reply,
+ * keeping errno. */
 static void pipe_drain(struct pipe *p)
 {
+	struct v9p_reply rep;
 	int e = errno;
 
-	while (p->n)
-		(void)pipe_pop(p);
+	while (p->n) {
+		struct v9p_req *r = pipe_pop(p, &rep);
+
+		v9p__req_free(r);
+	}
+	while (p->nheld)
+		v9p__req_free(p->held[--p->nheld]);
 	errno = e;
 }
 
@@ -424,14 +474,61 @@ static uint64_t pipe_size(struct pipe *p)
 	return p->size;
 }
 
+/* put: wait for the Tfsync in flight, if any.  0, or -1 with its errno. */
+static int pipe_sync_wait(struct pipe *p)
+{
+	struct v9p_reply rep;
+	struct v9p_req *r = p->sync;
+
+	if (!r)
+		return 0;
+	p->sync = NULL;
+	return req_end(r, v9p__req_reply(r, &rep));
+}
+
+/*
+ * put: once @every bytes more are written, send a Tfsync of the data so
+ * far, without waiting for it: the server writes the file back while the
+ * copy goes on.  Never waits for the one before: while it is in flight
+ * (the server's disk is slower than the copy) no other is sent.  0 or -1.
+ */
+static int pipe_sync(struct pipe *p)
+{
+	struct v9p_req *r;
+
+	if (!p->every || p->done - p->synced < p->every)
+		return 0;
+	if (p->sync && !v9p__req_done(p->sync))
+		return 0;
+	if (pipe_sync_wait(p) < 0)
+		return -1;
+	r = v9p__req_fid(p->f, V9P_TFSYNC);
+	if (!r)
+		return -1;
+	v9p__put_u32(&r->b, 1); /* datasync */
+	if (v9p__req_send(r) < 0)
+		return v9p__req_fail(r);
+	p->sync = r;
+	p->synced = p->done;
+	return 0;
+}
+
 /* Finish: drain after an error, free, and return the bytes or -1. */
 static int64_t pipe_end(struct pipe *p, int rc)
 {
+	int e = errno;
+
 	if (rc < 0)
 		pipe_drain(p);
+	if (pipe_sync_wait(p) < 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	errno = e;
 	(void)pipe_size(p);
 	free(p->ring);
-	free(p->bufs);
+	free(p->held);
+	free(p->iov);
 	return rc < 0 ? -1 : (int64_t)p->done;
 }
 
@@ -448,26 +545,36 @@ V9P_API int64_t v9p_get_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c)
 	struct pipe p;
 	bool eof = false;
 
-	if (pipe_init(&p, f, c, false) < 0)
+	if (pipe_init(&p, f, c) < 0)
 		return -1;
 	/* In flight with the first reads: no round trip of its own. */
 	p.size_op = v9p_getattr_start(f, V9P_GETATTR_SIZE);
 	for (;;) {
-		ssize_t got;
+		struct v9p_reply rep;
+		struct v9p_req *r;
+		uint32_t got;
 
 		while (!eof && p.n < p.win)
-			if (pipe_push(&p, v9p_read_start(f, p.next, p.chunk),
-				      p.chunk) < 0)
+			if (pipe_push(&p, v9p__req_io(f, V9P_TREAD, p.next,
+						      p.chunk, NULL)) < 0)
 				return pipe_end(&p, -1);
 		if (p.n == 0)
 			break;
-		got = pipe_pop(&p);
-		if (got < 0)
+		r = pipe_pop(&p, &rep);
+		if (!r)
 			return pipe_end(&p, -1);
-		if (write_all(fd, p.bufs, (size_t)got) < 0)
+		got = rep.u.io.count;
+		p.held[p.nheld] = r;
+		/* The data is in the reply buffer, which is ours. */
+		p.iov[p.nheld].iov_base = r->rx + (rep.u.io.data - r->rx);
+		p.iov[p.nheld].iov_len = got;
+		p.nheld++;
+		/* Whole replies wait for more, while the window refills. */
+		if (got == p.chunk && p.nheld < p.maxheld && p.n)
+			continue;
+		if (pipe_flush(&p, fd) < 0)
 			return pipe_fd_fail(&p);
-		pipe_advance(&p, (size_t)got);
-		if ((uint32_t)got == p.chunk || eof)
+		if (got == p.chunk || eof)
 			continue;
 		/* A short read: the reads after it are past a gap. */
 		pipe_drain(&p);
@@ -480,14 +587,16 @@ V9P_API int64_t v9p_get_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c)
 }
 
 /*
- * The oldest Twrite, in slot @i, wrote only @got bytes: send the rest
- * again, so that a server out of room answers with its error rather than
- * another short count.  The slot's length, or -1.
+ * The oldest Twrite @r wrote only @got bytes: send the rest again, so
+ * that a server out of room answers with its error rather than another
+ * short count.  Its length, or -1.
  */
-static ssize_t write_rest(struct pipe *p, uint32_t i, size_t got)
+static ssize_t write_rest(struct pipe *p, const struct v9p_req *r,
+			  size_t got)
 {
-	size_t rest = p->ring[i].len - got;
-	ssize_t w = v9p_pwrite(p->f, slot_buf(p, i) + got, rest, p->done + got);
+	size_t rest = r->want.count - got;
+	ssize_t w = v9p_pwrite(p->f, v9p__req_write_data(r) + got, rest,
+			       p->done + got);
 
 	if (w < 0)
 		return -1;
@@ -495,47 +604,104 @@ static ssize_t write_rest(struct pipe *p, uint32_t i, size_t got)
 		errno = ENOSPC; /* short again, and no reason */
 		return -1;
 	}
-	return p->ring[i].len;
+	return r->want.count;
+}
+
+/*
+ * put: fill the free slots of the window, reading @fd with one readv(2)
+ * into the transmit buffers of as many Twrites, and send those that got
+ * data, the last one cut to what it got.  1 at the end of @fd, 0, or -1
+ * (*@fd_failed set when @fd did).
+ */
+static int pipe_fill(struct pipe *p, int fd, bool *fd_failed)
+{
+	struct v9p_req **reqs = p->held;
+	uint32_t k = p->win - p->n, i;
+	ssize_t got;
+	int rc = 0;
+
+	for (i = 0; i < k; i++) {
+		uint8_t *data;
+
+		reqs[i] = v9p__req_write_room(p->f, p->next +
+					      (uint64_t)i * p->chunk,
+					      p->chunk, &data);
+		if (!reqs[i])
+			break;
+		p->iov[i].iov_base = data;
+		p->iov[i].iov_len = p->chunk;
+	}
+	if (i == 0)
+		return -1;
+	k = i;
+	got = readv_full(fd, p->iov, (int)k);
+	if (got < 0) {
+		*fd_failed = true;
+		rc = -1;
+	}
+	for (i = 0; i < k; i++) {
+		size_t len = got > 0 ? (size_t)got : 0;
+
+		if (len > p->chunk)
+			len = p->chunk;
+		if (len == 0 || rc < 0) {
+			v9p__req_fail(reqs[i]);
+			continue;
+		}
+		got -= (ssize_t)len;
+		v9p__req_write_trim(reqs[i], (uint32_t)len);
+		if (pipe_push(p, reqs[i]) < 0)
+			rc = -1;
+	}
+	if (rc == 0 && got == 0 && p->n < p->win)
+		rc = 1; /* @fd ended before the window filled */
+	return rc;
+}
+
+V9P_API int64_t v9p_put_fd_sync(struct v9p_fid *f, int fd,
+				struct v9p_copy *c, uint64_t every)
+{
+	struct pipe p;
+	bool eof = false, fd_failed = false;
+
+	if (pipe_init(&p, f, c) < 0)
+		return -1;
+	p.every = every;
+	for (;;) {
+		struct v9p_reply rep;
+		struct v9p_req *r;
+		ssize_t got;
+
+		if (!eof && p.n < p.win) {
+			int rc = pipe_fill(&p, fd, &fd_failed);
+
+			if (rc < 0 && fd_failed)
+				return pipe_fd_fail(&p);
+			if (rc < 0)
+				return pipe_end(&p, -1);
+			eof = rc == 1;
+		}
+		if (p.n == 0)
+			break;
+		r = pipe_pop(&p, &rep);
+		if (!r)
+			return pipe_end(&p, -1);
+		got = rep.u.io.count;
+		if ((uint32_t)got < r->want.count)
+			got = write_rest(&p, r, (size_t)got);
+		if (got < 0)
+			return pipe_end(&p, req_end(r, -1));
+		pipe_advance(&p, (size_t)got);
+		v9p__req_free(r);
+		if (pipe_sync(&p) < 0)
+			return pipe_end(&p, -1);
+	}
+	return pipe_end(&p, 0);
 }
 
 V9P_API int64_t v9p_put_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c)
 {
-	struct pipe p;
-	bool eof = false;
-
-	if (pipe_init(&p, f, c, true) < 0)
-		return -1;
-	for (;;) {
-		uint32_t i;
-		ssize_t got;
-
-		while (!eof && p.n < p.win) {
-			uint8_t *buf = slot_buf(&p, pipe_tail(&p));
-			ssize_t len = read_full(fd, buf, p.chunk);
-
-			if (len < 0)
-				return pipe_fd_fail(&p);
-			if (len == 0) {
-				eof = true;
-				break;
-			}
-			if (pipe_push(&p, v9p_write_start(f, p.next, buf,
-							  (uint32_t)len),
-				      (uint32_t)len) < 0)
-				return pipe_end(&p, -1);
-			eof = (uint32_t)len < p.chunk;
-		}
-		if (p.n == 0)
-			break;
-		i = p.head;
-		got = pipe_pop(&p);
-		if (got >= 0 && (uint32_t)got < p.ring[i].len)
-			got = write_rest(&p, i, (size_t)got);
-		if (got < 0)
-			return pipe_end(&p, -1);
-		pipe_advance(&p, (size_t)got);
-	}
-	return pipe_end(&p, 0);
+	return v9p_put_fd_sync(f, fd, c, 0);
 }
 
 V9P_API int64_t v9p_get_fd(struct v9p_fid *f, int fd)

@@ -80,6 +80,11 @@ void v9p__put_bytes(struct v9p_buf *b, const void *p, size_t n)
 		memcpy(d, p, n);
 }
 
+uint8_t *v9p__put_room(struct v9p_buf *b, size_t n)
+{
+	return take(b, n);
+}
+
 void v9p__put_strn(struct v9p_buf *b, const char *s, size_t n)
 {
 	if (n > UINT16_MAX) {

@@ -73,6 +73,9 @@ void v9p__put_u64(struct v9p_buf *b, uint64_t v);
 void v9p__put_str(struct v9p_buf *b, const char *s);
 void v9p__put_strn(struct v9p_buf *b, const char *s, size_t n);
 void v9p__put_bytes(struct v9p_buf *b, const void *p, size_t n);
+/* Reserve @n bytes for the caller to fill; NULL (and @bad) if they do not
+ * fit. */
+uint8_t *v9p__put_room(struct v9p_buf *b, size_t n);
 void v9p__put_qid(struct v9p_buf *b, const struct v9p_qid *q);
 
 uint8_t v9p__get_u8(struct v9p_buf *b);

@@ -12,19 +12,63 @@
 
 #include "rpc.h"
 
+uint8_t *v9p__buf_get(struct v9p_session *s)
+{
+	uint8_t *p = NULL;
+	size_t cap;
+
+	pthread_mutex_lock(&s->lock);
+	cap = s->msize;
+	if (s->npool)
+		p = s->pool[--s->npool];
+	pthread_mutex_unlock(&s->lock);
+	if (!p)
+		p = malloc(cap);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+/* v9p__buf_put() with s->lock held (free() takes no lock of ours). */
+static void pool_put_locked(struct v9p_session *s, uint8_t *p, size_t cap)
+{
+	if (p && cap == s->msize && s->npool < s->cappool)
+		s->pool[s->npool++] = p;
+	else
+		free(p);
+}
+
+void v9p__buf_put(struct v9p_session *s, uint8_t *p, size_t cap)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&s->lock);
+	pool_put_locked(s, p, cap);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void v9p__pool_drain(struct v9p_session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	while (s->npool)
+		free(s->pool[--s->npool]);
+	pthread_mutex_unlock(&s->lock);
+}
+
 struct v9p_req *v9p__req_new(struct v9p_session *s, uint8_t ttype)
 {
 	struct v9p_req *r = calloc(1, sizeof(*r));
-	uint8_t *tx = malloc(s->msize);
+	uint8_t *tx = r ? v9p__buf_get(s) : NULL;
 
 	if (!r || !tx) {
 		free(r);
-		free(tx);
 		errno = ENOMEM;
 		return NULL;
 	}
 	r->s = s;
 	r->want.ttype = ttype;
+	/* The msize read by v9p__buf_get() may be older only across a
+	 * Tversion, which no request runs beside: s->msize is its size. */
 	v9p__buf_init(&r->b, tx, s->msize);
 	v9p__msg_begin(&r->b, ttype, V9P_NOTAG);
 	return r;
@@ -36,8 +80,8 @@ void v9p__req_free(struct v9p_req *r)
 		return;
 	if (r->state == V9P_REQ_SENT)
 		abort(); /* freeing a request in flight is a library bug */
-	free(r->b.data);
-	free(r->rx);
+	v9p__buf_put(r->s, r->b.data, r->b.cap);
+	v9p__buf_put(r->s, r->rx, r->rxcap);
 	free(r);
 }
 
@@ -84,8 +128,13 @@ static void kill_locked(struct v9p_session *s)
 	pthread_cond_broadcast(&s->cv);
 }
 
-/* Hand reply @msg (@len bytes, malloc'd) to the request of its tag. */
-static void dispatch_locked(struct v9p_session *s, uint8_t *msg, size_t len)
+/* Replies up to this long are moved out of their msize buffer. */
+#define V9P_SMALL_REPLY 4096
+
+/* Hand reply @msg (@len bytes, malloc'd, @cap long) to the request of its
+ * tag. */
+static void dispatch_locked(struct v9p_session *s, uint8_t *msg, size_t len,
+			    size_t cap)
 {
 	struct v9p_req *r = NULL;
 	uint16_t tag;
@@ -99,12 +148,25 @@ static void dispatch_locked(struct v9p_session *s, uint8_t *msg, size_t len)
 	}
 	if (!r) {
 		/* Nobody asked: the stream can no longer be trusted. */
-		free(msg);
+		pool_put_locked(s, msg, cap);
 		kill_locked(s);
 		return;
 	}
 	r->rx = msg;
 	r->rxlen = len;
+	r->rxcap = cap;
+	/* A small reply waiting to be collected (a batch of Rgetattrs)
+	 * does not hold an msize buffer: it gets one of its own size. */
+	if (len <= V9P_SMALL_REPLY && len < cap / 2) {
+		uint8_t *small = malloc(len);
+
+		if (small) {
+			memcpy(small, msg, len);
+			pool_put_locked(s, msg, cap);
+			r->rx = small;
+			r->rxcap = len;
+		}
+	}
 	unlink_locked(s, r);
 	r->state = V9P_REQ_DONE;
 }
@@ -113,20 +175,22 @@ static void dispatch_locked(struct v9p_session *s, uint8_t *msg, size_t len)
 static void read_one_locked(struct v9p_session *s)
 {
 	uint32_t cap = s->msize;
-	uint8_t *msg = malloc(cap);
+	uint8_t *msg = s->npool ? s->pool[--s->npool] : NULL;
 	ssize_t n = -1;
 
 	s->reading = true;
 	pthread_mutex_unlock(&s->lock);
+	if (!msg)
+		msg = malloc(cap);
 	if (msg)
 		n = s->t.ops->recv(&s->t, msg, cap);
 	pthread_mutex_lock(&s->lock);
 	s->reading = false;
 	if (n < 0) {
-		free(msg);
+		pool_put_locked(s, msg, cap);
 		kill_locked(s);
 	} else {
-		dispatch_locked(s, msg, (size_t)n);
+		dispatch_locked(s, msg, (size_t)n, cap);
 	}
 	pthread_cond_broadcast(&s->cv);
 }
@@ -203,6 +267,12 @@ int v9p__req_send(struct v9p_req *r)
 	if (rc < 0)
 		return -1;
 	transmit(s, r, len);
+	/* Only a Twrite's data is looked at again (a short Rwrite's rest is
+	 * sent from it): the others' buffers go back at once. */
+	if (r->want.ttype != V9P_TWRITE) {
+		v9p__buf_put(s, r->b.data, r->b.cap);
+		v9p__buf_init(&r->b, NULL, 0);
+	}
 	return 0;
 }
 
@@ -239,6 +309,16 @@ int v9p__rpc(struct v9p_req *r, struct v9p_reply *rep)
 	if (v9p__req_send(r) < 0)
 		return -1;
 	return v9p__req_reply(r, rep);
+}
+
+bool v9p__req_done(struct v9p_req *r)
+{
+	bool done;
+
+	pthread_mutex_lock(&r->s->lock);
+	done = r->state == V9P_REQ_DONE;
+	pthread_mutex_unlock(&r->s->lock);
+	return done;
 }
 
 bool v9p__req_poll(struct v9p_req *r)
@@ -359,4 +439,40 @@ struct v9p_req *v9p__req_io(struct v9p_fid *f, uint8_t ttype, uint64_t off,
 		v9p__put_bytes(&r->b, data, count);
 	r->want.count = count;
 	return r;
+}
+
+struct v9p_req *v9p__req_write_room(struct v9p_fid *f, uint64_t off,
+				    uint32_t count, uint8_t **data)
+{
+	struct v9p_req *r = v9p__req_fid(f, V9P_TWRITE);
+
+	if (!r)
+		return NULL;
+	v9p__put_u64(&r->b, off);
+	v9p__put_u32(&r->b, count);
+	*data = v9p__put_room(&r->b, count);
+	if (!*data) {
+		errno = EMSGSIZE;
+		return v9p__req_fail(r), NULL;
+	}
+	r->want.count = count;
+	return r;
+}
+
+void v9p__req_write_trim(struct v9p_req *r, uint32_t count)
+{
+	struct v9p_buf b;
+
+	if (count >= r->want.count)
+		return;
+	r->b.pos -= r->want.count - count;
+	r->want.count = count;
+	/* count[4] after size[4] type[1] tag[2] fid[4] offset[8] */
+	v9p__buf_init(&b, r->b.data + V9P_HDRSZ + 12, 4);
+	v9p__put_u32(&b, count);
+}
+
+const uint8_t *v9p__req_write_data(const struct v9p_req *r)
+{
+	return r->b.data + r->b.pos - r->want.count;
 }

@@ -3,7 +3,8 @@
  * rpc.h - the request engine: sessions, requests and fids.
  *
  * LIFE OF A REQUEST: v9p__req_new() allocates a request with an msize
- * transmit buffer and writes the header; the verb appends its fields;
+ * transmit buffer (from the session's pool: see BUFFERS) and writes the
+ * header; the verb appends its fields;
  * v9p__req_send() takes a tag (waiting while the window is full), puts the
  * request in the tag table and writes it; v9p__req_wait() waits for the
  * reply.  There is no reader thread: a waiter with no reader active
@@ -19,6 +20,17 @@
  * becomes the reader when nobody is, so senders never all wait for a
  * reader that does not exist.  s->wlock serialises writes to the transport so messages
  * never interleave; it is never taken with s->lock held.
+ *
+ * BUFFERS: every transmit and reply buffer is msize bytes.  A transmit
+ * buffer goes back once the request is written (a Twrite's once it is
+ * freed: a short Rwrite's rest is sent from it), and a reply of at most
+ * V9P_SMALL_REPLY bytes is moved into a malloc of its own size, so that
+ * requests waiting to be collected hold no msize buffers.  A freed one
+ * goes back to the session's pool (s->pool, under s->lock), up to
+ * V9P_POOL_PER_SLOT per slot of the window, and the next request takes
+ * it again: no malloc(msize) and no fresh pages to fault in per request.
+ * A buffer of another size is freed, and a Tversion that changes msize
+ * empties the pool.
  *
  * DEATH: a failed read or write, or a reply with a tag nobody owns, kills
  * the session: every request in the table completes with ECONNABORTED and
@@ -43,10 +55,11 @@ enum v9p_req_state {
 
 struct v9p_req {
 	struct v9p_session *s;
-	struct v9p_buf b;	/* transmit message under construction */
+	struct v9p_buf b;	/* transmit message under construction; gone
+				 * once sent, unless a Twrite (BUFFERS) */
 	struct v9p_expect want; /* what the reply is checked against */
-	uint8_t *rx;		/* reply (msize bytes, owned) */
-	size_t rxlen;
+	uint8_t *rx;		/* reply (@rxcap bytes, owned) */
+	size_t rxlen, rxcap;
 	enum v9p_req_state state;
 	int err;	  /* channel error to report instead of the reply */
 	bool in_table;	  /* s->bytag[tag] points here */
@@ -70,11 +83,18 @@ struct v9p_session {
 	bool reading;
 	bool dead;
 
+	uint8_t **pool;	  /* free msize buffers (BUFFERS) */
+	uint32_t npool, cappool;
+
 	uint32_t next_fid;
 	uint32_t *free_fids;
 	size_t nfree;
 	size_t capfree;
 };
+
+/* Buffers kept per slot of the window: a request's transmit and reply
+ * buffers, twice, for the replies a copy holds while it writes them out. */
+#define V9P_POOL_PER_SLOT 4
 
 struct v9p_fid {
 	struct v9p_session *s;
@@ -83,6 +103,13 @@ struct v9p_fid {
 	uint32_t iounit;
 	struct v9p_qid qid;
 };
+
+/* An msize buffer from @s's pool, or malloc'd; NULL (ENOMEM). */
+uint8_t *v9p__buf_get(struct v9p_session *s);
+/* Give back @p (@cap bytes; may be NULL) to @s's pool, or free it. */
+void v9p__buf_put(struct v9p_session *s, uint8_t *p, size_t cap);
+/* Free every buffer in @s's pool (its msize changed, or it closes). */
+void v9p__pool_drain(struct v9p_session *s);
 
 /* New request of type @ttype with room for msize bytes; NULL (ENOMEM). */
 struct v9p_req *v9p__req_new(struct v9p_session *s, uint8_t ttype);
@@ -95,6 +122,8 @@ int v9p__req_wait(struct v9p_req *r);
 int v9p__req_reply(struct v9p_req *r, struct v9p_reply *rep);
 /* v9p__req_send() + v9p__req_reply(). */
 int v9p__rpc(struct v9p_req *r, struct v9p_reply *rep);
+/* Whether the reply of sent @r has come (read by any waiter); no I/O. */
+bool v9p__req_done(struct v9p_req *r);
 /* Read replies that are ready without blocking; true if @r is done. */
 bool v9p__req_poll(struct v9p_req *r);
 /* Abandon sent @r with Tflush: 1 if its reply came, 0 if flushed, -1.
@@ -121,6 +150,16 @@ uint32_t v9p__io_max(const struct v9p_fid *f);
  * NULL with errno. */
 struct v9p_req *v9p__req_io(struct v9p_fid *f, uint8_t ttype, uint64_t off,
 			    uint32_t count, const void *data);
+
+/* New Twrite of @count bytes at @off on @f whose data the caller puts at
+ * *@data (in the transmit buffer) before sending it.  NULL with errno
+ * (EMSGSIZE: @count does not fit in msize). */
+struct v9p_req *v9p__req_write_room(struct v9p_fid *f, uint64_t off,
+				    uint32_t count, uint8_t **data);
+/* Cut the unsent Twrite @r down to its first @count bytes of data. */
+void v9p__req_write_trim(struct v9p_req *r, uint32_t count);
+/* The data of the Twrite @r, want.count bytes. */
+const uint8_t *v9p__req_write_data(const struct v9p_req *r);
 
 /* Allocate a fid number and object; NULL (ENOMEM). */
 struct v9p_fid *v9p__fid_new(struct v9p_session *s);

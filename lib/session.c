@@ -41,6 +41,8 @@ static int version(struct v9p_session *s, uint32_t msize)
 		}
 	}
 	v9p__req_free(r);
+	if (s->msize != msize)
+		v9p__pool_drain(s); /* buffers of the old size */
 	return rc;
 }
 
@@ -78,7 +80,9 @@ V9P_API struct v9p_session *v9p_session_new(int fd, enum v9p_trans_kind kind,
 		goto out_close;
 	}
 	s->bytag = calloc(window, sizeof(*s->bytag));
-	if (!s->bytag) {
+	s->cappool = V9P_POOL_PER_SLOT * window;
+	s->pool = calloc(s->cappool, sizeof(*s->pool));
+	if (!s->bytag || !s->pool) {
 		e = ENOMEM;
 		goto out_tags;
 	}
@@ -92,11 +96,13 @@ V9P_API struct v9p_session *v9p_session_new(int fd, enum v9p_trans_kind kind,
 	return s;
 
 out_sync:
+	v9p__pool_drain(s);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->wlock);
 	pthread_mutex_destroy(&s->lock);
-	free(s->bytag);
 out_tags:
+	free(s->pool);
+	free(s->bytag);
 	v9p__tags_destroy(&s->tags);
 out_close:
 	close(fd);
@@ -144,6 +150,8 @@ V9P_API void v9p_close(struct v9p_session *s)
 	if (s->t.ops == &v9p__dev_ops && !s->dead)
 		(void)version(s, s->msize); /* let the host drop its fids */
 	close(s->t.fd);
+	v9p__pool_drain(s);
+	free(s->pool);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->wlock);
 	pthread_mutex_destroy(&s->lock);

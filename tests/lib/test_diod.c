@@ -6,8 +6,15 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 
 #include "diod_fixture.h"
+#if defined(__SANITIZE_ADDRESS__)
+/* The ASan runtime's (sanitizer/allocator_interface.h, not installed). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#else
+#include <malloc.h>
+#endif
 #include "rpc.h" /* white box: struct v9p_fid and the session's fid pool */
 
 #define P(rel) hp(self->exp, rel, pathbuf, sizeof(pathbuf))
@@ -449,6 +456,93 @@ TEST_F(diod, pipelined_5mib_get_put_socket_sized)
 	pipelined_copy(_metadata, self, V9P_SOCK_MSIZE, V9P_SOCK_WINDOW);
 }
 
+/*
+ * put reads its source straight into the Twrites, several at a time with
+ * readv(2): a pipe that gives a few bytes at a time (short reads that are
+ * not the end) must still fill every Twrite in order, and only the end
+ * may send a short one.
+ */
+TEST_F(diod, pipelined_put_from_a_pipe_fed_in_small_pieces)
+{
+	const size_t size = 300 * 1000 + 123;
+	uint8_t *data = malloc(size), *back = malloc(size + 1);
+	char pathbuf[256];
+	struct v9p_fid *f;
+	int p[2], fd, status;
+	pid_t pid;
+
+	ASSERT_NONNULL(data);
+	ASSERT_NONNULL(back);
+	fill_pattern(data, size, 5);
+	ASSERT_EQ(pipe(p), 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		/* 997 bytes a write, pausing now and then so that the
+		 * reader finds the pipe empty before the end. */
+		for (size_t at = 0; at < size; at += 997) {
+			size_t n = size - at < 997 ? size - at : 997;
+
+			if (write(p[1], data + at, n) != (ssize_t)n)
+				_exit(1);
+			if (at % (997 * 16) == 0)
+				usleep(1000);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	f = v9p_walk(self->root, NULL);
+	ASSERT_NONNULL(f);
+	ASSERT_EQ(v9p_lcreate(f, "piped", O_WRONLY | O_CREAT, 0644, 0), 0);
+	ASSERT_EQ(v9p_put_fd(f, p[0]), (int64_t)size);
+	ASSERT_EQ(v9p_clunk(f), 0);
+	close(p[0]);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	fd = open(P("piped"), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(read(fd, back, size + 1), (ssize_t)size);
+	close(fd);
+	ASSERT_MEMEQ(back, data, size);
+	free(data);
+	free(back);
+}
+
+/* put with Tfsyncs in flight among the Twrites (one after every reply
+ * whenever none is in flight, here): the copy is whole and in order. */
+TEST_F(diod, put_fd_sync_sends_tfsyncs_among_the_twrites)
+{
+	const size_t size = 1024 * 1024 + 555;
+	uint8_t *data = malloc(size), *back = malloc(size + 1);
+	struct v9p_copy cp = { .fd_error = 99 };
+	char pathbuf[256];
+	struct v9p_fid *f;
+	int in, fd;
+
+	ASSERT_NONNULL(data);
+	ASSERT_NONNULL(back);
+	fill_pattern(data, size, 9);
+	in = memfd_create("in", 0);
+	ASSERT_EQ(write(in, data, size), (ssize_t)size);
+	ASSERT_EQ(lseek(in, 0, SEEK_SET), 0);
+	f = v9p_walk(self->root, NULL);
+	ASSERT_NONNULL(f);
+	ASSERT_EQ(v9p_lcreate(f, "synced", O_WRONLY | O_CREAT, 0644, 0), 0);
+	ASSERT_EQ(v9p_put_fd_sync(f, in, &cp, 1), (int64_t)size);
+	ASSERT_EQ(cp.fd_error, 0);
+	ASSERT_EQ(v9p_fsync(f, 0), 0);
+	ASSERT_EQ(v9p_clunk(f), 0);
+	fd = open(P("synced"), O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(read(fd, back, size + 1), (ssize_t)size);
+	close(fd);
+	ASSERT_MEMEQ(back, data, size);
+	close(in);
+	free(data);
+	free(back);
+}
+
 /* What a struct v9p_copy progress callback was given. */
 struct progress_log {
 	uint64_t done[64];
@@ -557,6 +651,52 @@ TEST_F(diod, pipelined_copies_tell_which_side_failed)
 	close(in);
 	close(rd);
 	close(wr);
+}
+
+/* Bytes the program has allocated and not freed. */
+static size_t heap_in_use(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	struct mallinfo2 m = mallinfo2();
+
+	return m.uordblks + m.hblkhd;
+#endif
+}
+
+/*
+ * Ops started in a batch wait with their replies until they are collected
+ * (vio9p ls -l starts 64 walks, then 64 getattrs): a request must not hold
+ * an msize buffer for its message once sent, nor for a small reply, or a
+ * batch at a raised msize costs a batch of msize buffers (128 of 64 KiB
+ * each here, twice: 16 MiB).  At most a window of them may be in use.
+ */
+TEST_F(diod, replies_waiting_to_be_collected_hold_no_msize_buffers)
+{
+	enum { N = 128 };
+	size_t msize = v9p_msize(self->s), before, held;
+	char pathbuf[256];
+	struct v9p_op **op = calloc(N, sizeof(*op));
+
+	ASSERT_NONNULL(op);
+	ASSERT_EQ(host_write(P("w"), "w", 1), 0);
+	before = heap_in_use();
+	for (int i = 0; i < N; i++) {
+		op[i] = v9p_walk_start(self->root, "w");
+		ASSERT_NONNULL(op[i]);
+	}
+	held = heap_in_use() - before;
+	for (int i = 0; i < N; i++) {
+		struct v9p_fid *f = v9p_op_wait_fid(op[i]);
+
+		ASSERT_NONNULL(f);
+		ASSERT_EQ(v9p_clunk(f), 0);
+	}
+	free(op);
+	TH_LOG("%d walks started: %zu bytes held (msize %zu, window %u)", N,
+	       held, msize, v9p_window(self->s));
+	ASSERT_LT(held, (size_t)(v9p_window(self->s) + 8) * msize);
 }
 
 TEST_F(diod, async_reads_complete_in_any_order)
