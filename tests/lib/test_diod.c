@@ -504,7 +504,7 @@ TEST_F(diod, pipelined_put_from_a_pipe_fed_in_small_pieces)
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(read(fd, back, size + 1), (ssize_t)size);
 	close(fd);
-	ASSERT_MEMEQ(back, data, size);
+	ASSERT_MEM_EQ(back, data, size);
 	free(data);
 	free(back);
 }
@@ -537,7 +537,7 @@ TEST_F(diod, put_fd_sync_sends_tfsyncs_among_the_twrites)
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(read(fd, back, size + 1), (ssize_t)size);
 	close(fd);
-	ASSERT_MEMEQ(back, data, size);
+	ASSERT_MEM_EQ(back, data, size);
 	close(in);
 	free(data);
 	free(back);
