@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * mount_ops.c - the FUSE operations of `vio9p mount`, each on the
+ * ops.c - the FUSE operations of `vio9p mount`, each on the
  * library's session: see the design at the top of mount.c for how they
  * map to 9P2000.L, the fids they hold, threads and a dying channel.
  */

@@ -2,7 +2,7 @@
 /*
  * mount.h - private to `vio9p mount`: the state one mount shares with its
  * FUSE operations.  mount.c runs the verb (its top comment is the
- * design), mount_ops.c holds the operations.
+ * design), ops.c holds the operations.
  */
 #ifndef VIO9P_CMD_MOUNT_H
 #define VIO9P_CMD_MOUNT_H
