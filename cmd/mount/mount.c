@@ -58,9 +58,12 @@
  *			for entries that do not fit.  With -o entry_timeout=0
  *			the kernel would look every entry up again anyway:
  *			m_init() turns readdirplus off then.
- *	fsync		Tfsync on fi->fh; flush does nothing (writes are not
- *			buffered here)
- *	release(dir)	Tclunk of fi->fh
+ *	fsync		Tfsync on fi->fh
+ *	flush		none: writes are not buffered here, so the first
+ *			close(2) of the mount answers ENOSYS, and the kernel
+ *			sends no FUSE_FLUSH after it (a round trip through
+ *			the daemon less on every close)
+ *	release(dir)	Tclunk of fi->fh, not waited for (FIDS)
  *	statfs		Tstatfs on the root
  *	No xattrs or locks: the kernel keeps POSIX and flock locks local
  *	to this machine.
@@ -68,7 +71,14 @@
  * FIDS
  *	The root fid lives as long as the mount.  Every other fid is either
  *	an operation's own (walked and clunked in the same call) or an open
- *	file's (walked in open/opendir/create, clunked in release).  An open
+ *	file's (walked in open/opendir/create, clunked in release).  Tclunk
+ *	goes out without waiting for its reply (clunk_later()): nothing is
+ *	done with the answer, so the operation replies to the kernel a round
+ *	trip sooner (getattr: Twalk, Tgetattr and a Tclunk sent, two waited
+ *	for).  The replies are collected as later clunks go out; at most
+ *	CLUNKS_MAX are outstanding (the oldest is waited for then), and all
+ *	of them are collected before the session ends.  A fid's number is
+ *	reused only after its Rclunk (the library's rule).  An open
  *	file keeps working when it is renamed, as the server keeps the file
  *	open.  An open file that is unlinked is renamed to .fuse_hidden*
  *	instead and removed at its last close (libfuse's default): fstat(2)
@@ -175,7 +185,8 @@ int cmd_mount(struct vctx *c, int argc, char **argv)
 {
 	struct mnt m = { .c = c, .owner = geteuid(),
 			 .users_lock = PTHREAD_MUTEX_INITIALIZER,
-			 .links_lock = PTHREAD_MUTEX_INITIALIZER };
+			 .links_lock = PTHREAD_MUTEX_INITIALIZER,
+			 .clunks_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	char *user = NULL, *ours, *fsname, *dir;
 	bool fg = false;
@@ -256,6 +267,7 @@ out_unmount:
 out_destroy:
 	fuse_destroy(m.fuse);
 out:
+	clunks_collect(&m);
 	for (size_t i = 0; i < m.nusers; i++)
 		v9p_clunk(m.users[i].root);
 	free(m.users);

@@ -18,6 +18,9 @@
 /* Most paths of multiply linked files remembered (struct mnt's links). */
 #define LINKS_MAX 256
 
+/* Most Tclunks sent and not yet collected (struct mnt's clunks). */
+#define CLUNKS_MAX 16
+
 /* State of one mount: fuse's private_data. */
 struct mnt {
 	struct vctx *c;
@@ -53,9 +56,22 @@ struct mnt {
 		char *path;
 	} links[LINKS_MAX];
 	size_t nlinks, links_next;
+	/*
+	 * Tclunks of fids an operation is done with, sent without waiting
+	 * for their replies (clunk_later()): collected when a later one is
+	 * sent, the oldest waited for when CLUNKS_MAX are out, and all of
+	 * them at the end (clunks_collect()).
+	 */
+	pthread_mutex_t clunks_lock;	/* guards clunks, nclunks */
+	struct v9p_op *clunks[CLUNKS_MAX];
+	size_t nclunks;
 };
 
 /* The operations, for fuse_new(). */
 extern const struct fuse_operations mount_ops;
+
+/* Wait for every Tclunk clunk_later() left out (at the end of the mount,
+ * when no operation runs). */
+void clunks_collect(struct mnt *m);
 
 #endif

@@ -100,13 +100,52 @@ static int err_now(struct mnt *m)
 	return fail(m, errno);
 }
 
+/*
+ * Send Tclunk of @f, which the caller is done with, and go on without its
+ * reply: no one waits for a Tclunk's answer (v9p_clunk()'s result was
+ * never looked at), so the round trip need not hold up the operation.
+ * Clunks sent earlier whose replies came are collected here; when
+ * CLUNKS_MAX are out, the oldest is waited for.  Keeps errno.
+ */
+static void clunk_later(struct mnt *m, struct v9p_fid *f)
+{
+	int e = errno;
+	struct v9p_op *op = v9p_clunk_start(f); /* @f is the op's now */
+
+	if (!op) {
+		errno = e;
+		return; /* a dead channel: @f is freed */
+	}
+	pthread_mutex_lock(&m->clunks_lock);
+	for (size_t i = 0; i < m->nclunks;) {
+		if (v9p_op_done(m->clunks[i]) == 1) {
+			v9p_op_wait(m->clunks[i], NULL, 0);
+			m->clunks[i] = m->clunks[--m->nclunks];
+		} else {
+			i++;
+		}
+	}
+	if (m->nclunks == CLUNKS_MAX) {
+		v9p_op_wait(m->clunks[0], NULL, 0);
+		m->clunks[0] = m->clunks[--m->nclunks];
+	}
+	m->clunks[m->nclunks++] = op;
+	pthread_mutex_unlock(&m->clunks_lock);
+	errno = e;
+}
+
+void clunks_collect(struct mnt *m)
+{
+	pthread_mutex_lock(&m->clunks_lock);
+	while (m->nclunks)
+		v9p_op_wait(m->clunks[--m->nclunks], NULL, 0);
+	pthread_mutex_unlock(&m->clunks_lock);
+}
+
 /* Clunk @f keeping errno (for error paths). */
 static void drop(struct v9p_fid *f)
 {
-	int e = errno;
-
-	v9p_clunk(f);
-	errno = e;
+	clunk_later(mnt_of_ctx(), f);
 }
 
 /*
@@ -362,7 +401,7 @@ static int m_getattr(const char *path, struct stat *st,
 	if (!f)
 		return err_now(m);
 	rc = v9p_getattr(f, V9P_GETATTR_BASIC, &a) < 0 ? err_now(m) : 0;
-	v9p_clunk(f);
+	clunk_later(m, f);
 	if (rc == 0) {
 		attr_to_stat(&a, st);
 		links_seen(m, path, a.qid.path, a.nlink, a.mode);
@@ -392,7 +431,7 @@ static int setattr(const char *path, struct fuse_file_info *fi,
 	if (!f)
 		return err_now(m);
 	rc = v9p_setattr(f, sa) < 0 ? err_now(m) : 0;
-	v9p_clunk(f);
+	clunk_later(m, f);
 out:
 	if (rc == 0 && path)
 		links_changed(m, links_ino(m, path), path);
@@ -474,7 +513,7 @@ static int m_readlink(const char *path, char *buf, size_t size)
 		drop(f);
 		return err_now(m);
 	}
-	v9p_clunk(f);
+	clunk_later(m, f);
 	if (size == 0) {
 		free(target);
 		return -EINVAL;
@@ -542,7 +581,7 @@ static int m_mkdir(const char *path, mode_t mode)
 	/* A folder made in a set-group-ID one is set-group-ID too. */
 	rc = v9p_mkdir(dir, name, (mode & 07777) | (sgid ? S_ISGID : 0), gid,
 		       NULL) < 0 ? err_now(m) : 0;
-	v9p_clunk(dir);
+	clunk_later(m, dir);
 	return rc;
 }
 
@@ -560,7 +599,7 @@ static int m_mknod(const char *path, mode_t mode, dev_t rdev)
 	rc = v9p_mknod(dir, name, (uint32_t)(mode & (S_IFMT | 07777)),
 		       major(rdev), minor(rdev), new_gid(dir, &sgid),
 		       NULL) < 0 ? err_now(m) : 0;
-	v9p_clunk(dir);
+	clunk_later(m, dir);
 	return rc;
 }
 
@@ -576,7 +615,7 @@ static int m_symlink(const char *target, const char *path)
 		return rc;
 	rc = v9p_symlink(dir, name, target, new_gid(dir, &sgid), NULL) < 0 ?
 		     err_now(m) : 0;
-	v9p_clunk(dir);
+	clunk_later(m, dir);
 	return rc;
 }
 
@@ -591,7 +630,7 @@ static int m_link(const char *from, const char *to)
 		return err_now(m);
 	rc = walk_parent(m, to, &dir, &name);
 	if (rc < 0) {
-		v9p_clunk(f);
+		clunk_later(m, f);
 		return rc;
 	}
 	rc = v9p_link(dir, f, name) < 0 ? err_now(m) : 0;
@@ -600,8 +639,8 @@ static int m_link(const char *from, const char *to)
 		fuse_invalidate_path(m->fuse, from);
 		links_changed(m, v9p_fid_qid(f)->path, from);
 	}
-	v9p_clunk(dir);
-	v9p_clunk(f);
+	clunk_later(m, dir);
+	clunk_later(m, f);
 	return rc;
 }
 
@@ -617,7 +656,7 @@ static int remove_path(const char *path, bool isdir)
 	if (rc < 0)
 		return rc;
 	rc = remove_at(dir, name, isdir) < 0 ? err_now(m) : 0;
-	v9p_clunk(dir);
+	clunk_later(m, dir);
 	if (rc == 0)
 		links_changed(m, ino, path); /* its other names: one link less */
 	return rc;
@@ -649,13 +688,13 @@ static int m_rename(const char *from, const char *to, unsigned int flags)
 		return rc;
 	rc = walk_parent(m, to, &ndir, &nname);
 	if (rc < 0) {
-		v9p_clunk(odir);
+		clunk_later(m, odir);
 		return rc;
 	}
 	if (flags & RENAME_NOREPLACE) {
 		there = v9p_walk(ndir, nname);
 		if (there) {
-			v9p_clunk(there);
+			clunk_later(m, there);
 			rc = -EEXIST;
 		} else if (errno != ENOENT) {
 			rc = err_now(m);
@@ -663,8 +702,8 @@ static int m_rename(const char *from, const char *to, unsigned int flags)
 	}
 	if (rc == 0)
 		rc = rename_at(odir, oname, ndir, nname) < 0 ? err_now(m) : 0;
-	v9p_clunk(ndir);
-	v9p_clunk(odir);
+	clunk_later(m, ndir);
+	clunk_later(m, odir);
 	if (rc == 0)
 		links_changed(m, replaced, to); /* a file it replaced */
 	return rc;
@@ -698,7 +737,7 @@ static int m_open(const char *path, struct fuse_file_info *fi)
 	}
 	rc = fh_set(fi, f, flags);
 	if (rc < 0)
-		v9p_clunk(f);
+		clunk_later(m, f);
 	return rc;
 }
 
@@ -720,7 +759,7 @@ static int m_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	}
 	rc = fh_set(fi, dir, flags); /* Tlcreate made it the open file */
 	if (rc < 0)
-		v9p_clunk(dir);
+		clunk_later(m, dir);
 	return rc;
 }
 
@@ -738,22 +777,15 @@ static int m_opendir(const char *path, struct fuse_file_info *fi)
 	}
 	rc = fh_set(fi, f, O_RDONLY);
 	if (rc < 0)
-		v9p_clunk(f);
+		clunk_later(m, f);
 	return rc;
 }
 
 static int m_release(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	v9p_clunk(fh_fid(fi)); /* the reply to release goes nowhere */
+	clunk_later(mnt_of_ctx(), fh_fid(fi));
 	free((void *)(uintptr_t)fi->fh);
-	return 0;
-}
-
-static int m_flush(const char *path, struct fuse_file_info *fi)
-{
-	(void)path;
-	(void)fi;
 	return 0;
 }
 
@@ -1049,7 +1081,6 @@ const struct fuse_operations mount_ops = {
 	.read = m_read,
 	.write = m_write,
 	.statfs = m_statfs,
-	.flush = m_flush,
 	.release = m_release,
 	.fsync = m_fsync,
 	.opendir = m_opendir,
