@@ -17,9 +17,12 @@
  *	(1 s by default, -o attr_timeout=, -o entry_timeout=) mostly hide.
  *
  * OPERATIONS
- *	getattr		Twalk, Tgetattr, Tclunk, or Tgetattr on the open
- *			fid when the kernel sends the file handle; st_ino
- *			is the qid's path (use_ino)
+ *	getattr		Tgetattr on a fid the fid cache keeps for the path
+ *			(fidcache.c), else Twalk, Tgetattr (the fid is kept
+ *			then), or Tgetattr on the open fid when the kernel
+ *			sends the file handle; st_ino is the qid's path
+ *			(use_ino).  Right after a setattr, the attributes it
+ *			fetched (fresh_keep() in ops.c).
  *	readlink	Twalk, Treadlink, Tclunk
  *	mkdir, mknod	Twalk to the parent, Tmkdir or Tmknod, Tclunk
  *	symlink		Twalk to the parent, Tsymlink, Tclunk
@@ -31,8 +34,9 @@
  *			must fail with ENOENT first (not atomic: 9P2000.L has
  *			no such flag); RENAME_EXCHANGE is EINVAL.
  *	chmod, chown,	Tsetattr on the open fid when there is one, else on a
- *	truncate,	walked one; UTIME_NOW sends the time bit without its
- *	utimens		_SET bit, so the server takes its own clock
+ *	truncate,	kept or walked one, then Tgetattr on it for the
+ *	utimens		getattr libfuse sends next; UTIME_NOW sends the time
+ *			bit without its _SET bit (the server's clock)
  *	open, opendir	Twalk, Tlopen; the fid, and whether it was opened
  *			O_APPEND, are the file handle (struct ofile, fi->fh)
  *	create		Twalk to the parent, Tlcreate (the fid becomes the
@@ -186,7 +190,8 @@ int cmd_mount(struct vctx *c, int argc, char **argv)
 	struct mnt m = { .c = c, .owner = geteuid(),
 			 .users_lock = PTHREAD_MUTEX_INITIALIZER,
 			 .links_lock = PTHREAD_MUTEX_INITIALIZER,
-			 .clunks_lock = PTHREAD_MUTEX_INITIALIZER };
+			 .clunks_lock = PTHREAD_MUTEX_INITIALIZER,
+			 .fc_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	char *user = NULL, *ours, *fsname, *dir;
 	bool fg = false;
@@ -267,6 +272,7 @@ out_unmount:
 out_destroy:
 	fuse_destroy(m.fuse);
 out:
+	fidcache_flush(&m);
 	clunks_collect(&m);
 	for (size_t i = 0; i < m.nusers; i++)
 		v9p_clunk(m.users[i].root);

@@ -21,6 +21,11 @@
 /* Most Tclunks sent and not yet collected (struct mnt's clunks). */
 #define CLUNKS_MAX 16
 
+/* Most fids the fid cache keeps (fidcache.c). */
+#define FIDCACHE_MAX 64
+
+struct fc_ent;
+
 /* State of one mount: fuse's private_data. */
 struct mnt {
 	struct vctx *c;
@@ -65,6 +70,10 @@ struct mnt {
 	pthread_mutex_t clunks_lock;	/* guards clunks, nclunks */
 	struct v9p_op *clunks[CLUNKS_MAX];
 	size_t nclunks;
+	/* The fid cache (fidcache.c): 0 fid_ttl_ns keeps nothing. */
+	uint64_t fid_ttl_ns;		/* set by m_init() */
+	pthread_mutex_t fc_lock;	/* guards fc and its entries */
+	struct fc_ent *fc[FIDCACHE_MAX];
 };
 
 /* The operations, for fuse_new(). */
@@ -73,5 +82,27 @@ extern const struct fuse_operations mount_ops;
 /* Wait for every Tclunk clunk_later() left out (at the end of the mount,
  * when no operation runs). */
 void clunks_collect(struct mnt *m);
+
+/* Send Tclunk of @f without waiting for the reply (ops.c); keeps errno. */
+void clunk_later(struct mnt *m, struct v9p_fid *f);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t mono_ns(void);
+
+/*
+ * The fid cache (fidcache.c, whose top comment says what is kept and for
+ * how long).  fidcache_get(): the fid kept for @path walked from @root,
+ * with a reference in *@ref for fidcache_put(), or NULL.  fidcache_add():
+ * keep @f, just walked to @path (or clunk it when nothing is kept).
+ * fidcache_stale(): the server no longer knows @ref's file: drop it.
+ * fidcache_flush(): drop every entry.
+ */
+struct v9p_fid *fidcache_get(struct mnt *m, struct v9p_fid *root,
+			     const char *path, struct fc_ent **ref);
+void fidcache_put(struct mnt *m, struct fc_ent *ref);
+void fidcache_add(struct mnt *m, struct v9p_fid *root, const char *path,
+		  struct v9p_fid *f);
+void fidcache_stale(struct mnt *m, struct fc_ent *ref);
+void fidcache_flush(struct mnt *m);
 
 #endif

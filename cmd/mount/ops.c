@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mount.h"
@@ -107,7 +108,7 @@ static int err_now(struct mnt *m)
  * Clunks sent earlier whose replies came are collected here; when
  * CLUNKS_MAX are out, the oldest is waited for.  Keeps errno.
  */
-static void clunk_later(struct mnt *m, struct v9p_fid *f)
+void clunk_later(struct mnt *m, struct v9p_fid *f)
 {
 	int e = errno;
 	struct v9p_op *op = v9p_clunk_start(f); /* @f is the op's now */
@@ -218,6 +219,59 @@ static struct v9p_fid *walk(struct mnt *m, const char *path)
 	}
 	root = root_of(m);
 	return root ? v9p_walk(root, path) : NULL;
+}
+
+/*
+ * A fid for @path that the caller sends only Tgetattr or Tsetattr on: one
+ * the fid cache keeps (*@ref set; fidcache.c) or one walked now from the
+ * caller's root (*@root).  NULL with errno.
+ */
+static struct v9p_fid *hold(struct mnt *m, const char *path,
+			    struct v9p_fid **root, struct fc_ent **ref)
+{
+	struct v9p_fid *f;
+
+	*ref = NULL;
+	if (name_too_long(path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	*root = root_of(m);
+	if (!*root)
+		return NULL;
+	f = fidcache_get(m, *root, path, ref);
+	return f ? f : v9p_walk(*root, path);
+}
+
+/*
+ * Done with @f from hold(): a kept one goes back, one walked now is kept
+ * when the server took it (@ok), else clunked.  Keeps errno.
+ */
+static void unhold(struct mnt *m, const char *path, struct v9p_fid *root,
+		   struct v9p_fid *f, struct fc_ent *ref, bool ok)
+{
+	int e = errno;
+
+	if (ref)
+		fidcache_put(m, ref);
+	else if (ok)
+		fidcache_add(m, root, path, f);
+	else
+		clunk_later(m, f);
+	errno = e;
+}
+
+/*
+ * Whether a call on a kept fid (@ref) that failed should be tried again on
+ * a fresh walk: the server no longer knows the file by it (ENOENT: it was
+ * renamed or removed by another client).  Drops the entry then.
+ */
+static bool hold_stale(struct mnt *m, struct fc_ent *ref, int tries)
+{
+	if (!ref || errno != ENOENT || tries)
+		return false;
+	fidcache_stale(m, ref);
+	return true;
 }
 
 /*
@@ -370,10 +424,68 @@ static void links_changed(struct mnt *m, uint64_t ino, const char *except)
  */
 static void *m_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
+	struct mnt *m = mnt_of_ctx();
+	double ttl = cfg->attr_timeout < cfg->entry_timeout ?
+			     cfg->attr_timeout : cfg->entry_timeout;
+
+	/* Fids are kept as long as the kernel keeps names (fidcache.c). */
+	if (ttl > 3600)
+		ttl = 3600;
+	m->fid_ttl_ns = ttl > 0 ? (uint64_t)(ttl * 1e9) : 0;
 	cfg->use_ino = 1;
 	if (cfg->entry_timeout <= 0)
 		conn->want &= ~(unsigned int)FUSE_CAP_READDIRPLUS;
-	return mnt_of_ctx();
+	return m;
+}
+
+/*
+ * The attributes setattr() fetched just after its Tsetattr, on the same
+ * fid: libfuse answers every FUSE_SETATTR with the file's attributes,
+ * which it gets by calling getattr at once, in the same thread.  That
+ * call takes them from here instead of walking the path again.  They are
+ * taken at most once, by a getattr of the same path for the same process
+ * and user within FRESH_NS, and otherwise fetched as usual.
+ */
+#define FRESH_NS 20000000 /* 20 ms */
+static _Thread_local struct {
+	bool valid;
+	pid_t pid;
+	uid_t uid;
+	uint64_t at;
+	struct v9p_attr a;
+	char path[PATH_MAX];
+} fresh;
+
+/* Keep @a, just fetched for @path, for the getattr that follows. */
+static void fresh_keep(const char *path, const struct v9p_attr *a)
+{
+	const struct fuse_context *ctx = fuse_get_context();
+	size_t n = strlen(path);
+
+	fresh.valid = false;
+	if (n >= sizeof(fresh.path))
+		return;
+	memcpy(fresh.path, path, n + 1);
+	fresh.a = *a;
+	fresh.pid = ctx->pid;
+	fresh.uid = ctx->uid;
+	fresh.at = mono_ns();
+	fresh.valid = true;
+}
+
+/* The attributes fresh_keep() kept for @path, into @a, once. */
+static bool fresh_take(const char *path, struct v9p_attr *a)
+{
+	const struct fuse_context *ctx = fuse_get_context();
+
+	if (!fresh.valid)
+		return false;
+	fresh.valid = false;
+	if (!path || strcmp(path, fresh.path) || ctx->pid != fresh.pid ||
+	    ctx->uid != fresh.uid || mono_ns() - fresh.at > FRESH_NS)
+		return false;
+	*a = fresh.a;
+	return true;
 }
 
 /*
@@ -389,6 +501,11 @@ static int m_getattr(const char *path, struct stat *st,
 	struct v9p_fid *f;
 	int rc;
 
+	if (fresh_take(path, &a)) {
+		attr_to_stat(&a, st);
+		links_seen(m, path, a.qid.path, a.nlink, a.mode);
+		return 0;
+	}
 	if (fi && v9p_getattr(fh_fid(fi), V9P_GETATTR_BASIC, &a) == 0) {
 		attr_to_stat(&a, st);
 		if (path)
@@ -397,11 +514,23 @@ static int m_getattr(const char *path, struct stat *st,
 	}
 	if (fi && (errno != ENOENT || !path))
 		return err_now(m);
-	f = walk(m, path);
-	if (!f)
-		return err_now(m);
-	rc = v9p_getattr(f, V9P_GETATTR_BASIC, &a) < 0 ? err_now(m) : 0;
-	clunk_later(m, f);
+	for (int tries = 0;; tries++) {
+		struct v9p_fid *root;
+		struct fc_ent *ref;
+		bool ok;
+
+		f = hold(m, path, &root, &ref);
+		if (!f)
+			return err_now(m);
+		ok = v9p_getattr(f, V9P_GETATTR_BASIC, &a) == 0;
+		if (!ok && hold_stale(m, ref, tries)) {
+			unhold(m, path, root, f, ref, false);
+			continue;
+		}
+		rc = ok ? 0 : err_now(m);
+		unhold(m, path, root, f, ref, ok);
+		break;
+	}
 	if (rc == 0) {
 		attr_to_stat(&a, st);
 		links_seen(m, path, a.qid.path, a.nlink, a.mode);
@@ -410,28 +539,46 @@ static int m_getattr(const char *path, struct stat *st,
 }
 
 /*
- * Tsetattr @sa on the open fid of @fi, or on @path as m_getattr().  The
- * file's other names (links_changed()) see the new mode, owner, size or
- * times at once.
+ * Tsetattr @sa on the open fid of @fi, or on @path as m_getattr(), then
+ * Tgetattr on the same fid for the getattr libfuse calls next
+ * (fresh_keep()).  The file's other names (links_changed()) see the new
+ * mode, owner, size or times at once.
  */
 static int setattr(const char *path, struct fuse_file_info *fi,
 		   const struct v9p_setattr *sa)
 {
 	struct mnt *m = mnt_of_ctx();
+	struct v9p_attr a;
 	struct v9p_fid *f;
 	int rc;
 
 	if (fi && v9p_setattr(fh_fid(fi), sa) == 0) {
 		rc = 0;
+		if (path && v9p_getattr(fh_fid(fi), V9P_GETATTR_BASIC, &a) == 0)
+			fresh_keep(path, &a);
 		goto out;
 	}
 	if (fi && (errno != ENOENT || !path))
 		return err_now(m);
-	f = walk(m, path);
-	if (!f)
-		return err_now(m);
-	rc = v9p_setattr(f, sa) < 0 ? err_now(m) : 0;
-	clunk_later(m, f);
+	for (int tries = 0;; tries++) {
+		struct v9p_fid *root;
+		struct fc_ent *ref;
+		bool ok;
+
+		f = hold(m, path, &root, &ref);
+		if (!f)
+			return err_now(m);
+		ok = v9p_setattr(f, sa) == 0;
+		if (!ok && hold_stale(m, ref, tries)) {
+			unhold(m, path, root, f, ref, false);
+			continue;
+		}
+		rc = ok ? 0 : err_now(m);
+		if (ok && v9p_getattr(f, V9P_GETATTR_BASIC, &a) == 0)
+			fresh_keep(path, &a);
+		unhold(m, path, root, f, ref, ok);
+		break;
+	}
 out:
 	if (rc == 0 && path)
 		links_changed(m, links_ino(m, path), path);
@@ -657,6 +804,7 @@ static int remove_path(const char *path, bool isdir)
 		return rc;
 	rc = remove_at(dir, name, isdir) < 0 ? err_now(m) : 0;
 	clunk_later(m, dir);
+	fidcache_flush(m); /* kept fids may name what went */
 	if (rc == 0)
 		links_changed(m, ino, path); /* its other names: one link less */
 	return rc;
@@ -702,6 +850,7 @@ static int m_rename(const char *from, const char *to, unsigned int flags)
 	}
 	if (rc == 0)
 		rc = rename_at(odir, oname, ndir, nname) < 0 ? err_now(m) : 0;
+	fidcache_flush(m); /* kept fids may name what moved */
 	clunk_later(m, ndir);
 	clunk_later(m, odir);
 	if (rc == 0)
