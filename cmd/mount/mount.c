@@ -191,7 +191,8 @@ int cmd_mount(struct vctx *c, int argc, char **argv)
 			 .users_lock = PTHREAD_MUTEX_INITIALIZER,
 			 .links_lock = PTHREAD_MUTEX_INITIALIZER,
 			 .clunks_lock = PTHREAD_MUTEX_INITIALIZER,
-			 .fc_lock = PTHREAD_MUTEX_INITIALIZER };
+			 .fc_lock = PTHREAD_MUTEX_INITIALIZER,
+			 .dirs_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	char *user = NULL, *ours, *fsname, *dir;
 	bool fg = false;

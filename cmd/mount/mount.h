@@ -24,6 +24,9 @@
 /* Most fids the fid cache keeps (fidcache.c). */
 #define FIDCACHE_MAX 64
 
+/* Directories whose mode and group are remembered (struct mnt's dirs). */
+#define DIRS_MAX 16
+
 struct fc_ent;
 
 /* State of one mount: fuse's private_data. */
@@ -74,6 +77,14 @@ struct mnt {
 	uint64_t fid_ttl_ns;		/* set by m_init() */
 	pthread_mutex_t fc_lock;	/* guards fc and its entries */
 	struct fc_ent *fc[FIDCACHE_MAX];
+	/* Modes and groups of directories getattr saw (ops.c, dirs_seen()). */
+	pthread_mutex_t dirs_lock;	/* guards dirs, dirs_next */
+	struct dir_seen {
+		char path[256];		/* "" for a free slot */
+		uint32_t mode, gid;
+		uint64_t at;
+	} dirs[DIRS_MAX];
+	size_t dirs_next;
 };
 
 /* The operations, for fuse_new(). */

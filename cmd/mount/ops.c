@@ -413,6 +413,70 @@ static void links_changed(struct mnt *m, uint64_t ino, const char *except)
 	}
 }
 
+/*
+ * The mode and group of the directories getattr saw last (m->dirs), for
+ * new_gid(): a file made in a directory whose attributes the kernel holds
+ * valid (for m->fid_ttl_ns, its timeouts) takes its group from those, as
+ * the kernel would check access against them, without a Tgetattr.
+ * Emptied, with the fid cache, by rmdir and rename.
+ */
+static void dirs_seen(struct mnt *m, const char *path, const struct v9p_attr *a)
+{
+	size_t i, n = strlen(path);
+
+	if (!m->fid_ttl_ns || !S_ISDIR(a->mode) || n >= sizeof(m->dirs[0].path))
+		return;
+	pthread_mutex_lock(&m->dirs_lock);
+	for (i = 0; i < DIRS_MAX; i++)
+		if (!strcmp(m->dirs[i].path, path))
+			break;
+	if (i == DIRS_MAX) {
+		i = m->dirs_next;
+		m->dirs_next = (i + 1) % DIRS_MAX;
+	}
+	memcpy(m->dirs[i].path, path, n + 1);
+	m->dirs[i].mode = a->mode;
+	m->dirs[i].gid = a->gid;
+	m->dirs[i].at = mono_ns();
+	pthread_mutex_unlock(&m->dirs_lock);
+}
+
+/* The mode and group dirs_seen() kept for the parent directory of
+ * @path, if still valid. */
+static bool dirs_known(struct mnt *m, const char *path, uint32_t *mode,
+		       uint32_t *gid)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	bool found = false;
+
+	if (!m->fid_ttl_ns)
+		return false;
+	if (n == 0) {
+		path = "/";
+		n = 1;
+	}
+	pthread_mutex_lock(&m->dirs_lock);
+	for (size_t i = 0; i < DIRS_MAX && !found; i++) {
+		if (strncmp(m->dirs[i].path, path, n) || m->dirs[i].path[n] ||
+		    mono_ns() - m->dirs[i].at > m->fid_ttl_ns)
+			continue;
+		*mode = m->dirs[i].mode;
+		*gid = m->dirs[i].gid;
+		found = true;
+	}
+	pthread_mutex_unlock(&m->dirs_lock);
+	return found;
+}
+
+static void dirs_forget(struct mnt *m)
+{
+	pthread_mutex_lock(&m->dirs_lock);
+	for (size_t i = 0; i < DIRS_MAX; i++)
+		m->dirs[i].path[0] = '\0';
+	pthread_mutex_unlock(&m->dirs_lock);
+}
+
 /* ---- metadata --------------------------------------------------------- */
 
 /*
@@ -504,12 +568,15 @@ static int m_getattr(const char *path, struct stat *st,
 	if (fresh_take(path, &a)) {
 		attr_to_stat(&a, st);
 		links_seen(m, path, a.qid.path, a.nlink, a.mode);
+		dirs_seen(m, path, &a);
 		return 0;
 	}
 	if (fi && v9p_getattr(fh_fid(fi), V9P_GETATTR_BASIC, &a) == 0) {
 		attr_to_stat(&a, st);
-		if (path)
+		if (path) {
 			links_seen(m, path, a.qid.path, a.nlink, a.mode);
+			dirs_seen(m, path, &a);
+		}
 		return 0;
 	}
 	if (fi && (errno != ENOENT || !path))
@@ -534,6 +601,7 @@ static int m_getattr(const char *path, struct stat *st,
 	if (rc == 0) {
 		attr_to_stat(&a, st);
 		links_seen(m, path, a.qid.path, a.nlink, a.mode);
+		dirs_seen(m, path, &a);
 	}
 	return rc;
 }
@@ -704,12 +772,16 @@ static int m_statfs(const char *path, struct statvfs *out)
  * chooses it (a server such as QEMU's sets the group it is given, so the
  * set-group-ID rule is the client's to apply).  Costs a Tgetattr of @dir.
  */
-static uint32_t new_gid(struct v9p_fid *dir, bool *sgid)
+static uint32_t new_gid(struct v9p_fid *dir, const char *path, bool *sgid)
 {
+	struct mnt *m = mnt_of_ctx();
 	struct v9p_attr a;
 
-	*sgid = v9p_getattr(dir, V9P_GETATTR_MODE | V9P_GETATTR_GID, &a) == 0 &&
-		(a.mode & S_ISGID);
+	if (dirs_known(m, path, &a.mode, &a.gid))
+		*sgid = a.mode & S_ISGID;
+	else
+		*sgid = v9p_getattr(dir, V9P_GETATTR_MODE | V9P_GETATTR_GID,
+				    &a) == 0 && (a.mode & S_ISGID);
 	return *sgid ? a.gid : fuse_get_context()->gid;
 }
 
@@ -724,7 +796,7 @@ static int m_mkdir(const char *path, mode_t mode)
 
 	if (rc < 0)
 		return rc;
-	gid = new_gid(dir, &sgid);
+	gid = new_gid(dir, path, &sgid);
 	/* A folder made in a set-group-ID one is set-group-ID too. */
 	rc = v9p_mkdir(dir, name, (mode & 07777) | (sgid ? S_ISGID : 0), gid,
 		       NULL) < 0 ? err_now(m) : 0;
@@ -744,7 +816,7 @@ static int m_mknod(const char *path, mode_t mode, dev_t rdev)
 	if (rc < 0)
 		return rc;
 	rc = v9p_mknod(dir, name, (uint32_t)(mode & (S_IFMT | 07777)),
-		       major(rdev), minor(rdev), new_gid(dir, &sgid),
+		       major(rdev), minor(rdev), new_gid(dir, path, &sgid),
 		       NULL) < 0 ? err_now(m) : 0;
 	clunk_later(m, dir);
 	return rc;
@@ -760,7 +832,7 @@ static int m_symlink(const char *target, const char *path)
 
 	if (rc < 0)
 		return rc;
-	rc = v9p_symlink(dir, name, target, new_gid(dir, &sgid), NULL) < 0 ?
+	rc = v9p_symlink(dir, name, target, new_gid(dir, path, &sgid), NULL) < 0 ?
 		     err_now(m) : 0;
 	clunk_later(m, dir);
 	return rc;
@@ -805,6 +877,7 @@ static int remove_path(const char *path, bool isdir)
 	rc = remove_at(dir, name, isdir) < 0 ? err_now(m) : 0;
 	clunk_later(m, dir);
 	fidcache_flush(m); /* kept fids may name what went */
+	dirs_forget(m);
 	if (rc == 0)
 		links_changed(m, ino, path); /* its other names: one link less */
 	return rc;
@@ -851,6 +924,7 @@ static int m_rename(const char *from, const char *to, unsigned int flags)
 	if (rc == 0)
 		rc = rename_at(odir, oname, ndir, nname) < 0 ? err_now(m) : 0;
 	fidcache_flush(m); /* kept fids may name what moved */
+	dirs_forget(m);
 	clunk_later(m, ndir);
 	clunk_later(m, odir);
 	if (rc == 0)
@@ -902,7 +976,7 @@ static int m_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (rc < 0)
 		return rc;
 	if (v9p_lcreate(dir, name, flags | O_CREAT, mode & 07777,
-			new_gid(dir, &sgid)) < 0) {
+			new_gid(dir, path, &sgid)) < 0) {
 		drop(dir);
 		return err_now(m);
 	}
