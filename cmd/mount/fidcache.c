@@ -13,10 +13,21 @@
  *	opened (Tlopen, Tlcreate) is never one from here: open, opendir and
  *	create walk their own.
  *
+ *	Regular files opened without O_TRUNC keep their open fid for a
+ *	while after the last close (fidcache_keep_open(), from release):
+ *	an open of the same path with the same flags by the same user within
+ *	m->open_ttl_ns takes it back (fidcache_take_open()) and sends
+ *	nothing, where it would send Twalk and Tlopen.  Such a fid is the
+ *	opener's alone: it leaves the table while open.  Reads and writes go
+ *	to the server as ever (no data is kept), so the only difference is
+ *	which file a name means during that time: the one opened before,
+ *	should another client replace it under that name meanwhile.
+ *
  * HOW LONG
  *	An entry serves for m->fid_ttl_ns after its walk: the shorter of the
  *	kernel's entry and attribute timeouts (1 s by default), the time for
- *	which the kernel itself would trust a name without asking.  With
+ *	which the kernel itself would trust a name without asking; an open
+ *	fid for m->open_ttl_ns after its close (at most OPEN_TTL_NS).  With
  *	either timeout 0 (the like-for-like mount against v9fs's cache=none)
  *	nothing is kept.  Every unlink, rmdir and rename through the mount
  *	empties the table, since a kept fid may name what they moved or
@@ -45,6 +56,8 @@ struct fc_ent {
 	uint64_t at;		/* CLOCK_MONOTONIC ns of the walk */
 	unsigned int refs;	/* fidcache_get()s not yet put */
 	bool gone;		/* out of the table: clunk at the last put */
+	bool open;		/* opened with @flags, for fidcache_take_open() */
+	uint32_t flags;
 };
 
 uint64_t mono_ns(void)
@@ -89,7 +102,7 @@ struct v9p_fid *fidcache_get(struct mnt *m, struct v9p_fid *root,
 	for (size_t i = 0; i < FIDCACHE_MAX; i++) {
 		struct fc_ent *e = m->fc[i];
 
-		if (!e || e->root != root || strcmp(e->path, path))
+		if (!e || e->open || e->root != root || strcmp(e->path, path))
 			continue;
 		if (now - e->at > m->fid_ttl_ns) {
 			slot_drop(m, i);
@@ -121,8 +134,9 @@ void fidcache_stale(struct mnt *m, struct fc_ent *ref)
 	pthread_mutex_unlock(&m->fc_lock);
 }
 
-void fidcache_add(struct mnt *m, struct v9p_fid *root, const char *path,
-		  struct v9p_fid *f)
+/* Keep @f for @path, opened with @flags when @open. */
+static void add(struct mnt *m, struct v9p_fid *root, const char *path,
+		struct v9p_fid *f, bool open, uint32_t flags)
 {
 	struct fc_ent *e;
 	size_t i, old = 0;
@@ -134,15 +148,16 @@ void fidcache_add(struct mnt *m, struct v9p_fid *root, const char *path,
 	if (!e)
 		goto clunk;
 	*e = (struct fc_ent){ .root = root, .fid = f, .path = strdup(path),
-			      .at = mono_ns() };
+			      .at = mono_ns(), .open = open, .flags = flags };
 	if (!e->path) {
 		free(e);
 		goto clunk;
 	}
 	pthread_mutex_lock(&m->fc_lock);
-	/* The same path again (two threads walked it): the newer one stays. */
-	for (i = 0; i < FIDCACHE_MAX; i++) {
-		if (m->fc[i] && m->fc[i]->root == root &&
+	/* The same path again (two threads walked it): the newer one stays.
+	 * Open fids of a path may be several (several opens closed). */
+	for (i = 0; i < FIDCACHE_MAX && !open; i++) {
+		if (m->fc[i] && !m->fc[i]->open && m->fc[i]->root == root &&
 		    !strcmp(m->fc[i]->path, path)) {
 			slot_drop(m, i);
 			break;
@@ -166,6 +181,47 @@ void fidcache_add(struct mnt *m, struct v9p_fid *root, const char *path,
 	return;
 clunk:
 	clunk_later(m, f);
+}
+
+void fidcache_add(struct mnt *m, struct v9p_fid *root, const char *path,
+		  struct v9p_fid *f)
+{
+	add(m, root, path, f, false, 0);
+}
+
+void fidcache_keep_open(struct mnt *m, struct v9p_fid *root,
+			const char *path, uint32_t flags, struct v9p_fid *f)
+{
+	add(m, root, path, f, true, flags);
+}
+
+struct v9p_fid *fidcache_take_open(struct mnt *m, struct v9p_fid *root,
+				   const char *path, uint32_t flags)
+{
+	struct v9p_fid *f = NULL;
+	uint64_t now;
+
+	if (!m->open_ttl_ns)
+		return NULL;
+	now = mono_ns();
+	pthread_mutex_lock(&m->fc_lock);
+	for (size_t i = 0; i < FIDCACHE_MAX && !f; i++) {
+		struct fc_ent *e = m->fc[i];
+
+		if (!e || !e->open || e->root != root || e->flags != flags ||
+		    strcmp(e->path, path))
+			continue;
+		if (now - e->at > m->open_ttl_ns) {
+			slot_drop(m, i);
+			continue;
+		}
+		m->fc[i] = NULL;
+		f = e->fid;
+		free(e->path);
+		free(e);
+	}
+	pthread_mutex_unlock(&m->fc_lock);
+	return f;
 }
 
 void fidcache_flush(struct mnt *m)

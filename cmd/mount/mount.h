@@ -24,6 +24,9 @@
 /* Most fids the fid cache keeps (fidcache.c). */
 #define FIDCACHE_MAX 64
 
+/* Longest an open fid is kept after its close (fidcache.c). */
+#define OPEN_TTL_NS 250000000u /* 250 ms */
+
 /* Directories whose mode and group are remembered (struct mnt's dirs). */
 #define DIRS_MAX 16
 
@@ -75,6 +78,7 @@ struct mnt {
 	size_t nclunks;
 	/* The fid cache (fidcache.c): 0 fid_ttl_ns keeps nothing. */
 	uint64_t fid_ttl_ns;		/* set by m_init() */
+	uint64_t open_ttl_ns;		/* the same, for open fids */
 	pthread_mutex_t fc_lock;	/* guards fc and its entries */
 	struct fc_ent *fc[FIDCACHE_MAX];
 	/* Modes and groups of directories getattr saw (ops.c, dirs_seen()). */
@@ -114,6 +118,13 @@ void fidcache_put(struct mnt *m, struct fc_ent *ref);
 void fidcache_add(struct mnt *m, struct v9p_fid *root, const char *path,
 		  struct v9p_fid *f);
 void fidcache_stale(struct mnt *m, struct fc_ent *ref);
+/* fidcache_keep_open(): keep @f, opened with @flags, at its close.
+ * fidcache_take_open(): such a fid for @path and @flags, out of the table
+ * (the caller's), or NULL. */
+void fidcache_keep_open(struct mnt *m, struct v9p_fid *root,
+			const char *path, uint32_t flags, struct v9p_fid *f);
+struct v9p_fid *fidcache_take_open(struct mnt *m, struct v9p_fid *root,
+				   const char *path, uint32_t flags);
 void fidcache_flush(struct mnt *m);
 
 #endif

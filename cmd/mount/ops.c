@@ -31,6 +31,9 @@ static struct mnt *mnt_of_ctx(void)
 struct ofile {
 	struct v9p_fid *fid;
 	bool append;
+	uint32_t flags;		/* as sent in Tlopen */
+	struct v9p_fid *root;	/* the opener's root, when the fid may be
+				 * kept at release (fidcache_keep_open()) */
 };
 
 /* The open fid of @fi. */
@@ -42,7 +45,7 @@ static struct v9p_fid *fh_fid(const struct fuse_file_info *fi)
 /* Make open fid @f the file handle of @fi, opened with @flags (as sent in
  * Tlopen or Tlcreate).  0, or -ENOMEM with @f still the caller's. */
 static int fh_set(struct fuse_file_info *fi, struct v9p_fid *f,
-		  uint32_t flags)
+		  uint32_t flags, struct v9p_fid *root)
 {
 	struct ofile *of = malloc(sizeof(*of));
 
@@ -50,6 +53,8 @@ static int fh_set(struct fuse_file_info *fi, struct v9p_fid *f,
 		return -ENOMEM;
 	of->fid = f;
 	of->append = flags & O_APPEND;
+	of->flags = flags;
+	of->root = root;
 	fi->fh = (uintptr_t)of;
 	return 0;
 }
@@ -496,6 +501,8 @@ static void *m_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	if (ttl > 3600)
 		ttl = 3600;
 	m->fid_ttl_ns = ttl > 0 ? (uint64_t)(ttl * 1e9) : 0;
+	m->open_ttl_ns = m->fid_ttl_ns < OPEN_TTL_NS ? m->fid_ttl_ns :
+						       OPEN_TTL_NS;
 	cfg->use_ino = 1;
 	if (cfg->entry_timeout <= 0)
 		conn->want &= ~(unsigned int)FUSE_CAP_READDIRPLUS;
@@ -945,20 +952,32 @@ static uint32_t open_flags(int flags)
 				   O_DSYNC));
 }
 
+/*
+ * Twalk and Tlopen, or, without O_TRUNC, an open fid of the same path and
+ * flags kept since its close (fidcache.c), which sends nothing.
+ */
 static int m_open(const char *path, struct fuse_file_info *fi)
 {
 	struct mnt *m = mnt_of_ctx();
-	struct v9p_fid *f = walk(m, path);
 	uint32_t flags = open_flags(fi->flags);
+	struct v9p_fid *root = NULL, *f = NULL;
 	int rc;
 
-	if (!f)
-		return err_now(m);
-	if (v9p_lopen(f, flags) < 0) {
-		drop(f);
-		return err_now(m);
+	if (!(flags & O_TRUNC) && m->open_ttl_ns && !name_too_long(path)) {
+		root = root_of(m);
+		if (root)
+			f = fidcache_take_open(m, root, path, flags);
 	}
-	rc = fh_set(fi, f, flags);
+	if (!f) {
+		f = walk(m, path);
+		if (!f)
+			return err_now(m);
+		if (v9p_lopen(f, flags) < 0) {
+			drop(f);
+			return err_now(m);
+		}
+	}
+	rc = fh_set(fi, f, flags, root);
 	if (rc < 0)
 		clunk_later(m, f);
 	return rc;
@@ -980,7 +999,7 @@ static int m_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 		drop(dir);
 		return err_now(m);
 	}
-	rc = fh_set(fi, dir, flags); /* Tlcreate made it the open file */
+	rc = fh_set(fi, dir, flags, NULL); /* Tlcreate made it the open file */
 	if (rc < 0)
 		clunk_later(m, dir);
 	return rc;
@@ -998,7 +1017,7 @@ static int m_opendir(const char *path, struct fuse_file_info *fi)
 		drop(f);
 		return err_now(m);
 	}
-	rc = fh_set(fi, f, O_RDONLY);
+	rc = fh_set(fi, f, O_RDONLY, NULL);
 	if (rc < 0)
 		clunk_later(m, f);
 	return rc;
@@ -1006,9 +1025,14 @@ static int m_opendir(const char *path, struct fuse_file_info *fi)
 
 static int m_release(const char *path, struct fuse_file_info *fi)
 {
-	(void)path;
-	clunk_later(mnt_of_ctx(), fh_fid(fi));
-	free((void *)(uintptr_t)fi->fh);
+	struct mnt *m = mnt_of_ctx();
+	struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
+
+	if (of->root && path)
+		fidcache_keep_open(m, of->root, path, of->flags, of->fid);
+	else
+		clunk_later(m, of->fid);
+	free(of);
 	return 0;
 }
 
