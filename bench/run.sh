@@ -6,7 +6,7 @@
 # (and says so), and 1 when it could not measure or when what a timed run
 # read, wrote or listed was not right.
 #
-# The guest gets six virtio-9p devices, all on the SAME host folder; each
+# The guest gets seven virtio-9p devices, all on the SAME host folder; each
 # column of the table is one of them:
 #   v9fs      the kernel's v9fs, trans=virtio, msize 8192
 #   v9fsbig   the kernel's v9fs, trans=virtio, msize RAISED_MSIZE (131072)
@@ -15,9 +15,11 @@
 #   relay     the kernel's v9fs, trans=unix, msize 8192, through
 #             `vio9p relay` on a vio9p channel of msize 8192
 #   fuse      `vio9p mount` (FUSE) on a vio9p channel of msize 8192
-# Every v9fs mount is version=9p2000.L,cache=none; the FUSE mount has the
-# kernel's attribute and entry caches off (attr_timeout=0,entry_timeout=0,
-# negative_timeout=0) to match.  vio9p reads its max_msize parameter when
+#   fusedef   `vio9p mount` at its default options (no -o), msize 8192
+# Every v9fs mount is version=9p2000.L,cache=none; the fuse column's mount
+# has the kernel's attribute and entry caches off (attr_timeout=0,
+# entry_timeout=0,negative_timeout=0) to match; fusedef is the mount as a
+# user gets it, against the same v9fs.  vio9p reads its max_msize parameter when
 # it probes a device, so the guest loads it with max_msize=8192 and the
 # tags of its three 8192 channels, then sets max_msize=RAISED_MSIZE and
 # tags=<the big channel's> and has the virtio bus probe the devices still
@@ -37,6 +39,15 @@
 #          file on the mount; through libvio9p, Twalk, Tlopen, Tgetattr,
 #          Tclunk on the channel (session made before the clock starts).
 #          Microseconds per iteration, osc's own clock.
+#   tree   a source-like tree (TREE_DIRS folders of TREE_FILES files, made
+#          here and packed by GNU tar with a fixed order, owner and mtime,
+#          its sha256 checked in the guest) unpacked by busybox tar into
+#          tree/NAME on the mount, then `find` of it, `grep -r` of a word
+#          in it, `rm -r` of it, all in one timed shell.  The entries found
+#          are counted, the sorted grep output's sha256 is the host's, and
+#          the folder must be gone (in the guest through v9fs, and on the
+#          host after the boot).  The mount columns only (not vio9p,
+#          vio9pbig).  Seconds.
 # RUNS rounds after one warm-up round (shown, not counted); in each round
 # every row is measured for every column, the order of the columns
 # rotated from round to round, guest caches dropped before each run; the
@@ -70,12 +81,14 @@
 #   NFILES	files in the folder listed (default 1000)
 #   OSC_N	iterations of open-stat-close per run (default 1000)
 #   RAISED_MSIZE the raised msize of vio9pbig and v9fsbig (default 131072)
+#   TREE_DIRS, TREE_FILES the tree row's folders, and files in each
+#		(default 40 and 50: 2,000 files)
 #   BENCH_SMP	the guest's vCPU counts, one boot each (default "1 2"); each
 #		boot is passed to tests/vm.sh as VM_SMP
-#   BENCH_ROWS	the rows to measure, some of "read write ls osc" (default
-#		all of them)
+#   BENCH_ROWS	the rows to measure, some of "read write ls osc tree"
+#		(default all of them)
 #   BENCH_COLS	the columns to measure, some of "v9fs v9fsbig vio9p
-#		vio9pbig relay fuse" (default all of them).  A run of fewer
+#		vio9pbig relay fuse fusedef" (default all of them).  A run of fewer
 #		rows or columns than all is partial: it prints the medians
 #		and the ratios of the bars it has, skips the diagnostics, and
 #		writes no report, plot or README table (e.g. BENCH_ROWS=ls
@@ -105,6 +118,9 @@ BIG_MIB=${BIG_MIB:-64}
 NFILES=${NFILES:-1000}
 OSC_N=${OSC_N:-1000}
 RAISED=${RAISED_MSIZE:-131072}
+TREE_DIRS=${TREE_DIRS:-40}
+TREE_FILES=${TREE_FILES:-50}
+TREE_WORD=needle
 VM_MEM=${VM_MEM:-1024}
 VM_TIMEOUT=${VM_TIMEOUT:-3000}
 WORK=${WORK:-$top/build/bench/vm}
@@ -114,8 +130,8 @@ PLOT=${RESULTS%.md}.png
 MSIZE=8192
 FUSE_NOCACHE=attr_timeout=0,entry_timeout=0,negative_timeout=0
 FUSE_OPTS=${FUSE_OPTS-$FUSE_NOCACHE}
-ALL_COLS="v9fs v9fsbig vio9p vio9pbig relay fuse"
-ALL_KINDS="read write ls osc"
+ALL_COLS="v9fs v9fsbig vio9p vio9pbig relay fuse fusedef"
+ALL_KINDS="read write ls osc tree"
 COLS=${BENCH_COLS:-$ALL_COLS}
 KINDS=${BENCH_ROWS:-$ALL_KINDS}
 SMPS=${BENCH_SMP:-1 2}
@@ -126,6 +142,7 @@ TAG_VIO9P=bench-vio9p
 TAG_VIO9PBIG=bench-vio9p-big
 TAG_RELAY=bench-relay
 TAG_FUSE=bench-fuse
+TAG_FUSEDEF=bench-fusedef
 export VM_MEM
 # shellcheck source=tests/vm.sh
 . "$top/tests/vm.sh"
@@ -137,6 +154,9 @@ die() {
 command -v gnuplot >/dev/null || die "no gnuplot (make bench installs bench/deps.txt)"
 # has LIST WORD: WORD is one of the words of LIST.
 has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
+# can KIND COL: whether column COL runs row KIND (the tree row needs a
+# mount: not the vio9p command's columns).  The guest has its own copy.
+can() { case $1.$2 in tree.vio9p*) return 1 ;; esac; return 0; }
 for k in $KINDS; do has "$ALL_KINDS" "$k" || die "BENCH_ROWS: no row $k (rows: $ALL_KINDS)"; done
 for c in $COLS; do has "$ALL_COLS" "$c" || die "BENCH_COLS: no column $c (columns: $ALL_COLS)"; done
 for n in $SMPS; do
@@ -152,7 +172,7 @@ for c in $ALL_COLS; do has "$COLS" "$c" || partial=1; done
 
 rm -rf "$WORK"
 share=$WORK/share
-mkdir -p "$share/files" "$share/put"
+mkdir -p "$share/files" "$share/put" "$share/tree"
 head -c "$((BIG_MIB << 20))" /dev/urandom >"$share/big.bin"
 for i in $(seq -w 1 "$NFILES"); do
 	printf '%s\n' "$i" >"$share/files/f$i"
@@ -165,6 +185,31 @@ small_bytes=$(stat -c %s "$share/small.txt")
 # bytewise (as the guest's busybox sort does).
 ls_sum=$( (cd "$share/files" && stat -c '%n %s' -- f*) | LC_ALL=C sort |
 	sha256sum | cut -d' ' -f1)
+# The tree row's tarball: TREE_DIRS folders of TREE_FILES small text
+# files, one in seven with a line holding TREE_WORD; packed in name order
+# with one owner and mtime, so that the same sizes give the same bytes.
+treesrc=$WORK/treesrc
+mkdir -p "$treesrc"
+for d in $(seq -w 1 "$TREE_DIRS"); do
+	mkdir "$treesrc/d$d"
+	for f in $(seq -w 1 "$TREE_FILES"); do
+		{
+			printf '/* d%s/f%s.c: a generated file */\n' "$d" "$f"
+			printf 'int f%s_%s(void) { return %d; }\n' "$d" "$f" "$((10#$d * 100 + 10#$f))"
+			[ $(((10#$d * 100 + 10#$f) % 7)) != 0 ] ||
+				printf '/* %s d%s f%s */\n' "$TREE_WORD" "$d" "$f"
+		} >"$treesrc/d$d/f$f.c"
+	done
+done
+tar --sort=name --mtime=@1700000000 --owner=0 --group=0 --numeric-owner \
+	--format=ustar -C "$treesrc" -cf "$WORK/tree.tar" .
+tree_sum=$(sha256sum <"$WORK/tree.tar" | cut -d' ' -f1)
+# What each unpacked tree must show: the entries `find .` lists, and the
+# sha256 of `grep -r` of the word, sorted.
+tree_entries=$( (cd "$treesrc" && find .) | wc -l)
+tree_grep=$( (cd "$treesrc" && grep -r "$TREE_WORD" .) | LC_ALL=C sort |
+	sha256sum | cut -d' ' -f1)
+rm -rf "$treesrc"
 sync
 
 root=$WORK/root
@@ -177,17 +222,19 @@ ln -s /proc/self/mounts "$root/etc/mtab"
 cp "$ELAPSED" "$root/bin/elapsed"
 cp "$OSC" "$root/bin/osc"
 cp "$VIO9P_CMD" "$root/bin/vio9p"
+cp "$WORK/tree.tar" "$root/tree.tar"
 {
 	vm_init_head /dev/ttyS1 \
-		"max_msize=$MSIZE tags=$TAG_VIO9P,$TAG_RELAY,$TAG_FUSE"
+		"max_msize=$MSIZE tags=$TAG_VIO9P,$TAG_RELAY,$TAG_FUSE,$TAG_FUSEDEF"
 	printf 'runs=%s msize=%s raised=%s big_mib=%s osc_n=%s small_bytes=%s\n' \
 		"$RUNS" "$MSIZE" "$RAISED" "$BIG_MIB" "$OSC_N" "$small_bytes"
 	printf 'corrupt="%s"\n' "$CORRUPT"
 	printf 'cols="%s" kinds="%s" partial=%s\n' "$COLS" "$KINDS" "$partial"
 	printf 'fuse_opts=%s\n' "$FUSE_OPTS"
-	printf 'tag_v9fs=%s tag_v9fsbig=%s tag_vio9p=%s tag_vio9pbig=%s tag_relay=%s tag_fuse=%s\n' \
+	printf 'tag_v9fs=%s tag_v9fsbig=%s tag_vio9p=%s tag_vio9pbig=%s tag_relay=%s tag_fuse=%s tag_fusedef=%s\n' \
 		"$TAG_V9FS" "$TAG_V9FSBIG" "$TAG_VIO9P" "$TAG_VIO9PBIG" \
-		"$TAG_RELAY" "$TAG_FUSE"
+		"$TAG_RELAY" "$TAG_FUSE" "$TAG_FUSEDEF"
+	printf 'tree_word=%s\n' "$TREE_WORD"
 	cat <<'EOF_INIT'
 exec >$out 2>&1
 stty raw -echo 2>/dev/null
@@ -204,7 +251,7 @@ for m in $(cat /lib/modules/v9fs/order); do
 	insmod /lib/modules/v9fs/$m.ko || echo "# insmod $m failed"
 done
 vm_load_extra
-mkdir -p /mnt/v9fs /mnt/v9fsbig /mnt/relay /mnt/fuse /tmp/get /run
+mkdir -p /mnt/v9fs /mnt/v9fsbig /mnt/relay /mnt/fuse /mnt/fusedef /tmp/get /run
 o=version=9p2000.L,cache=none
 mount -t 9p -o trans=virtio,$o,msize=$msize $tag_v9fs /mnt/v9fs ||
 	echo "# mount v9fs failed"
@@ -220,6 +267,7 @@ mount -t 9p -o trans=unix,$o,msize=$msize /run/relay.sock /mnt/relay ||
 	echo "# mount relay failed: $(cat /tmp/relay.log)"
 vio9p -t $tag_fuse mount ${fuse_opts:+-o $fuse_opts} \
 	/mnt/fuse </dev/null || echo "# mount fuse failed"
+vio9p -t $tag_fusedef mount /mnt/fusedef </dev/null || echo "# mount fusedef failed"
 echo "# kernel $(uname -r)"
 for c in /sys/class/vio9p/*; do
 	echo "# channel $(cat $c/mount_tag) max_msize $(cat $c/max_msize) max_requests $(cat $c/max_requests)"
@@ -243,8 +291,11 @@ tag_of() {
 	vio9pbig) echo $tag_vio9pbig ;;
 	relay) echo $tag_relay ;;
 	fuse) echo $tag_fuse ;;
+	fusedef) echo $tag_fusedef ;;
 	esac
 }
+can() { case $1.$2 in tree.vio9p*) return 1 ;; esac; return 0; }
+echo "# sha256 tree.tar $(sha256sum </tree.tar | cut -d' ' -f1)"
 dd if=/dev/urandom of=/tmp/src.bin bs=1048576 count=$big_mib 2>/dev/null
 echo "# sha256 src $(sha256sum </tmp/src.bin | cut -d' ' -f1)"
 drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
@@ -257,6 +308,7 @@ prep() {
 	case $1 in
 	read) rm -f /tmp/get/$2.bin ;;
 	write) rm -f /mnt/v9fs/put/$2.bin ;;
+	tree) rm -rf /mnt/v9fs/tree/$2 ;;
 	esac
 	drop
 }
@@ -279,6 +331,10 @@ measure() {
 		write) elapsed -o /dev/null dd if=/tmp/src.bin of=$m/put/$3.bin bs=1048576 ;;
 		ls) elapsed -o /tmp/ls.$3 ls -l $m/files ;;
 		osc) osc -s $osc_size $m/small.txt $osc_n ;;
+		tree) elapsed -o /tmp/tree.$3 sh -c "mkdir $m/tree/$3 &&
+			cd $m/tree/$3 && tar -xf /tree.tar && find . | wc -l &&
+			grep -r $tree_word . | sort | sha256sum | cut -d' ' -f1 &&
+			cd / && rm -r $m/tree/$3" ;;
 		esac ;;
 	esac
 }
@@ -301,6 +357,7 @@ spoil() {
 	write) printf 'spoilt by BENCH_CORRUPT' |
 		dd of=/mnt/v9fs/put/$2.bin bs=1 seek=4096 conv=notrunc 2>/dev/null ;;
 	ls) sed -i '$d' /tmp/ls.$2 ;;
+	tree) sed -i '1s/^/1/' /tmp/tree.$2 ;;
 	esac
 }
 # one KIND COL ROUND: prints "# result KIND COL ROUND NS" (round 0:
@@ -331,6 +388,10 @@ one() {
 		echo "# sum ls $2 $3 $(listing /tmp/ls.$n)"
 		echo "# lines ls $2 $3 $(grep -c ' f[0-9]*$' /tmp/ls.$n)"
 		rm -f /tmp/ls.$n ;;
+	tree)
+		echo "# sum tree $2 $3 $(tr '\n' ' ' </tmp/tree.$n)"
+		[ ! -e /mnt/v9fs/tree/$n ] || echo "# tree left $2 $3"
+		rm -f /tmp/tree.$n ;;
 	esac
 }
 i=0
@@ -346,7 +407,7 @@ while [ $i -le $runs ]; do
 			j=$((j + 1))
 		done
 		for c in "$@"; do
-			one $k $c $i
+			! can $k $c || one $k $c $i
 		done
 	done
 	i=$((i + 1))
@@ -431,7 +492,7 @@ count() {
 		wait $sp
 		d=$(($(submitted $tag) - n))
 	fi
-	rm -f /tmp/get/$2.count.bin /tmp/ls.$2.count
+	rm -f /tmp/get/$2.count.bin /tmp/ls.$2.count /tmp/tree.$2.count
 	echo "# reqs $1 $2 $d $(grep -c 9p_client_req: $t/trace)" \
 		"$(sed -n 's/.*9p_client_req:.*request \(P9_[A-Z]*\).*/\1/p' $t/trace |
 			sort | uniq -c | tr -s ' \n' '  ')"
@@ -440,7 +501,7 @@ count() {
 }
 for k in $kinds; do
 	for c in $cols; do
-		count $k $c
+		! can $k $c || count $k $c
 	done
 done
 for c in /sys/class/vio9p/*; do
@@ -482,6 +543,7 @@ boot() {
 		$(vm_fsdev fs3 "$share" "$TAG_FUSE") \
 		$(vm_fsdev fs4 "$share" "$TAG_V9FS") \
 		$(vm_fsdev fs5 "$share" "$TAG_V9FSBIG") \
+		$(vm_fsdev fs6 "$share" "$TAG_FUSEDEF") \
 		>"$d/qemu.log" 2>&1 || echo "bench: qemu exited with status $? (see $d)"
 	echo "$(cut -d' ' -f1-3 /proc/loadavg) $((($(date +%s) - t0 + 30) / 60))" >>"$d/load"
 	tr -d '\r' <"$d/guest.log" >"$d/guest.txt"
@@ -503,18 +565,24 @@ check() {
 	fi
 	! grep -E '^# (failed|insmod|mount [a-z0-9]* failed)' "$log" || die "$at: a guest step failed"
 	for tm in "$TAG_VIO9P $MSIZE" "$TAG_VIO9PBIG $RAISED" "$TAG_RELAY $MSIZE" \
-		"$TAG_FUSE $MSIZE"; do
+		"$TAG_FUSE $MSIZE" "$TAG_FUSEDEF $MSIZE"; do
 		grep -q "^# channel ${tm% *} max_msize ${tm#* } " "$log" ||
 			die "$at: no vio9p channel ${tm% *} with max_msize ${tm#* }"
 	done
-	[ "$(grep -c '^# channel ' "$log")" = 4 ] || die "$at: vio9p did not take exactly 4 devices"
-	for c in v9fs v9fsbig relay fuse; do
+	[ "$(grep -c '^# channel ' "$log")" = 5 ] || die "$at: vio9p did not take exactly 5 devices"
+	for c in v9fs v9fsbig relay fuse fusedef; do
 		grep -q "^# mount [^ ]* /mnt/$c " "$log" || die "$at: /mnt/$c is not mounted"
 	done
 	src_sum=$(sed -n 's/^# sha256 src //p' "$log")
 	[ -n "$src_sum" ] || die "$at: the guest did not say its source file's sha256"
+	s=$(sed -n 's/^# sha256 tree.tar //p' "$log")
+	[ "$s" = "$tree_sum" ] || die "$at: the guest's tree.tar has sha256 ${s:-none}, not $tree_sum"
+	! grep '^# tree left ' "$log" || die "$at: a tree run left its folder behind (seen through v9fs)"
+	s=$(find "$share/tree" -mindepth 1 | head -n 3)
+	[ -z "$s" ] || die "$at: the tree runs left files on the host: $s"
 	for k in $KINDS; do
 		for c in $COLS; do
+			can "$k" "$c" || continue
 			n=$(awk -v k="$k" -v c="$c" '$2 == "result" && $3 == k && $4 == c' "$log" | wc -l)
 			[ "$n" = "$RUNS" ] || die "$at: $k $c: $n of $RUNS runs reported"
 			grep -q "^# reqs $k $c " "$log" || die "$at: $k $c: no request count"
@@ -535,6 +603,9 @@ check() {
 					# osc -s checked each stat in the guest.
 					s=
 					want= ;;
+				tree)
+					s=$(sed -n "s/^# sum tree $c $i //p" "$log")
+					want="$tree_entries $tree_grep " ;;
 				esac
 				[ "$s" = "$want" ] || mismatch "$smp" "$k" "$c" "$i" "sha256 ${s:-none}, not $want"
 				if [ "$k" = ls ]; then
@@ -554,6 +625,7 @@ mismatch() {
 	read) what="the copy read (sha256 in the guest), against the host's big.bin" ;;
 	write) what="the file written, put/$3.r$4.bin (sha256 on the host), against the guest's source" ;;
 	ls) what="the names and sizes listed, against the host's folder" ;;
+	tree) what="the entries found and the sha256 of grep's lines in the unpacked tree (the host's: $tree_entries $tree_grep)" ;;
 	esac
 	[ "$4" = 0 ] && set -- "$1" "$2" "$3" "0 (the warm-up)" "$5"
 	echo "bench: CHECK FAILED at $(vcpus "$1"): row $2 ($(row "$2")), column $3 ($(label "$3")), round $4: $what: $5" >&2
@@ -574,7 +646,7 @@ cell() {
 	awk -v k="$1" -v c="$2" -v what="$3" -v b="$big_bytes" -v n="$OSC_N" '
 	function fig(ns) {
 		if (k == "read" || k == "write") return sprintf("%.1f", b / (ns / 1e9) / 1e6)
-		if (k == "ls") return sprintf("%.3f", ns / 1e9)
+		if (k == "ls" || k == "tree") return sprintf("%.3f", ns / 1e9)
 		return sprintf("%.0f", ns / 1e3)
 	}
 	$2 == "result" && $3 == k && $4 == c { ns[++r] = $6 }
@@ -652,6 +724,7 @@ label() {
 	vio9pbig) echo "vio9p $RAISED" ;;
 	relay) echo "v9fs via relay $MSIZE" ;;
 	fuse) echo "vio9p mount $MSIZE" ;;
+	fusedef) echo "vio9p mount $MSIZE, defaults" ;;
 	esac
 }
 # row KIND [UNIT]: the row's label, with UNIT or else the unit of its figures.
@@ -661,6 +734,7 @@ row() {
 	write) echo "write $BIG_MIB MiB (${2:-MB/s})" ;;
 	ls) echo "ls -l of $NFILES files (${2:-s})" ;;
 	osc) echo "open-stat-close (${2:-µs})" ;;
+	tree) echo "unpack, find, grep -r, rm -r a tree of $((TREE_DIRS * TREE_FILES)) files (${2:-s})" ;;
 	esac
 }
 
@@ -697,6 +771,8 @@ mark() {
 	osc) echo ⁴ ;;
 	relay) echo ⁵ ;;
 	fuse) echo ⁶ ;;
+	tree) echo ⁷ ;;
+	fusedef) echo ⁸ ;;
 	esac
 }
 # table WHAT [UNIT]: one line per row, one cell per column; the medians'
@@ -721,7 +797,9 @@ table() {
 		[ "$1" = median ] && line="$line $(mark "$k")"
 		line="$line |"
 		for c in $COLS; do
-			if [ "$1" = peak ]; then
+			if ! can "$k" "$c"; then
+				line="$line — |"
+			elif [ "$1" = peak ]; then
 				line="$line $(inflight "$k" "$c") |"
 			else
 				line="$line $(cell "$k" "$c" "$1") |"
@@ -742,6 +820,7 @@ inflight() {
 	vio9p) w=$(slots "$TAG_VIO9P") ;;
 	vio9pbig) w=$(slots "$TAG_VIO9PBIG") ;;
 	fuse) w=$(slots "$TAG_FUSE") ;;
+	fusedef) w=$(slots "$TAG_FUSEDEF") ;;
 	*) w= ;;
 	esac
 	if [ -z "$w" ] || [ "$p" -ge "$w" ]; then
@@ -755,6 +834,7 @@ inflight() {
 counted() {
 	local c out=
 	for c in $COLS; do
+		can "$1" "$c" || continue
 		out="$out${out:+; }$(label "$c") $(cell "$1" "$c" reqs) ($(inflight "$1" "$c"))"
 	done
 	echo "$out"
@@ -801,6 +881,15 @@ notes() {
 	else
 		echo "⁶ vio9p mount: \`${FUSE_OPTS:+-o $FUSE_OPTS}\` (FUSE_OPTS), against v9fs's cache=none."
 	fi
+	echo
+	echo "⁷ tree: busybox \`tar -xf\` of a tarball of $((TREE_DIRS * TREE_FILES)) files in $TREE_DIRS"
+	echo "folders into the mount, \`find .\`, \`grep -r $TREE_WORD .\`, \`rm -r\`: one timed"
+	echo "shell; checked by the entries found, the sha256 of grep's sorted lines,"
+	echo "and the folder gone on the host.  Mounts only."
+	echo "Requests: $(counted tree)."
+	echo
+	echo "⁸ vio9p mount, defaults: mounted with no -o, as a user would (1 s"
+	echo "attribute and entry timeouts, readdirplus), against v9fs's cache=none."
 }
 
 # ---- the boots ----------------------------------------------------------
@@ -816,6 +905,7 @@ if [ "$partial" = 1 ]; then
 		log=$WORK/smp$smp/guest.txt
 		for k in $KINDS; do
 			for c in $COLS; do
+				can "$k" "$c" || continue
 				echo "bench: $(vcpus "$smp"): $(row "$k"), $(label "$c"): median $(cell "$k" "$c" median), runs $(cell "$k" "$c" runs)"
 			case $k.$c in
 			read.vio9p* | write.vio9p*)
@@ -870,6 +960,12 @@ read fuse v9fs
 write fuse v9fs
 ls fuse v9fs
 osc fuse v9fs
+tree fuse v9fs
+read fusedef v9fs
+write fusedef v9fs
+ls fusedef v9fs
+osc fusedef v9fs
+tree fusedef v9fs
 EOF_OTHER
 	if [ -n "$missed" ]; then
 		verdict[$smp]="BAR MISSED at $(vcpus "$smp"):${missed%;} (a benchmark: exit status 0 all the same)"
@@ -1073,6 +1169,7 @@ mkdir -p "$(dirname "$RESULTS")"
 		echo "|---|---:|---|---:|"
 		for k in $KINDS; do
 			for c in $COLS; do
+				can "$k" "$c" || continue
 				echo "| $(row "$k"), $(label "$c") | $(cell "$k" "$c" median) | $(cell "$k" "$c" runs) | $(cell "$k" "$c" warmup) |"
 			done
 		done
@@ -1091,14 +1188,19 @@ for smp in $SMPS; do
 done
 
 # ---- the plot -----------------------------------------------------------
-# One panel per row, one cluster of bars per column, one bar per vCPU count.
+# One panel per row (a column that does not run a row: '?', no bar), one
+# cluster of bars per column, one bar per vCPU count.
 dat=$WORK/plot.dat
 for k in $KINDS; do
 	for c in $COLS; do
 		printf '"%s"' "$(label "$c")"
 		for smp in $SMPS; do
 			log=$WORK/smp$smp/guest.txt
-			printf ' %s' "$(cell "$k" "$c" median)"
+			if can "$k" "$c"; then
+				printf ' %s' "$(cell "$k" "$c" median)"
+			else
+				printf ' ?'
+			fi
 		done
 		printf '\n'
 	done
@@ -1123,7 +1225,8 @@ gnuplot >"$WORK/gnuplot.log" 2>&1 <<EOF_GP || die "gnuplot failed: $WORK/gnuplot
 set terminal $term
 set encoding utf8
 set output '$PLOT'
-set multiplot layout 2,2 title "vio9p bench: $kernel, QEMU $qemu_version ($accel), median of $RUNS rounds, $code"
+set datafile missing '?'
+set multiplot layout 2,3 title "vio9p bench: $kernel, QEMU $qemu_version ($accel), median of $RUNS rounds, $code"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -1141,6 +1244,8 @@ set title "$(row ls), lower is better"
 $(panel 2)
 set title "$(row osc), lower is better"
 $(panel 3)
+set title "$(row tree), lower is better"
+$(panel 4)
 unset multiplot
 EOF_GP
 echo "bench: wrote $PLOT"

@@ -4,9 +4,9 @@
  *
  * main.c parses the global options, picks the channel and runs one verb
  * from its table; files.c holds the verbs on server names (ls, stat, cat,
- * mkdir, rm, mv, ln), xfer.c the copies (get, put), mount.c and
- * mount_ops.c the FUSE file system (mount), relay/ the relay daemon,
- * util.c diagnostics, number parsing and server path helpers.
+ * mkdir, rm, mv, ln), xfer.c the copies (get, put), mount/ the FUSE
+ * file system (mount), relay/ the relay daemon, util.c diagnostics,
+ * number parsing and server path helpers.
  *
  * Paths on the server are relative to the attached root; a leading '/'
  * is allowed and means the same.  Every verb returns its exit status: 0,

@@ -17,9 +17,12 @@
  *	(1 s by default, -o attr_timeout=, -o entry_timeout=) mostly hide.
  *
  * OPERATIONS
- *	getattr		Twalk, Tgetattr, Tclunk, or Tgetattr on the open
- *			fid when the kernel sends the file handle; st_ino
- *			is the qid's path (use_ino)
+ *	getattr		Tgetattr on a fid the fid cache keeps for the path
+ *			(fidcache.c), else Twalk, Tgetattr (the fid is kept
+ *			then), or Tgetattr on the open fid when the kernel
+ *			sends the file handle; st_ino is the qid's path
+ *			(use_ino).  Right after a setattr, the attributes it
+ *			fetched (fresh_keep() in ops.c).
  *	readlink	Twalk, Treadlink, Tclunk
  *	mkdir, mknod	Twalk to the parent, Tmkdir or Tmknod, Tclunk
  *	symlink		Twalk to the parent, Tsymlink, Tclunk
@@ -31,8 +34,9 @@
  *			must fail with ENOENT first (not atomic: 9P2000.L has
  *			no such flag); RENAME_EXCHANGE is EINVAL.
  *	chmod, chown,	Tsetattr on the open fid when there is one, else on a
- *	truncate,	walked one; UTIME_NOW sends the time bit without its
- *	utimens		_SET bit, so the server takes its own clock
+ *	truncate,	kept or walked one, then Tgetattr on it for the
+ *	utimens		getattr libfuse sends next; UTIME_NOW sends the time
+ *			bit without its _SET bit (the server's clock)
  *	open, opendir	Twalk, Tlopen; the fid, and whether it was opened
  *			O_APPEND, are the file handle (struct ofile, fi->fh)
  *	create		Twalk to the parent, Tlcreate (the fid becomes the
@@ -58,9 +62,12 @@
  *			for entries that do not fit.  With -o entry_timeout=0
  *			the kernel would look every entry up again anyway:
  *			m_init() turns readdirplus off then.
- *	fsync		Tfsync on fi->fh; flush does nothing (writes are not
- *			buffered here)
- *	release(dir)	Tclunk of fi->fh
+ *	fsync		Tfsync on fi->fh
+ *	flush		none: writes are not buffered here, so the first
+ *			close(2) of the mount answers ENOSYS, and the kernel
+ *			sends no FUSE_FLUSH after it (a round trip through
+ *			the daemon less on every close)
+ *	release(dir)	Tclunk of fi->fh, not waited for (FIDS)
  *	statfs		Tstatfs on the root
  *	No xattrs or locks: the kernel keeps POSIX and flock locks local
  *	to this machine.
@@ -68,7 +75,14 @@
  * FIDS
  *	The root fid lives as long as the mount.  Every other fid is either
  *	an operation's own (walked and clunked in the same call) or an open
- *	file's (walked in open/opendir/create, clunked in release).  An open
+ *	file's (walked in open/opendir/create, clunked in release).  Tclunk
+ *	goes out without waiting for its reply (clunk_later()): nothing is
+ *	done with the answer, so the operation replies to the kernel a round
+ *	trip sooner (getattr: Twalk, Tgetattr and a Tclunk sent, two waited
+ *	for).  The replies are collected as later clunks go out; at most
+ *	CLUNKS_MAX are outstanding (the oldest is waited for then), and all
+ *	of them are collected before the session ends.  A fid's number is
+ *	reused only after its Rclunk (the library's rule).  An open
  *	file keeps working when it is renamed, as the server keeps the file
  *	open.  An open file that is unlinked is renamed to .fuse_hidden*
  *	instead and removed at its last close (libfuse's default): fstat(2)
@@ -175,7 +189,10 @@ int cmd_mount(struct vctx *c, int argc, char **argv)
 {
 	struct mnt m = { .c = c, .owner = geteuid(),
 			 .users_lock = PTHREAD_MUTEX_INITIALIZER,
-			 .links_lock = PTHREAD_MUTEX_INITIALIZER };
+			 .links_lock = PTHREAD_MUTEX_INITIALIZER,
+			 .clunks_lock = PTHREAD_MUTEX_INITIALIZER,
+			 .fc_lock = PTHREAD_MUTEX_INITIALIZER,
+			 .dirs_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	char *user = NULL, *ours, *fsname, *dir;
 	bool fg = false;
@@ -256,6 +273,8 @@ out_unmount:
 out_destroy:
 	fuse_destroy(m.fuse);
 out:
+	fidcache_flush(&m);
+	clunks_collect(&m);
 	for (size_t i = 0; i < m.nusers; i++)
 		v9p_clunk(m.users[i].root);
 	free(m.users);

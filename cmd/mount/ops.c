@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * mount_ops.c - the FUSE operations of `vio9p mount`, each on the
+ * ops.c - the FUSE operations of `vio9p mount`, each on the
  * library's session: see the design at the top of mount.c for how they
  * map to 9P2000.L, the fids they hold, threads and a dying channel.
  */
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mount.h"
@@ -30,6 +31,9 @@ static struct mnt *mnt_of_ctx(void)
 struct ofile {
 	struct v9p_fid *fid;
 	bool append;
+	uint32_t flags;		/* as sent in Tlopen */
+	struct v9p_fid *root;	/* the opener's root, when the fid may be
+				 * kept at release (fidcache_keep_open()) */
 };
 
 /* The open fid of @fi. */
@@ -41,7 +45,7 @@ static struct v9p_fid *fh_fid(const struct fuse_file_info *fi)
 /* Make open fid @f the file handle of @fi, opened with @flags (as sent in
  * Tlopen or Tlcreate).  0, or -ENOMEM with @f still the caller's. */
 static int fh_set(struct fuse_file_info *fi, struct v9p_fid *f,
-		  uint32_t flags)
+		  uint32_t flags, struct v9p_fid *root)
 {
 	struct ofile *of = malloc(sizeof(*of));
 
@@ -49,6 +53,8 @@ static int fh_set(struct fuse_file_info *fi, struct v9p_fid *f,
 		return -ENOMEM;
 	of->fid = f;
 	of->append = flags & O_APPEND;
+	of->flags = flags;
+	of->root = root;
 	fi->fh = (uintptr_t)of;
 	return 0;
 }
@@ -100,13 +106,52 @@ static int err_now(struct mnt *m)
 	return fail(m, errno);
 }
 
+/*
+ * Send Tclunk of @f, which the caller is done with, and go on without its
+ * reply: no one waits for a Tclunk's answer (v9p_clunk()'s result was
+ * never looked at), so the round trip need not hold up the operation.
+ * Clunks sent earlier whose replies came are collected here; when
+ * CLUNKS_MAX are out, the oldest is waited for.  Keeps errno.
+ */
+void clunk_later(struct mnt *m, struct v9p_fid *f)
+{
+	int e = errno;
+	struct v9p_op *op = v9p_clunk_start(f); /* @f is the op's now */
+
+	if (!op) {
+		errno = e;
+		return; /* a dead channel: @f is freed */
+	}
+	pthread_mutex_lock(&m->clunks_lock);
+	for (size_t i = 0; i < m->nclunks;) {
+		if (v9p_op_done(m->clunks[i]) == 1) {
+			v9p_op_wait(m->clunks[i], NULL, 0);
+			m->clunks[i] = m->clunks[--m->nclunks];
+		} else {
+			i++;
+		}
+	}
+	if (m->nclunks == CLUNKS_MAX) {
+		v9p_op_wait(m->clunks[0], NULL, 0);
+		m->clunks[0] = m->clunks[--m->nclunks];
+	}
+	m->clunks[m->nclunks++] = op;
+	pthread_mutex_unlock(&m->clunks_lock);
+	errno = e;
+}
+
+void clunks_collect(struct mnt *m)
+{
+	pthread_mutex_lock(&m->clunks_lock);
+	while (m->nclunks)
+		v9p_op_wait(m->clunks[--m->nclunks], NULL, 0);
+	pthread_mutex_unlock(&m->clunks_lock);
+}
+
 /* Clunk @f keeping errno (for error paths). */
 static void drop(struct v9p_fid *f)
 {
-	int e = errno;
-
-	v9p_clunk(f);
-	errno = e;
+	clunk_later(mnt_of_ctx(), f);
 }
 
 /*
@@ -179,6 +224,59 @@ static struct v9p_fid *walk(struct mnt *m, const char *path)
 	}
 	root = root_of(m);
 	return root ? v9p_walk(root, path) : NULL;
+}
+
+/*
+ * A fid for @path that the caller sends only Tgetattr or Tsetattr on: one
+ * the fid cache keeps (*@ref set; fidcache.c) or one walked now from the
+ * caller's root (*@root).  NULL with errno.
+ */
+static struct v9p_fid *hold(struct mnt *m, const char *path,
+			    struct v9p_fid **root, struct fc_ent **ref)
+{
+	struct v9p_fid *f;
+
+	*ref = NULL;
+	if (name_too_long(path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	*root = root_of(m);
+	if (!*root)
+		return NULL;
+	f = fidcache_get(m, *root, path, ref);
+	return f ? f : v9p_walk(*root, path);
+}
+
+/*
+ * Done with @f from hold(): a kept one goes back, one walked now is kept
+ * when the server took it (@ok), else clunked.  Keeps errno.
+ */
+static void unhold(struct mnt *m, const char *path, struct v9p_fid *root,
+		   struct v9p_fid *f, struct fc_ent *ref, bool ok)
+{
+	int e = errno;
+
+	if (ref)
+		fidcache_put(m, ref);
+	else if (ok)
+		fidcache_add(m, root, path, f);
+	else
+		clunk_later(m, f);
+	errno = e;
+}
+
+/*
+ * Whether a call on a kept fid (@ref) that failed should be tried again on
+ * a fresh walk: the server no longer knows the file by it (ENOENT: it was
+ * renamed or removed by another client).  Drops the entry then.
+ */
+static bool hold_stale(struct mnt *m, struct fc_ent *ref, int tries)
+{
+	if (!ref || errno != ENOENT || tries)
+		return false;
+	fidcache_stale(m, ref);
+	return true;
 }
 
 /*
@@ -320,6 +418,70 @@ static void links_changed(struct mnt *m, uint64_t ino, const char *except)
 	}
 }
 
+/*
+ * The mode and group of the directories getattr saw last (m->dirs), for
+ * new_gid(): a file made in a directory whose attributes the kernel holds
+ * valid (for m->fid_ttl_ns, its timeouts) takes its group from those, as
+ * the kernel would check access against them, without a Tgetattr.
+ * Emptied, with the fid cache, by rmdir and rename.
+ */
+static void dirs_seen(struct mnt *m, const char *path, const struct v9p_attr *a)
+{
+	size_t i, n = strlen(path);
+
+	if (!m->fid_ttl_ns || !S_ISDIR(a->mode) || n >= sizeof(m->dirs[0].path))
+		return;
+	pthread_mutex_lock(&m->dirs_lock);
+	for (i = 0; i < DIRS_MAX; i++)
+		if (!strcmp(m->dirs[i].path, path))
+			break;
+	if (i == DIRS_MAX) {
+		i = m->dirs_next;
+		m->dirs_next = (i + 1) % DIRS_MAX;
+	}
+	memcpy(m->dirs[i].path, path, n + 1);
+	m->dirs[i].mode = a->mode;
+	m->dirs[i].gid = a->gid;
+	m->dirs[i].at = mono_ns();
+	pthread_mutex_unlock(&m->dirs_lock);
+}
+
+/* The mode and group dirs_seen() kept for the parent directory of
+ * @path, if still valid. */
+static bool dirs_known(struct mnt *m, const char *path, uint32_t *mode,
+		       uint32_t *gid)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	bool found = false;
+
+	if (!m->fid_ttl_ns)
+		return false;
+	if (n == 0) {
+		path = "/";
+		n = 1;
+	}
+	pthread_mutex_lock(&m->dirs_lock);
+	for (size_t i = 0; i < DIRS_MAX && !found; i++) {
+		if (strncmp(m->dirs[i].path, path, n) || m->dirs[i].path[n] ||
+		    mono_ns() - m->dirs[i].at > m->fid_ttl_ns)
+			continue;
+		*mode = m->dirs[i].mode;
+		*gid = m->dirs[i].gid;
+		found = true;
+	}
+	pthread_mutex_unlock(&m->dirs_lock);
+	return found;
+}
+
+static void dirs_forget(struct mnt *m)
+{
+	pthread_mutex_lock(&m->dirs_lock);
+	for (size_t i = 0; i < DIRS_MAX; i++)
+		m->dirs[i].path[0] = '\0';
+	pthread_mutex_unlock(&m->dirs_lock);
+}
+
 /* ---- metadata --------------------------------------------------------- */
 
 /*
@@ -331,10 +493,70 @@ static void links_changed(struct mnt *m, uint64_t ino, const char *except)
  */
 static void *m_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
+	struct mnt *m = mnt_of_ctx();
+	double ttl = cfg->attr_timeout < cfg->entry_timeout ?
+			     cfg->attr_timeout : cfg->entry_timeout;
+
+	/* Fids are kept as long as the kernel keeps names (fidcache.c). */
+	if (ttl > 3600)
+		ttl = 3600;
+	m->fid_ttl_ns = ttl > 0 ? (uint64_t)(ttl * 1e9) : 0;
+	m->open_ttl_ns = m->fid_ttl_ns < OPEN_TTL_NS ? m->fid_ttl_ns :
+						       OPEN_TTL_NS;
 	cfg->use_ino = 1;
 	if (cfg->entry_timeout <= 0)
 		conn->want &= ~(unsigned int)FUSE_CAP_READDIRPLUS;
-	return mnt_of_ctx();
+	return m;
+}
+
+/*
+ * The attributes setattr() fetched just after its Tsetattr, on the same
+ * fid: libfuse answers every FUSE_SETATTR with the file's attributes,
+ * which it gets by calling getattr at once, in the same thread.  That
+ * call takes them from here instead of walking the path again.  They are
+ * taken at most once, by a getattr of the same path for the same process
+ * and user within FRESH_NS, and otherwise fetched as usual.
+ */
+#define FRESH_NS 20000000 /* 20 ms */
+static _Thread_local struct {
+	bool valid;
+	pid_t pid;
+	uid_t uid;
+	uint64_t at;
+	struct v9p_attr a;
+	char path[PATH_MAX];
+} fresh;
+
+/* Keep @a, just fetched for @path, for the getattr that follows. */
+static void fresh_keep(const char *path, const struct v9p_attr *a)
+{
+	const struct fuse_context *ctx = fuse_get_context();
+	size_t n = strlen(path);
+
+	fresh.valid = false;
+	if (n >= sizeof(fresh.path))
+		return;
+	memcpy(fresh.path, path, n + 1);
+	fresh.a = *a;
+	fresh.pid = ctx->pid;
+	fresh.uid = ctx->uid;
+	fresh.at = mono_ns();
+	fresh.valid = true;
+}
+
+/* The attributes fresh_keep() kept for @path, into @a, once. */
+static bool fresh_take(const char *path, struct v9p_attr *a)
+{
+	const struct fuse_context *ctx = fuse_get_context();
+
+	if (!fresh.valid)
+		return false;
+	fresh.valid = false;
+	if (!path || strcmp(path, fresh.path) || ctx->pid != fresh.pid ||
+	    ctx->uid != fresh.uid || mono_ns() - fresh.at > FRESH_NS)
+		return false;
+	*a = fresh.a;
+	return true;
 }
 
 /*
@@ -350,49 +572,88 @@ static int m_getattr(const char *path, struct stat *st,
 	struct v9p_fid *f;
 	int rc;
 
+	if (fresh_take(path, &a)) {
+		attr_to_stat(&a, st);
+		links_seen(m, path, a.qid.path, a.nlink, a.mode);
+		dirs_seen(m, path, &a);
+		return 0;
+	}
 	if (fi && v9p_getattr(fh_fid(fi), V9P_GETATTR_BASIC, &a) == 0) {
 		attr_to_stat(&a, st);
-		if (path)
+		if (path) {
 			links_seen(m, path, a.qid.path, a.nlink, a.mode);
+			dirs_seen(m, path, &a);
+		}
 		return 0;
 	}
 	if (fi && (errno != ENOENT || !path))
 		return err_now(m);
-	f = walk(m, path);
-	if (!f)
-		return err_now(m);
-	rc = v9p_getattr(f, V9P_GETATTR_BASIC, &a) < 0 ? err_now(m) : 0;
-	v9p_clunk(f);
+	for (int tries = 0;; tries++) {
+		struct v9p_fid *root;
+		struct fc_ent *ref;
+		bool ok;
+
+		f = hold(m, path, &root, &ref);
+		if (!f)
+			return err_now(m);
+		ok = v9p_getattr(f, V9P_GETATTR_BASIC, &a) == 0;
+		if (!ok && hold_stale(m, ref, tries)) {
+			unhold(m, path, root, f, ref, false);
+			continue;
+		}
+		rc = ok ? 0 : err_now(m);
+		unhold(m, path, root, f, ref, ok);
+		break;
+	}
 	if (rc == 0) {
 		attr_to_stat(&a, st);
 		links_seen(m, path, a.qid.path, a.nlink, a.mode);
+		dirs_seen(m, path, &a);
 	}
 	return rc;
 }
 
 /*
- * Tsetattr @sa on the open fid of @fi, or on @path as m_getattr().  The
- * file's other names (links_changed()) see the new mode, owner, size or
- * times at once.
+ * Tsetattr @sa on the open fid of @fi, or on @path as m_getattr(), then
+ * Tgetattr on the same fid for the getattr libfuse calls next
+ * (fresh_keep()).  The file's other names (links_changed()) see the new
+ * mode, owner, size or times at once.
  */
 static int setattr(const char *path, struct fuse_file_info *fi,
 		   const struct v9p_setattr *sa)
 {
 	struct mnt *m = mnt_of_ctx();
+	struct v9p_attr a;
 	struct v9p_fid *f;
 	int rc;
 
 	if (fi && v9p_setattr(fh_fid(fi), sa) == 0) {
 		rc = 0;
+		if (path && v9p_getattr(fh_fid(fi), V9P_GETATTR_BASIC, &a) == 0)
+			fresh_keep(path, &a);
 		goto out;
 	}
 	if (fi && (errno != ENOENT || !path))
 		return err_now(m);
-	f = walk(m, path);
-	if (!f)
-		return err_now(m);
-	rc = v9p_setattr(f, sa) < 0 ? err_now(m) : 0;
-	v9p_clunk(f);
+	for (int tries = 0;; tries++) {
+		struct v9p_fid *root;
+		struct fc_ent *ref;
+		bool ok;
+
+		f = hold(m, path, &root, &ref);
+		if (!f)
+			return err_now(m);
+		ok = v9p_setattr(f, sa) == 0;
+		if (!ok && hold_stale(m, ref, tries)) {
+			unhold(m, path, root, f, ref, false);
+			continue;
+		}
+		rc = ok ? 0 : err_now(m);
+		if (ok && v9p_getattr(f, V9P_GETATTR_BASIC, &a) == 0)
+			fresh_keep(path, &a);
+		unhold(m, path, root, f, ref, ok);
+		break;
+	}
 out:
 	if (rc == 0 && path)
 		links_changed(m, links_ino(m, path), path);
@@ -474,7 +735,7 @@ static int m_readlink(const char *path, char *buf, size_t size)
 		drop(f);
 		return err_now(m);
 	}
-	v9p_clunk(f);
+	clunk_later(m, f);
 	if (size == 0) {
 		free(target);
 		return -EINVAL;
@@ -518,12 +779,16 @@ static int m_statfs(const char *path, struct statvfs *out)
  * chooses it (a server such as QEMU's sets the group it is given, so the
  * set-group-ID rule is the client's to apply).  Costs a Tgetattr of @dir.
  */
-static uint32_t new_gid(struct v9p_fid *dir, bool *sgid)
+static uint32_t new_gid(struct v9p_fid *dir, const char *path, bool *sgid)
 {
+	struct mnt *m = mnt_of_ctx();
 	struct v9p_attr a;
 
-	*sgid = v9p_getattr(dir, V9P_GETATTR_MODE | V9P_GETATTR_GID, &a) == 0 &&
-		(a.mode & S_ISGID);
+	if (dirs_known(m, path, &a.mode, &a.gid))
+		*sgid = a.mode & S_ISGID;
+	else
+		*sgid = v9p_getattr(dir, V9P_GETATTR_MODE | V9P_GETATTR_GID,
+				    &a) == 0 && (a.mode & S_ISGID);
 	return *sgid ? a.gid : fuse_get_context()->gid;
 }
 
@@ -538,11 +803,11 @@ static int m_mkdir(const char *path, mode_t mode)
 
 	if (rc < 0)
 		return rc;
-	gid = new_gid(dir, &sgid);
+	gid = new_gid(dir, path, &sgid);
 	/* A folder made in a set-group-ID one is set-group-ID too. */
 	rc = v9p_mkdir(dir, name, (mode & 07777) | (sgid ? S_ISGID : 0), gid,
 		       NULL) < 0 ? err_now(m) : 0;
-	v9p_clunk(dir);
+	clunk_later(m, dir);
 	return rc;
 }
 
@@ -558,9 +823,9 @@ static int m_mknod(const char *path, mode_t mode, dev_t rdev)
 	if (rc < 0)
 		return rc;
 	rc = v9p_mknod(dir, name, (uint32_t)(mode & (S_IFMT | 07777)),
-		       major(rdev), minor(rdev), new_gid(dir, &sgid),
+		       major(rdev), minor(rdev), new_gid(dir, path, &sgid),
 		       NULL) < 0 ? err_now(m) : 0;
-	v9p_clunk(dir);
+	clunk_later(m, dir);
 	return rc;
 }
 
@@ -574,9 +839,9 @@ static int m_symlink(const char *target, const char *path)
 
 	if (rc < 0)
 		return rc;
-	rc = v9p_symlink(dir, name, target, new_gid(dir, &sgid), NULL) < 0 ?
+	rc = v9p_symlink(dir, name, target, new_gid(dir, path, &sgid), NULL) < 0 ?
 		     err_now(m) : 0;
-	v9p_clunk(dir);
+	clunk_later(m, dir);
 	return rc;
 }
 
@@ -591,7 +856,7 @@ static int m_link(const char *from, const char *to)
 		return err_now(m);
 	rc = walk_parent(m, to, &dir, &name);
 	if (rc < 0) {
-		v9p_clunk(f);
+		clunk_later(m, f);
 		return rc;
 	}
 	rc = v9p_link(dir, f, name) < 0 ? err_now(m) : 0;
@@ -600,8 +865,8 @@ static int m_link(const char *from, const char *to)
 		fuse_invalidate_path(m->fuse, from);
 		links_changed(m, v9p_fid_qid(f)->path, from);
 	}
-	v9p_clunk(dir);
-	v9p_clunk(f);
+	clunk_later(m, dir);
+	clunk_later(m, f);
 	return rc;
 }
 
@@ -617,7 +882,9 @@ static int remove_path(const char *path, bool isdir)
 	if (rc < 0)
 		return rc;
 	rc = remove_at(dir, name, isdir) < 0 ? err_now(m) : 0;
-	v9p_clunk(dir);
+	clunk_later(m, dir);
+	fidcache_flush(m); /* kept fids may name what went */
+	dirs_forget(m);
 	if (rc == 0)
 		links_changed(m, ino, path); /* its other names: one link less */
 	return rc;
@@ -649,13 +916,13 @@ static int m_rename(const char *from, const char *to, unsigned int flags)
 		return rc;
 	rc = walk_parent(m, to, &ndir, &nname);
 	if (rc < 0) {
-		v9p_clunk(odir);
+		clunk_later(m, odir);
 		return rc;
 	}
 	if (flags & RENAME_NOREPLACE) {
 		there = v9p_walk(ndir, nname);
 		if (there) {
-			v9p_clunk(there);
+			clunk_later(m, there);
 			rc = -EEXIST;
 		} else if (errno != ENOENT) {
 			rc = err_now(m);
@@ -663,8 +930,10 @@ static int m_rename(const char *from, const char *to, unsigned int flags)
 	}
 	if (rc == 0)
 		rc = rename_at(odir, oname, ndir, nname) < 0 ? err_now(m) : 0;
-	v9p_clunk(ndir);
-	v9p_clunk(odir);
+	fidcache_flush(m); /* kept fids may name what moved */
+	dirs_forget(m);
+	clunk_later(m, ndir);
+	clunk_later(m, odir);
 	if (rc == 0)
 		links_changed(m, replaced, to); /* a file it replaced */
 	return rc;
@@ -683,22 +952,34 @@ static uint32_t open_flags(int flags)
 				   O_DSYNC));
 }
 
+/*
+ * Twalk and Tlopen, or, without O_TRUNC, an open fid of the same path and
+ * flags kept since its close (fidcache.c), which sends nothing.
+ */
 static int m_open(const char *path, struct fuse_file_info *fi)
 {
 	struct mnt *m = mnt_of_ctx();
-	struct v9p_fid *f = walk(m, path);
 	uint32_t flags = open_flags(fi->flags);
+	struct v9p_fid *root = NULL, *f = NULL;
 	int rc;
 
-	if (!f)
-		return err_now(m);
-	if (v9p_lopen(f, flags) < 0) {
-		drop(f);
-		return err_now(m);
+	if (!(flags & O_TRUNC) && m->open_ttl_ns && !name_too_long(path)) {
+		root = root_of(m);
+		if (root)
+			f = fidcache_take_open(m, root, path, flags);
 	}
-	rc = fh_set(fi, f, flags);
+	if (!f) {
+		f = walk(m, path);
+		if (!f)
+			return err_now(m);
+		if (v9p_lopen(f, flags) < 0) {
+			drop(f);
+			return err_now(m);
+		}
+	}
+	rc = fh_set(fi, f, flags, root);
 	if (rc < 0)
-		v9p_clunk(f);
+		clunk_later(m, f);
 	return rc;
 }
 
@@ -714,13 +995,13 @@ static int m_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	if (rc < 0)
 		return rc;
 	if (v9p_lcreate(dir, name, flags | O_CREAT, mode & 07777,
-			new_gid(dir, &sgid)) < 0) {
+			new_gid(dir, path, &sgid)) < 0) {
 		drop(dir);
 		return err_now(m);
 	}
-	rc = fh_set(fi, dir, flags); /* Tlcreate made it the open file */
+	rc = fh_set(fi, dir, flags, NULL); /* Tlcreate made it the open file */
 	if (rc < 0)
-		v9p_clunk(dir);
+		clunk_later(m, dir);
 	return rc;
 }
 
@@ -736,24 +1017,22 @@ static int m_opendir(const char *path, struct fuse_file_info *fi)
 		drop(f);
 		return err_now(m);
 	}
-	rc = fh_set(fi, f, O_RDONLY);
+	rc = fh_set(fi, f, O_RDONLY, NULL);
 	if (rc < 0)
-		v9p_clunk(f);
+		clunk_later(m, f);
 	return rc;
 }
 
 static int m_release(const char *path, struct fuse_file_info *fi)
 {
-	(void)path;
-	v9p_clunk(fh_fid(fi)); /* the reply to release goes nowhere */
-	free((void *)(uintptr_t)fi->fh);
-	return 0;
-}
+	struct mnt *m = mnt_of_ctx();
+	struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
 
-static int m_flush(const char *path, struct fuse_file_info *fi)
-{
-	(void)path;
-	(void)fi;
+	if (of->root && path)
+		fidcache_keep_open(m, of->root, path, of->flags, of->fid);
+	else
+		clunk_later(m, of->fid);
+	free(of);
 	return 0;
 }
 
@@ -1049,7 +1328,6 @@ const struct fuse_operations mount_ops = {
 	.read = m_read,
 	.write = m_write,
 	.statfs = m_statfs,
-	.flush = m_flush,
 	.release = m_release,
 	.fsync = m_fsync,
 	.opendir = m_opendir,

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fidcache.c - fids of recently walked paths, kept for a while so that a
+ * getattr, setattr or readlink by path, or the parent of a mkdir, unlink
+ * or rename, needs no Twalk first.
+ *
+ * WHAT IS KEPT
+ *	A path walked for an operation that leaves its fid as it was
+ *	(Tgetattr, Tsetattr, Treadlink; the parent of Tmkdir, Tmknod,
+ *	Tsymlink, Tlink, Tunlinkat, Trenameat) goes into a table of
+ *	FIDCACHE_MAX entries, keyed by the root fid it was walked from (so
+ *	per user) and the path, with the time of the walk.  A fid that is
+ *	opened (Tlopen, Tlcreate) is never one from here: open, opendir and
+ *	create walk their own.
+ *
+ *	Regular files opened without O_TRUNC keep their open fid for a
+ *	while after the last close (fidcache_keep_open(), from release):
+ *	an open of the same path with the same flags by the same user within
+ *	m->open_ttl_ns takes it back (fidcache_take_open()) and sends
+ *	nothing, where it would send Twalk and Tlopen.  Such a fid is the
+ *	opener's alone: it leaves the table while open.  Reads and writes go
+ *	to the server as ever (no data is kept), so the only difference is
+ *	which file a name means during that time: the one opened before,
+ *	should another client replace it under that name meanwhile.
+ *
+ * HOW LONG
+ *	An entry serves for m->fid_ttl_ns after its walk: the shorter of the
+ *	kernel's entry and attribute timeouts (1 s by default), the time for
+ *	which the kernel itself would trust a name without asking; an open
+ *	fid for m->open_ttl_ns after its close (at most OPEN_TTL_NS).  With
+ *	either timeout 0 (the like-for-like mount against v9fs's cache=none)
+ *	nothing is kept.  Every unlink, rmdir and rename through the mount
+ *	empties the table, since a kept fid may name what they moved or
+ *	removed.  A kept fid still names the file it was walked to when
+ *	another client renames or removes it meanwhile, as a v9fs dentry's
+ *	fid does; a server that answers ENOENT for it has the entry dropped
+ *	and the path walked again (fidcache_stale()).
+ *
+ * LOCKING AND LIFE
+ *	m->fc_lock guards the table.  fidcache_get() hands out an entry's fid
+ *	with a reference; fidcache_put() gives it back.  An entry dropped
+ *	while referenced is unhooked from the table at once and its fid
+ *	clunked (clunk_later()) at the last fidcache_put().
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mount.h"
+
+struct fc_ent {
+	struct v9p_fid *root;	/* the user's root the path was walked from */
+	struct v9p_fid *fid;
+	char *path;
+	uint64_t at;		/* CLOCK_MONOTONIC ns of the walk */
+	unsigned int refs;	/* fidcache_get()s not yet put */
+	bool gone;		/* out of the table: clunk at the last put */
+	bool open;		/* opened with @flags, for fidcache_take_open() */
+	uint32_t flags;
+};
+
+uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Free @e, whose fid is clunked; under fc_lock or at the end. */
+static void ent_free(struct mnt *m, struct fc_ent *e)
+{
+	clunk_later(m, e->fid);
+	free(e->path);
+	free(e);
+}
+
+/* Take slot @i out of the table: freed now, or at its last put. */
+static void slot_drop(struct mnt *m, size_t i)
+{
+	struct fc_ent *e = m->fc[i];
+
+	m->fc[i] = NULL;
+	if (e->refs)
+		e->gone = true;
+	else
+		ent_free(m, e);
+}
+
+struct v9p_fid *fidcache_get(struct mnt *m, struct v9p_fid *root,
+			     const char *path, struct fc_ent **ref)
+{
+	struct v9p_fid *f = NULL;
+	uint64_t now;
+
+	*ref = NULL;
+	if (!m->fid_ttl_ns)
+		return NULL;
+	now = mono_ns();
+	pthread_mutex_lock(&m->fc_lock);
+	for (size_t i = 0; i < FIDCACHE_MAX; i++) {
+		struct fc_ent *e = m->fc[i];
+
+		if (!e || e->open || e->root != root || strcmp(e->path, path))
+			continue;
+		if (now - e->at > m->fid_ttl_ns) {
+			slot_drop(m, i);
+			break;
+		}
+		e->refs++;
+		*ref = e;
+		f = e->fid;
+		break;
+	}
+	pthread_mutex_unlock(&m->fc_lock);
+	return f;
+}
+
+void fidcache_put(struct mnt *m, struct fc_ent *ref)
+{
+	pthread_mutex_lock(&m->fc_lock);
+	if (--ref->refs == 0 && ref->gone)
+		ent_free(m, ref);
+	pthread_mutex_unlock(&m->fc_lock);
+}
+
+void fidcache_stale(struct mnt *m, struct fc_ent *ref)
+{
+	pthread_mutex_lock(&m->fc_lock);
+	for (size_t i = 0; i < FIDCACHE_MAX; i++)
+		if (m->fc[i] == ref)
+			slot_drop(m, i);
+	pthread_mutex_unlock(&m->fc_lock);
+}
+
+/* Keep @f for @path, opened with @flags when @open. */
+static void add(struct mnt *m, struct v9p_fid *root, const char *path,
+		struct v9p_fid *f, bool open, uint32_t flags)
+{
+	struct fc_ent *e;
+	size_t i, old = 0;
+	bool have = false;
+
+	if (!m->fid_ttl_ns)
+		goto clunk;
+	e = malloc(sizeof(*e));
+	if (!e)
+		goto clunk;
+	*e = (struct fc_ent){ .root = root, .fid = f, .path = strdup(path),
+			      .at = mono_ns(), .open = open, .flags = flags };
+	if (!e->path) {
+		free(e);
+		goto clunk;
+	}
+	pthread_mutex_lock(&m->fc_lock);
+	/* The same path again (two threads walked it): the newer one stays.
+	 * Open fids of a path may be several (several opens closed). */
+	for (i = 0; i < FIDCACHE_MAX && !open; i++) {
+		if (m->fc[i] && !m->fc[i]->open && m->fc[i]->root == root &&
+		    !strcmp(m->fc[i]->path, path)) {
+			slot_drop(m, i);
+			break;
+		}
+	}
+	/* A free slot, else the oldest. */
+	for (i = 0; i < FIDCACHE_MAX; i++) {
+		if (!m->fc[i])
+			break;
+		if (!have || m->fc[i]->at < m->fc[old]->at) {
+			old = i;
+			have = true;
+		}
+	}
+	if (i == FIDCACHE_MAX) {
+		i = old;
+		slot_drop(m, i);
+	}
+	m->fc[i] = e;
+	pthread_mutex_unlock(&m->fc_lock);
+	return;
+clunk:
+	clunk_later(m, f);
+}
+
+void fidcache_add(struct mnt *m, struct v9p_fid *root, const char *path,
+		  struct v9p_fid *f)
+{
+	add(m, root, path, f, false, 0);
+}
+
+void fidcache_keep_open(struct mnt *m, struct v9p_fid *root,
+			const char *path, uint32_t flags, struct v9p_fid *f)
+{
+	add(m, root, path, f, true, flags);
+}
+
+struct v9p_fid *fidcache_take_open(struct mnt *m, struct v9p_fid *root,
+				   const char *path, uint32_t flags)
+{
+	struct v9p_fid *f = NULL;
+	uint64_t now;
+
+	if (!m->open_ttl_ns)
+		return NULL;
+	now = mono_ns();
+	pthread_mutex_lock(&m->fc_lock);
+	for (size_t i = 0; i < FIDCACHE_MAX && !f; i++) {
+		struct fc_ent *e = m->fc[i];
+
+		if (!e || !e->open || e->root != root || e->flags != flags ||
+		    strcmp(e->path, path))
+			continue;
+		if (now - e->at > m->open_ttl_ns) {
+			slot_drop(m, i);
+			continue;
+		}
+		m->fc[i] = NULL;
+		f = e->fid;
+		free(e->path);
+		free(e);
+	}
+	pthread_mutex_unlock(&m->fc_lock);
+	return f;
+}
+
+void fidcache_flush(struct mnt *m)
+{
+	pthread_mutex_lock(&m->fc_lock);
+	for (size_t i = 0; i < FIDCACHE_MAX; i++)
+		if (m->fc[i])
+			slot_drop(m, i);
+	pthread_mutex_unlock(&m->fc_lock);
+}
