@@ -575,6 +575,20 @@ static void log_state(struct relay *r)
 		    r->nclients, stalled, r->nfids, r->inflight,
 		    (unsigned)(r->ntags - r->nfreetags), queued,
 		    (unsigned long long)r->nrequests);
+	/* Who holds the channel: each request on it, by type and owner. */
+	for (unsigned t = 0; t < r->ntags; t++) {
+		const struct req *q = r->tags[t];
+
+		if (!q)
+			continue;
+		if (q->c)
+			relay_warnx("state: tag %u: type %u of client %u "
+				    "(%u of its requests on the channel)",
+				    t, q->type, q->c->id, q->c->nsent);
+		else
+			relay_warnx("state: tag %u: type %u of the relay",
+				    t, q->type);
+	}
 }
 
 static void read_signals(struct relay *r)

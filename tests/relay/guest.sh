@@ -57,7 +57,7 @@ t() {
 starved() {
 	{
 		kill -USR1 "$relay" 2>/dev/null && usleep 500000
-		echo "relay: $(grep 'state:' /tmp/relay.log | tail -n 1)"
+		grep 'state:' /tmp/relay.log | tail -n 10
 		echo "relay $relay: $(cut -d' ' -f3 "/proc/$relay/stat" 2>/dev/null)" \
 			"wchan $(cat "/proc/$relay/wchan" 2>/dev/null)"
 		cat "/proc/$relay/stack" 2>/dev/null
