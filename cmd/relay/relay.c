@@ -582,11 +582,11 @@ static void log_state(struct relay *r)
 		if (!q)
 			continue;
 		if (q->c)
-			relay_warnx("state: tag %u: type %u of client %u "
+			relay_warnx("on the channel: tag %u, type %u of client %u "
 				    "(%u of its requests on the channel)",
 				    t, q->type, q->c->id, q->c->nsent);
 		else
-			relay_warnx("state: tag %u: type %u of the relay",
+			relay_warnx("on the channel: tag %u, type %u of the relay",
 				    t, q->type);
 	}
 }

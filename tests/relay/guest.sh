@@ -57,7 +57,7 @@ t() {
 starved() {
 	{
 		kill -USR1 "$relay" 2>/dev/null && usleep 500000
-		grep 'state:' /tmp/relay.log | tail -n 10
+		grep -E 'state:|on the channel:' /tmp/relay.log | tail -n 10
 		echo "relay $relay: $(cut -d' ' -f3 "/proc/$relay/stat" 2>/dev/null)" \
 			"wchan $(cat "/proc/$relay/wchan" 2>/dev/null)"
 		cat "/proc/$relay/stack" 2>/dev/null
@@ -350,7 +350,7 @@ case $state in
 *)
 	not_ok "relay holds no client, fid or request after the unmounts" "$state" ;;
 esac
-if grep -v 'state:' /tmp/relay.log >/tmp/complaints; then
+if grep -v -E 'state:|on the channel:' /tmp/relay.log >/tmp/complaints; then
 	not_ok "relay logged nothing but its state" "$(head -n 20 /tmp/complaints)"
 else
 	ok "relay logged nothing but its state"
