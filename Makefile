@@ -44,7 +44,7 @@ NINEPLS = $(BUILD)/guest/9pls
 # The relay's guest helper: v9fs mounted with trans=fd on a socketpair.
 FDMOUNT = $(BUILD)/guest/fdmount
 
-.PHONY: all module module-path module-clean deps lib cmd check check-all lint guest-tests \
+.PHONY: all module module-path module-clean sparse deps lib cmd check check-all lint guest-tests \
 	demo demo-run bench bench-run clean check-fuse check-suspend soak soak-run
 
 # What `make install` installs: the module, the library and the command.
@@ -60,6 +60,21 @@ module:
 	cp include/vio9p.h $(MODDIR)/include/
 	$(MAKE) -C $(KDIR) M=$(MODDIR) W=$(W) KCFLAGS=$(KCFLAGS) modules
 	cp $(MODDIR)/vio9p.ko driver/vio9p.ko
+
+# sparse (C=2) over the driver, in a build folder of its own; sparse prints
+# its findings as warnings without failing the build, so any diagnostic
+# line fails this target.
+sparse:
+	rm -rf $(MODDIR)-sparse
+	mkdir -p $(MODDIR)-sparse/include
+	cp driver/Kbuild driver/*.c driver/*.h $(MODDIR)-sparse/
+	cp include/vio9p.h $(MODDIR)-sparse/include/
+	$(MAKE) -C $(KDIR) M=$(MODDIR)-sparse C=2 W=1 modules \
+		>$(MODDIR)-sparse.log 2>&1 || { cat $(MODDIR)-sparse.log; exit 1; }
+	@if grep -E '(warning|error):' $(MODDIR)-sparse.log; then \
+		echo "sparse: the findings above (log: $(MODDIR)-sparse.log)"; exit 1; fi
+	@grep -c ' CHECK ' $(MODDIR)-sparse.log | \
+		sed 's/$$/ files checked by sparse, no findings/'
 
 # Where `make module` leaves vio9p.ko for this KDIR (driver/vio9p.ko is
 # the latest build, whichever kernel it was for).

@@ -93,8 +93,9 @@ tap_build module "vio9p.ko builds with W=1 and no warnings" \
 	"$MAKE" module W=1 KCFLAGS=-Werror
 tap_build lint "checkpatch --strict, mandoc -Tlint and shellcheck are clean" \
 	"$MAKE" lint
+tap_build sparse "sparse (C=2) finds nothing in the driver" "$MAKE" sparse
 tap_build guest-build "guest test programs build" "$MAKE" guest-tests
-show module lint guest-build
+show module lint sparse guest-build
 
 # The library and the command, under ASan and UBSan, against a real diod.
 say "library and command"
@@ -141,6 +142,9 @@ if tap_build bpo-module "vio9p.ko builds for ${KVER_BPO:-the backports kernel} w
 		tests/suspend/run-guest suspend-bpo
 	show suspend-bpo
 fi
+tap_build bpo-sparse "sparse (C=2) finds nothing in the driver for ${KVER_BPO:-the backports kernel}" \
+	"$MAKE" sparse KDIR="$bpo"
+show bpo-sparse
 
 # vio9p mount (FUSE): against diod here, then as a non-root user in a guest.
 # The guest runs under QEMU 10: QEMU 7.2's server fails every mknod with
