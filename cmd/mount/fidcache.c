@@ -31,7 +31,12 @@
  *	either timeout 0 (the like-for-like mount against v9fs's cache=none)
  *	nothing is kept.  Every unlink, rmdir and rename through the mount
  *	empties the table, since a kept fid may name what they moved or
- *	removed.  A kept fid still names the file it was walked to when
+ *	removed, and so does a chmod or chown (a Tsetattr of the mode, owner
+ *	or group): a kept open fid would let its user open the file again
+ *	without the Tlopen in which the server checks access, and a kept
+ *	path fid skips the Twalk that checks search permission on the
+ *	folders above.  A fid walked or opened before such a flush, and
+ *	handed to the table after it, is clunked instead (fc_gen).  A kept fid still names the file it was walked to when
  *	another client renames or removes it meanwhile, as a v9fs dentry's
  *	fid does; a server that answers ENOENT for it has the entry dropped
  *	and the path walked again (fidcache_stale()).
@@ -134,9 +139,10 @@ void fidcache_stale(struct mnt *m, struct fc_ent *ref)
 	pthread_mutex_unlock(&m->fc_lock);
 }
 
-/* Keep @f for @path, opened with @flags when @open. */
+/* Keep @f for @path, opened with @flags when @open, unless the table was
+ * flushed since @gen. */
 static void add(struct mnt *m, struct v9p_fid *root, const char *path,
-		struct v9p_fid *f, bool open, uint32_t flags)
+		struct v9p_fid *f, bool open, uint32_t flags, uint64_t gen)
 {
 	struct fc_ent *e;
 	size_t i, old = 0;
@@ -154,6 +160,12 @@ static void add(struct mnt *m, struct v9p_fid *root, const char *path,
 		goto clunk;
 	}
 	pthread_mutex_lock(&m->fc_lock);
+	if (gen != m->fc_gen) {
+		pthread_mutex_unlock(&m->fc_lock);
+		free(e->path);
+		free(e);
+		goto clunk;
+	}
 	/* The same path again (two threads walked it): the newer one stays.
 	 * Open fids of a path may be several (several opens closed). */
 	for (i = 0; i < FIDCACHE_MAX && !open; i++) {
@@ -184,15 +196,16 @@ clunk:
 }
 
 void fidcache_add(struct mnt *m, struct v9p_fid *root, const char *path,
-		  struct v9p_fid *f)
+		  struct v9p_fid *f, uint64_t gen)
 {
-	add(m, root, path, f, false, 0);
+	add(m, root, path, f, false, 0, gen);
 }
 
 void fidcache_keep_open(struct mnt *m, struct v9p_fid *root,
-			const char *path, uint32_t flags, struct v9p_fid *f)
+			const char *path, uint32_t flags, struct v9p_fid *f,
+			uint64_t gen)
 {
-	add(m, root, path, f, true, flags);
+	add(m, root, path, f, true, flags, gen);
 }
 
 struct v9p_fid *fidcache_take_open(struct mnt *m, struct v9p_fid *root,
@@ -227,8 +240,19 @@ struct v9p_fid *fidcache_take_open(struct mnt *m, struct v9p_fid *root,
 void fidcache_flush(struct mnt *m)
 {
 	pthread_mutex_lock(&m->fc_lock);
+	m->fc_gen++;
 	for (size_t i = 0; i < FIDCACHE_MAX; i++)
 		if (m->fc[i])
 			slot_drop(m, i);
 	pthread_mutex_unlock(&m->fc_lock);
+}
+
+uint64_t fidcache_gen(struct mnt *m)
+{
+	uint64_t gen;
+
+	pthread_mutex_lock(&m->fc_lock);
+	gen = m->fc_gen;
+	pthread_mutex_unlock(&m->fc_lock);
+	return gen;
 }

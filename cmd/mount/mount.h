@@ -79,8 +79,9 @@ struct mnt {
 	/* The fid cache (fidcache.c): 0 fid_ttl_ns keeps nothing. */
 	uint64_t fid_ttl_ns;		/* set by m_init() */
 	uint64_t open_ttl_ns;		/* the same, for open fids */
-	pthread_mutex_t fc_lock;	/* guards fc and its entries */
+	pthread_mutex_t fc_lock;	/* guards fc, its entries, fc_gen */
 	struct fc_ent *fc[FIDCACHE_MAX];
+	uint64_t fc_gen;		/* fidcache_flush()es so far */
 	/* Modes and groups of directories getattr saw (ops.c, dirs_seen()). */
 	pthread_mutex_t dirs_lock;	/* guards dirs, dirs_next */
 	struct dir_seen {
@@ -110,21 +111,27 @@ uint64_t mono_ns(void);
  * with a reference in *@ref for fidcache_put(), or NULL.  fidcache_add():
  * keep @f, just walked to @path (or clunk it when nothing is kept).
  * fidcache_stale(): the server no longer knows @ref's file: drop it.
- * fidcache_flush(): drop every entry.
+ * fidcache_flush(): drop every entry.  fidcache_gen(): the number of
+ * flushes so far, taken before a fid is walked or opened: a fid handed
+ * to fidcache_add() or fidcache_keep_open() with a @gen older than the
+ * last flush is clunked, not kept (it may predate what the flush was
+ * for: a chmod, a rename...).
  */
 struct v9p_fid *fidcache_get(struct mnt *m, struct v9p_fid *root,
 			     const char *path, struct fc_ent **ref);
 void fidcache_put(struct mnt *m, struct fc_ent *ref);
 void fidcache_add(struct mnt *m, struct v9p_fid *root, const char *path,
-		  struct v9p_fid *f);
+		  struct v9p_fid *f, uint64_t gen);
 void fidcache_stale(struct mnt *m, struct fc_ent *ref);
 /* fidcache_keep_open(): keep @f, opened with @flags, at its close.
  * fidcache_take_open(): such a fid for @path and @flags, out of the table
  * (the caller's), or NULL. */
 void fidcache_keep_open(struct mnt *m, struct v9p_fid *root,
-			const char *path, uint32_t flags, struct v9p_fid *f);
+			const char *path, uint32_t flags, struct v9p_fid *f,
+			uint64_t gen);
 struct v9p_fid *fidcache_take_open(struct mnt *m, struct v9p_fid *root,
 				   const char *path, uint32_t flags);
 void fidcache_flush(struct mnt *m);
+uint64_t fidcache_gen(struct mnt *m);
 
 #endif

@@ -34,6 +34,7 @@ struct ofile {
 	uint32_t flags;		/* as sent in Tlopen */
 	struct v9p_fid *root;	/* the opener's root, when the fid may be
 				 * kept at release (fidcache_keep_open()) */
+	uint64_t gen;		/* fidcache_gen() before the open */
 };
 
 /* The open fid of @fi. */
@@ -55,6 +56,7 @@ static int fh_set(struct fuse_file_info *fi, struct v9p_fid *f,
 	of->append = flags & O_APPEND;
 	of->flags = flags;
 	of->root = root;
+	of->gen = 0;
 	fi->fh = (uintptr_t)of;
 	return 0;
 }
@@ -229,14 +231,16 @@ static struct v9p_fid *walk(struct mnt *m, const char *path)
 /*
  * A fid for @path that the caller sends only Tgetattr or Tsetattr on: one
  * the fid cache keeps (*@ref set; fidcache.c) or one walked now from the
- * caller's root (*@root).  NULL with errno.
+ * caller's root (*@root; *@gen for fidcache_add()).  NULL with errno.
  */
 static struct v9p_fid *hold(struct mnt *m, const char *path,
-			    struct v9p_fid **root, struct fc_ent **ref)
+			    struct v9p_fid **root, struct fc_ent **ref,
+			    uint64_t *gen)
 {
 	struct v9p_fid *f;
 
 	*ref = NULL;
+	*gen = fidcache_gen(m);
 	if (name_too_long(path)) {
 		errno = ENAMETOOLONG;
 		return NULL;
@@ -253,14 +257,14 @@ static struct v9p_fid *hold(struct mnt *m, const char *path,
  * when the server took it (@ok), else clunked.  Keeps errno.
  */
 static void unhold(struct mnt *m, const char *path, struct v9p_fid *root,
-		   struct v9p_fid *f, struct fc_ent *ref, bool ok)
+		   struct v9p_fid *f, struct fc_ent *ref, uint64_t gen, bool ok)
 {
 	int e = errno;
 
 	if (ref)
 		fidcache_put(m, ref);
 	else if (ok)
-		fidcache_add(m, root, path, f);
+		fidcache_add(m, root, path, f, gen);
 	else
 		clunk_later(m, f);
 	errno = e;
@@ -591,18 +595,19 @@ static int m_getattr(const char *path, struct stat *st,
 	for (int tries = 0;; tries++) {
 		struct v9p_fid *root;
 		struct fc_ent *ref;
+		uint64_t gen;
 		bool ok;
 
-		f = hold(m, path, &root, &ref);
+		f = hold(m, path, &root, &ref, &gen);
 		if (!f)
 			return err_now(m);
 		ok = v9p_getattr(f, V9P_GETATTR_BASIC, &a) == 0;
 		if (!ok && hold_stale(m, ref, tries)) {
-			unhold(m, path, root, f, ref, false);
+			unhold(m, path, root, f, ref, gen, false);
 			continue;
 		}
 		rc = ok ? 0 : err_now(m);
-		unhold(m, path, root, f, ref, ok);
+		unhold(m, path, root, f, ref, gen, ok);
 		break;
 	}
 	if (rc == 0) {
@@ -617,7 +622,10 @@ static int m_getattr(const char *path, struct stat *st,
  * Tsetattr @sa on the open fid of @fi, or on @path as m_getattr(), then
  * Tgetattr on the same fid for the getattr libfuse calls next
  * (fresh_keep()).  The file's other names (links_changed()) see the new
- * mode, owner, size or times at once.
+ * mode, owner, size or times at once.  A new mode, owner or group may
+ * take access away: the fid cache is emptied then (its open fids would
+ * skip the server's check in Tlopen, its path fids the search
+ * permission of a Twalk), and so are the modes and groups of folders.
  */
 static int setattr(const char *path, struct fuse_file_info *fi,
 		   const struct v9p_setattr *sa)
@@ -638,23 +646,29 @@ static int setattr(const char *path, struct fuse_file_info *fi,
 	for (int tries = 0;; tries++) {
 		struct v9p_fid *root;
 		struct fc_ent *ref;
+		uint64_t gen;
 		bool ok;
 
-		f = hold(m, path, &root, &ref);
+		f = hold(m, path, &root, &ref, &gen);
 		if (!f)
 			return err_now(m);
 		ok = v9p_setattr(f, sa) == 0;
 		if (!ok && hold_stale(m, ref, tries)) {
-			unhold(m, path, root, f, ref, false);
+			unhold(m, path, root, f, ref, gen, false);
 			continue;
 		}
 		rc = ok ? 0 : err_now(m);
 		if (ok && v9p_getattr(f, V9P_GETATTR_BASIC, &a) == 0)
 			fresh_keep(path, &a);
-		unhold(m, path, root, f, ref, ok);
+		unhold(m, path, root, f, ref, gen, ok);
 		break;
 	}
 out:
+	if (rc == 0 && (sa->valid & (V9P_SETATTR_MODE | V9P_SETATTR_UID |
+				     V9P_SETATTR_GID))) {
+		fidcache_flush(m);
+		dirs_forget(m);
+	}
 	if (rc == 0 && path)
 		links_changed(m, links_ino(m, path), path);
 	return rc;
@@ -961,6 +975,7 @@ static int m_open(const char *path, struct fuse_file_info *fi)
 	struct mnt *m = mnt_of_ctx();
 	uint32_t flags = open_flags(fi->flags);
 	struct v9p_fid *root = NULL, *f = NULL;
+	uint64_t gen = fidcache_gen(m);
 	int rc;
 
 	if (!(flags & O_TRUNC) && m->open_ttl_ns && !name_too_long(path)) {
@@ -980,6 +995,8 @@ static int m_open(const char *path, struct fuse_file_info *fi)
 	rc = fh_set(fi, f, flags, root);
 	if (rc < 0)
 		clunk_later(m, f);
+	else
+		((struct ofile *)(uintptr_t)fi->fh)->gen = gen;
 	return rc;
 }
 
@@ -1029,7 +1046,8 @@ static int m_release(const char *path, struct fuse_file_info *fi)
 	struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
 
 	if (of->root && path)
-		fidcache_keep_open(m, of->root, path, of->flags, of->fid);
+		fidcache_keep_open(m, of->root, path, of->flags, of->fid,
+				   of->gen);
 	else
 		clunk_later(m, of->fid);
 	free(of);
