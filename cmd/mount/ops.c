@@ -284,6 +284,35 @@ static bool hold_stale(struct mnt *m, struct fc_ent *ref, int tries)
 }
 
 /*
+ * @fn(f, @arg) on a fid for @path from hold(), which @fn sends only
+ * Tgetattr or Tsetattr on, returning 0 or -1 with errno; once more on a
+ * fresh walk when a kept fid went stale (hold_stale()).  0 or -errno.
+ */
+static int on_held(struct mnt *m, const char *path,
+		   int (*fn)(struct v9p_fid *f, void *arg), void *arg)
+{
+	for (int tries = 0;; tries++) {
+		struct v9p_fid *root, *f;
+		struct fc_ent *ref;
+		uint64_t gen;
+		bool ok;
+		int rc;
+
+		f = hold(m, path, &root, &ref, &gen);
+		if (!f)
+			return err_now(m);
+		ok = fn(f, arg) == 0;
+		if (!ok && hold_stale(m, ref, tries)) {
+			unhold(m, path, root, f, ref, gen, false);
+			continue;
+		}
+		rc = ok ? 0 : err_now(m);
+		unhold(m, path, root, f, ref, gen, ok);
+		return rc;
+	}
+}
+
+/*
  * Split @path into a fid for its parent directory (*@dir) and its last
  * name (*@name, pointing into @path).  0 or -errno.
  */
@@ -563,6 +592,12 @@ static bool fresh_take(const char *path, struct v9p_attr *a)
 	return true;
 }
 
+/* on_held() step of m_getattr(): @arg is the struct v9p_attr to fill. */
+static int getattr_held(struct v9p_fid *f, void *arg)
+{
+	return v9p_getattr(f, V9P_GETATTR_BASIC, arg);
+}
+
 /*
  * Tgetattr on the open fid of @fi, else (no @fi, or a server that lost
  * the fid's file to a rename: diod looks fids up by a path it keeps) on a
@@ -573,7 +608,6 @@ static int m_getattr(const char *path, struct stat *st,
 {
 	struct mnt *m = mnt_of_ctx();
 	struct v9p_attr a;
-	struct v9p_fid *f;
 	int rc;
 
 	if (fresh_take(path, &a)) {
@@ -592,30 +626,32 @@ static int m_getattr(const char *path, struct stat *st,
 	}
 	if (fi && (errno != ENOENT || !path))
 		return err_now(m);
-	for (int tries = 0;; tries++) {
-		struct v9p_fid *root;
-		struct fc_ent *ref;
-		uint64_t gen;
-		bool ok;
-
-		f = hold(m, path, &root, &ref, &gen);
-		if (!f)
-			return err_now(m);
-		ok = v9p_getattr(f, V9P_GETATTR_BASIC, &a) == 0;
-		if (!ok && hold_stale(m, ref, tries)) {
-			unhold(m, path, root, f, ref, gen, false);
-			continue;
-		}
-		rc = ok ? 0 : err_now(m);
-		unhold(m, path, root, f, ref, gen, ok);
-		break;
-	}
+	rc = on_held(m, path, getattr_held, &a);
 	if (rc == 0) {
 		attr_to_stat(&a, st);
 		links_seen(m, path, a.qid.path, a.nlink, a.mode);
 		dirs_seen(m, path, &a);
 	}
 	return rc;
+}
+
+/* What setattr() hands its on_held() step. */
+struct setattr_arg {
+	const char *path;
+	const struct v9p_setattr *sa;
+};
+
+/* on_held() step of setattr(): Tsetattr, then Tgetattr for fresh_keep(). */
+static int setattr_held(struct v9p_fid *f, void *arg)
+{
+	const struct setattr_arg *sa = arg;
+	struct v9p_attr a;
+
+	if (v9p_setattr(f, sa->sa) < 0)
+		return -1;
+	if (v9p_getattr(f, V9P_GETATTR_BASIC, &a) == 0)
+		fresh_keep(sa->path, &a);
+	return 0;
 }
 
 /*
@@ -631,8 +667,8 @@ static int setattr(const char *path, struct fuse_file_info *fi,
 		   const struct v9p_setattr *sa)
 {
 	struct mnt *m = mnt_of_ctx();
+	struct setattr_arg arg = { .path = path, .sa = sa };
 	struct v9p_attr a;
-	struct v9p_fid *f;
 	int rc;
 
 	if (fi && v9p_setattr(fh_fid(fi), sa) == 0) {
@@ -643,26 +679,7 @@ static int setattr(const char *path, struct fuse_file_info *fi,
 	}
 	if (fi && (errno != ENOENT || !path))
 		return err_now(m);
-	for (int tries = 0;; tries++) {
-		struct v9p_fid *root;
-		struct fc_ent *ref;
-		uint64_t gen;
-		bool ok;
-
-		f = hold(m, path, &root, &ref, &gen);
-		if (!f)
-			return err_now(m);
-		ok = v9p_setattr(f, sa) == 0;
-		if (!ok && hold_stale(m, ref, tries)) {
-			unhold(m, path, root, f, ref, gen, false);
-			continue;
-		}
-		rc = ok ? 0 : err_now(m);
-		if (ok && v9p_getattr(f, V9P_GETATTR_BASIC, &a) == 0)
-			fresh_keep(path, &a);
-		unhold(m, path, root, f, ref, gen, ok);
-		break;
-	}
+	rc = on_held(m, path, setattr_held, &arg);
 out:
 	if (rc == 0 && (sa->valid & (V9P_SETATTR_MODE | V9P_SETATTR_UID |
 				     V9P_SETATTR_GID))) {
