@@ -38,7 +38,10 @@
  *	utimens		getattr libfuse sends next; UTIME_NOW sends the time
  *			bit without its _SET bit (the server's clock)
  *	open, opendir	Twalk, Tlopen; the fid, and whether it was opened
- *			O_APPEND, are the file handle (struct ofile, fi->fh)
+ *			O_APPEND, are the file handle (struct ofile, fi->fh).
+ *			open sends Tlopen on the fid its own lookup walked,
+ *			when that is at most 10 ms old (fidcache_take()),
+ *			without a Twalk of its own
  *	create		Twalk to the parent, Tlcreate (the fid becomes the
  *			open file), fi->fh
  *	read, write	Tread/Twrite on fi->fh, up to v9p_window() (at most

@@ -27,6 +27,10 @@
 /* Longest an open fid is kept after its close (fidcache.c). */
 #define OPEN_TTL_NS 250000000u /* 250 ms */
 
+/* How long a path fid serves its own process with the kernel's timeouts
+ * 0, and an open takes the one its lookup walked (fidcache.c). */
+#define LINGER_NS 10000000u /* 10 ms */
+
 /* Directories whose mode and group are remembered (struct mnt's dirs). */
 #define DIRS_MAX 16
 
@@ -76,7 +80,8 @@ struct mnt {
 	pthread_mutex_t clunks_lock;	/* guards clunks, nclunks */
 	struct v9p_op *clunks[CLUNKS_MAX];
 	size_t nclunks;
-	/* The fid cache (fidcache.c): 0 fid_ttl_ns keeps nothing. */
+	/* The fid cache (fidcache.c): 0 fid_ttl_ns keeps path fids for
+	 * their own process, LINGER_NS. */
 	uint64_t fid_ttl_ns;		/* set by m_init() */
 	uint64_t open_ttl_ns;		/* the same, for open fids */
 	pthread_mutex_t fc_lock;	/* guards fc, its entries, fc_gen */
@@ -131,6 +136,10 @@ void fidcache_keep_open(struct mnt *m, struct v9p_fid *root,
 			uint64_t gen);
 struct v9p_fid *fidcache_take_open(struct mnt *m, struct v9p_fid *root,
 				   const char *path, uint32_t flags);
+/* The path fid the calling process walked to @path within LINGER_NS, out
+ * of the table (the caller's, to open), or NULL. */
+struct v9p_fid *fidcache_take(struct mnt *m, struct v9p_fid *root,
+			      const char *path);
 void fidcache_flush(struct mnt *m);
 uint64_t fidcache_gen(struct mnt *m);
 

@@ -984,7 +984,34 @@ static uint32_t open_flags(int flags)
 }
 
 /*
- * Twalk and Tlopen, or, without O_TRUNC, an open fid of the same path and
+ * A fid for @path opened with @flags, or NULL with errno: Tlopen on the
+ * fid the caller's lookup walked just before (fidcache_take()), else
+ * Twalk and Tlopen; a taken fid whose file the server no longer knows
+ * (ENOENT: renamed or removed by another client) is walked again.
+ */
+static struct v9p_fid *open_path(struct mnt *m, const char *path,
+				 uint32_t flags)
+{
+	struct v9p_fid *root = name_too_long(path) ? NULL : root_of(m);
+	struct v9p_fid *f = root ? fidcache_take(m, root, path) : NULL;
+
+	if (f) {
+		if (v9p_lopen(f, flags) == 0)
+			return f;
+		clunk_later(m, f);
+		if (errno != ENOENT)
+			return NULL;
+	}
+	f = walk(m, path);
+	if (f && v9p_lopen(f, flags) < 0) {
+		clunk_later(m, f);
+		return NULL;
+	}
+	return f;
+}
+
+/*
+ * open_path(), or, without O_TRUNC, an open fid of the same path and
  * flags kept since its close (fidcache.c), which sends nothing.
  */
 static int m_open(const char *path, struct fuse_file_info *fi)
@@ -1001,13 +1028,9 @@ static int m_open(const char *path, struct fuse_file_info *fi)
 			f = fidcache_take_open(m, root, path, flags);
 	}
 	if (!f) {
-		f = walk(m, path);
+		f = open_path(m, path, flags);
 		if (!f)
 			return err_now(m);
-		if (v9p_lopen(f, flags) < 0) {
-			drop(f);
-			return err_now(m);
-		}
 	}
 	rc = fh_set(fi, f, flags, root);
 	if (rc < 0)
