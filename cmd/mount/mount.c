@@ -22,7 +22,7 @@
  *			then), or Tgetattr on the open fid when the kernel
  *			sends the file handle; st_ino is the qid's path
  *			(use_ino).  Right after a setattr, the attributes it
- *			fetched (fresh_keep() in ops.c).
+ *			fetched (fresh_keep() in attr.c).
  *	readlink	Twalk, Treadlink, Tclunk
  *	mkdir, mknod	Twalk to the parent, Tmkdir or Tmknod, Tclunk
  *	symlink		Twalk to the parent, Tsymlink, Tclunk

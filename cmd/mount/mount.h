@@ -2,7 +2,7 @@
 /*
  * mount.h - private to `vio9p mount`: the state one mount shares with its
  * FUSE operations.  mount.c runs the verb (its top comment is the
- * design), ops.c holds the operations.
+ * design), ops.c and its siblings (ops.h) hold the operations.
  */
 #ifndef VIO9P_CMD_MOUNT_H
 #define VIO9P_CMD_MOUNT_H
@@ -87,7 +87,7 @@ struct mnt {
 	pthread_mutex_t fc_lock;	/* guards fc, its entries, fc_gen */
 	struct fc_ent *fc[FIDCACHE_MAX];
 	uint64_t fc_gen;		/* fidcache_flush()es so far */
-	/* Modes and groups of directories getattr saw (ops.c, dirs_seen()). */
+	/* Modes and groups of directories getattr saw (attr.c, dirs_seen()). */
 	pthread_mutex_t dirs_lock;	/* guards dirs, dirs_next */
 	struct dir_seen {
 		char path[256];		/* "" for a free slot */
