@@ -29,9 +29,24 @@
  *	which the kernel itself would trust a name without asking; an open
  *	fid for m->open_ttl_ns after its close (at most OPEN_TTL_NS).  With
  *	either timeout 0 (the like-for-like mount against v9fs's cache=none)
- *	nothing is kept.  Every unlink, rmdir and rename through the mount
+ *	no open fid is kept, and a path fid serves only the same process
+ *	within LINGER_NS of its walk: the kernel follows each LOOKUP of a
+ *	stat(2) or open(2) with a GETATTR or an OPEN of the same name at
+ *	once, and these take the fid the LOOKUP walked, as v9fs's calls take
+ *	the fid of the dentry its lookup made, where they would walk again.
+ *	The next system call of another process walks anew.
+ *
+ *	An open (m_open()) takes the path fid its own process walked in the
+ *	LINGER_NS before (fidcache_take()), out of the table, and sends
+ *	Tlopen on it, which the server checks; a fid opened never goes back
+ *	to the path table.  Every unlink, rmdir and rename through the mount
  *	empties the table, since a kept fid may name what they moved or
- *	removed.  A kept fid still names the file it was walked to when
+ *	removed, and so does a chmod or chown (a Tsetattr of the mode, owner
+ *	or group): a kept open fid would let its user open the file again
+ *	without the Tlopen in which the server checks access, and a kept
+ *	path fid skips the Twalk that checks search permission on the
+ *	folders above.  A fid walked or opened before such a flush, and
+ *	handed to the table after it, is clunked instead (fc_gen).  A kept fid still names the file it was walked to when
  *	another client renames or removes it meanwhile, as a v9fs dentry's
  *	fid does; a server that answers ENOENT for it has the entry dropped
  *	and the path walked again (fidcache_stale()).
@@ -58,7 +73,19 @@ struct fc_ent {
 	bool gone;		/* out of the table: clunk at the last put */
 	bool open;		/* opened with @flags, for fidcache_take_open() */
 	uint32_t flags;
+	pid_t pid;		/* the process the walk was for */
 };
+
+/* How long a path fid serves after its walk. */
+static uint64_t walk_ttl(const struct mnt *m)
+{
+	return m->fid_ttl_ns ? m->fid_ttl_ns : LINGER_NS;
+}
+
+static pid_t caller(void)
+{
+	return fuse_get_context()->pid;
+}
 
 uint64_t mono_ns(void)
 {
@@ -95,16 +122,15 @@ struct v9p_fid *fidcache_get(struct mnt *m, struct v9p_fid *root,
 	uint64_t now;
 
 	*ref = NULL;
-	if (!m->fid_ttl_ns)
-		return NULL;
 	now = mono_ns();
 	pthread_mutex_lock(&m->fc_lock);
 	for (size_t i = 0; i < FIDCACHE_MAX; i++) {
 		struct fc_ent *e = m->fc[i];
 
-		if (!e || e->open || e->root != root || strcmp(e->path, path))
+		if (!e || e->open || e->root != root || strcmp(e->path, path) ||
+		    (!m->fid_ttl_ns && e->pid != caller()))
 			continue;
-		if (now - e->at > m->fid_ttl_ns) {
+		if (now - e->at > walk_ttl(m)) {
 			slot_drop(m, i);
 			break;
 		}
@@ -134,26 +160,34 @@ void fidcache_stale(struct mnt *m, struct fc_ent *ref)
 	pthread_mutex_unlock(&m->fc_lock);
 }
 
-/* Keep @f for @path, opened with @flags when @open. */
+/* Keep @f for @path, opened with @flags when @open, unless the table was
+ * flushed since @gen. */
 static void add(struct mnt *m, struct v9p_fid *root, const char *path,
-		struct v9p_fid *f, bool open, uint32_t flags)
+		struct v9p_fid *f, bool open, uint32_t flags, uint64_t gen)
 {
 	struct fc_ent *e;
 	size_t i, old = 0;
 	bool have = false;
 
-	if (!m->fid_ttl_ns)
+	if (open && !m->open_ttl_ns)
 		goto clunk;
 	e = malloc(sizeof(*e));
 	if (!e)
 		goto clunk;
 	*e = (struct fc_ent){ .root = root, .fid = f, .path = strdup(path),
-			      .at = mono_ns(), .open = open, .flags = flags };
+			      .at = mono_ns(), .open = open, .flags = flags,
+			      .pid = caller() };
 	if (!e->path) {
 		free(e);
 		goto clunk;
 	}
 	pthread_mutex_lock(&m->fc_lock);
+	if (gen != m->fc_gen) {
+		pthread_mutex_unlock(&m->fc_lock);
+		free(e->path);
+		free(e);
+		goto clunk;
+	}
 	/* The same path again (two threads walked it): the newer one stays.
 	 * Open fids of a path may be several (several opens closed). */
 	for (i = 0; i < FIDCACHE_MAX && !open; i++) {
@@ -184,15 +218,16 @@ clunk:
 }
 
 void fidcache_add(struct mnt *m, struct v9p_fid *root, const char *path,
-		  struct v9p_fid *f)
+		  struct v9p_fid *f, uint64_t gen)
 {
-	add(m, root, path, f, false, 0);
+	add(m, root, path, f, false, 0, gen);
 }
 
 void fidcache_keep_open(struct mnt *m, struct v9p_fid *root,
-			const char *path, uint32_t flags, struct v9p_fid *f)
+			const char *path, uint32_t flags, struct v9p_fid *f,
+			uint64_t gen)
 {
-	add(m, root, path, f, true, flags);
+	add(m, root, path, f, true, flags, gen);
 }
 
 struct v9p_fid *fidcache_take_open(struct mnt *m, struct v9p_fid *root,
@@ -224,11 +259,45 @@ struct v9p_fid *fidcache_take_open(struct mnt *m, struct v9p_fid *root,
 	return f;
 }
 
+struct v9p_fid *fidcache_take(struct mnt *m, struct v9p_fid *root,
+			      const char *path)
+{
+	struct v9p_fid *f = NULL;
+	uint64_t now = mono_ns();
+
+	pthread_mutex_lock(&m->fc_lock);
+	for (size_t i = 0; i < FIDCACHE_MAX && !f; i++) {
+		struct fc_ent *e = m->fc[i];
+
+		if (!e || e->open || e->refs || e->root != root ||
+		    e->pid != caller() || now - e->at > LINGER_NS ||
+		    strcmp(e->path, path))
+			continue;
+		m->fc[i] = NULL;
+		f = e->fid;
+		free(e->path);
+		free(e);
+	}
+	pthread_mutex_unlock(&m->fc_lock);
+	return f;
+}
+
 void fidcache_flush(struct mnt *m)
 {
 	pthread_mutex_lock(&m->fc_lock);
+	m->fc_gen++;
 	for (size_t i = 0; i < FIDCACHE_MAX; i++)
 		if (m->fc[i])
 			slot_drop(m, i);
 	pthread_mutex_unlock(&m->fc_lock);
+}
+
+uint64_t fidcache_gen(struct mnt *m)
+{
+	uint64_t gen;
+
+	pthread_mutex_lock(&m->fc_lock);
+	gen = m->fc_gen;
+	pthread_mutex_unlock(&m->fc_lock);
+	return gen;
 }

@@ -22,7 +22,7 @@
  *			then), or Tgetattr on the open fid when the kernel
  *			sends the file handle; st_ino is the qid's path
  *			(use_ino).  Right after a setattr, the attributes it
- *			fetched (fresh_keep() in ops.c).
+ *			fetched (fresh_keep() in attr.c).
  *	readlink	Twalk, Treadlink, Tclunk
  *	mkdir, mknod	Twalk to the parent, Tmkdir or Tmknod, Tclunk
  *	symlink		Twalk to the parent, Tsymlink, Tclunk
@@ -38,7 +38,10 @@
  *	utimens		getattr libfuse sends next; UTIME_NOW sends the time
  *			bit without its _SET bit (the server's clock)
  *	open, opendir	Twalk, Tlopen; the fid, and whether it was opened
- *			O_APPEND, are the file handle (struct ofile, fi->fh)
+ *			O_APPEND, are the file handle (struct ofile, fi->fh).
+ *			open sends Tlopen on the fid its own lookup walked,
+ *			when that is at most 10 ms old (fidcache_take()),
+ *			without a Twalk of its own
  *	create		Twalk to the parent, Tlcreate (the fid becomes the
  *			open file), fi->fh
  *	read, write	Tread/Twrite on fi->fh, up to v9p_window() (at most

@@ -2,7 +2,7 @@
 /*
  * mount.h - private to `vio9p mount`: the state one mount shares with its
  * FUSE operations.  mount.c runs the verb (its top comment is the
- * design), ops.c holds the operations.
+ * design), ops.c and its siblings (ops.h) hold the operations.
  */
 #ifndef VIO9P_CMD_MOUNT_H
 #define VIO9P_CMD_MOUNT_H
@@ -26,6 +26,10 @@
 
 /* Longest an open fid is kept after its close (fidcache.c). */
 #define OPEN_TTL_NS 250000000u /* 250 ms */
+
+/* How long a path fid serves its own process with the kernel's timeouts
+ * 0, and an open takes the one its lookup walked (fidcache.c). */
+#define LINGER_NS 10000000u /* 10 ms */
 
 /* Directories whose mode and group are remembered (struct mnt's dirs). */
 #define DIRS_MAX 16
@@ -76,12 +80,14 @@ struct mnt {
 	pthread_mutex_t clunks_lock;	/* guards clunks, nclunks */
 	struct v9p_op *clunks[CLUNKS_MAX];
 	size_t nclunks;
-	/* The fid cache (fidcache.c): 0 fid_ttl_ns keeps nothing. */
+	/* The fid cache (fidcache.c): 0 fid_ttl_ns keeps path fids for
+	 * their own process, LINGER_NS. */
 	uint64_t fid_ttl_ns;		/* set by m_init() */
 	uint64_t open_ttl_ns;		/* the same, for open fids */
-	pthread_mutex_t fc_lock;	/* guards fc and its entries */
+	pthread_mutex_t fc_lock;	/* guards fc, its entries, fc_gen */
 	struct fc_ent *fc[FIDCACHE_MAX];
-	/* Modes and groups of directories getattr saw (ops.c, dirs_seen()). */
+	uint64_t fc_gen;		/* fidcache_flush()es so far */
+	/* Modes and groups of directories getattr saw (attr.c, dirs_seen()). */
 	pthread_mutex_t dirs_lock;	/* guards dirs, dirs_next */
 	struct dir_seen {
 		char path[256];		/* "" for a free slot */
@@ -110,21 +116,31 @@ uint64_t mono_ns(void);
  * with a reference in *@ref for fidcache_put(), or NULL.  fidcache_add():
  * keep @f, just walked to @path (or clunk it when nothing is kept).
  * fidcache_stale(): the server no longer knows @ref's file: drop it.
- * fidcache_flush(): drop every entry.
+ * fidcache_flush(): drop every entry.  fidcache_gen(): the number of
+ * flushes so far, taken before a fid is walked or opened: a fid handed
+ * to fidcache_add() or fidcache_keep_open() with a @gen older than the
+ * last flush is clunked, not kept (it may predate what the flush was
+ * for: a chmod, a rename...).
  */
 struct v9p_fid *fidcache_get(struct mnt *m, struct v9p_fid *root,
 			     const char *path, struct fc_ent **ref);
 void fidcache_put(struct mnt *m, struct fc_ent *ref);
 void fidcache_add(struct mnt *m, struct v9p_fid *root, const char *path,
-		  struct v9p_fid *f);
+		  struct v9p_fid *f, uint64_t gen);
 void fidcache_stale(struct mnt *m, struct fc_ent *ref);
 /* fidcache_keep_open(): keep @f, opened with @flags, at its close.
  * fidcache_take_open(): such a fid for @path and @flags, out of the table
  * (the caller's), or NULL. */
 void fidcache_keep_open(struct mnt *m, struct v9p_fid *root,
-			const char *path, uint32_t flags, struct v9p_fid *f);
+			const char *path, uint32_t flags, struct v9p_fid *f,
+			uint64_t gen);
 struct v9p_fid *fidcache_take_open(struct mnt *m, struct v9p_fid *root,
 				   const char *path, uint32_t flags);
+/* The path fid the calling process walked to @path within LINGER_NS, out
+ * of the table (the caller's, to open), or NULL. */
+struct v9p_fid *fidcache_take(struct mnt *m, struct v9p_fid *root,
+			      const char *path);
 void fidcache_flush(struct mnt *m);
+uint64_t fidcache_gen(struct mnt *m);
 
 #endif
