@@ -174,8 +174,8 @@ show install deb udev-build udev
 say "relay"
 tap_record relay "$MAKE" -s --no-print-directory -C cmd check-relay
 # The guest's fairness case (a client whose reads block in QEMU does not
-# starve the others) runs with QEMU's thread pool kept at 16 threads:
-# tests/relay/run-guest says why.
+# starve the others) runs with QEMU's thread pool kept at 40 threads:
+# tests/vm.sh (vm_boot) says why.
 tap_counted relay-guest 30 env GUEST_KVER="$KVER" VIO9P_KO="$ko" \
 	tests/relay/run-guest relay-guest
 show relay relay-guest

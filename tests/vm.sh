@@ -3,7 +3,8 @@
 # QEMU; sourced by tests/run-guest and scripts/demo.
 #
 # Needs: GUEST_KVER, VIO9P_KO; optional GUEST_KERNEL, GUEST_MODDIR, QEMU,
-# VM_ACCEL, VM_MEM (MiB, default 512), VM_SMP (vCPUs, default 2).
+# VM_ACCEL, VM_MEM (MiB, default 512), VM_SMP (vCPUs, default 2), VM_POOL_MIN
+# (QEMU main-loop worker threads kept, default 40; see vm_boot).
 
 GUEST_KERNEL=${GUEST_KERNEL:-/boot/vmlinuz-$GUEST_KVER}
 GUEST_MODDIR=${GUEST_MODDIR:-/lib/modules/$GUEST_KVER}
@@ -210,9 +211,18 @@ vm_boot() {
 		done
 		set -- "${args[@]}"
 	fi
+	# QEMU's 9P server runs each file system call in a worker of the
+	# main loop's thread pool, which starts a new worker for a call only
+	# when it counts no idle one; a worker woken for one call but not
+	# yet running still counts as idle, so a second call close behind
+	# can wait in the pool's queue.  When the first is a read that
+	# stallfs holds, the second waits as long, and every later call
+	# behind it.  More workers kept (thread-pool-min, QEMU 7.1 and
+	# later) than the requests the devices hold at once avoids that.
 	# shellcheck disable=SC2086
 	timeout "$timeout" "$QEMU" $machine $accel -m "${VM_MEM:-512}" -smp "${VM_SMP:-2}" \
 		-nodefaults -no-user-config -display none -no-reboot \
+		-object main-loop,id=mainloop,thread-pool-min=${VM_POOL_MIN:-40} \
 		-kernel "$GUEST_KERNEL" -initrd "$initrd" "$@"
 }
 
