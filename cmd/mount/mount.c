@@ -25,7 +25,11 @@
  *			fetched (fresh_keep() in attr.c).
  *	readlink	Twalk, Treadlink, Tclunk
  *	mkdir, mknod	Twalk to the parent, Tmkdir or Tmknod, Tclunk
- *	symlink		Twalk to the parent, Tsymlink, Tclunk
+ *	symlink		Twalk to the parent, Tsymlink, Tclunk.  When one of
+ *			these three fails, the kernel's cached attributes of
+ *			the parent are dropped: the server may have changed
+ *			it anyway (QEMU 7.2 makes a node, fails to set its
+ *			mode with ENXIO and removes it: a new mtime)
  *	link		Twalk to both, Tlink, Tclunk both
  *	unlink, rmdir	Twalk to the parent, Tunlinkat; on a server without it
  *			(EOPNOTSUPP: diod 1.0.24) Twalk to the file, Tremove

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h> /* RENAME_NOREPLACE */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/sysmacros.h>
 
 #include "ops.h"
@@ -32,6 +33,30 @@ uint32_t new_gid(struct v9p_fid *dir, const char *path, bool *sgid)
 	return *sgid ? a.gid : fuse_get_context()->gid;
 }
 
+/*
+ * A Tmkdir, Tmknod or Tsymlink in the parent folder of @path failed, yet
+ * the server may have changed that folder: QEMU 7.2 makes the node, fails
+ * to set its owner or mode (ENXIO for a FIFO, socket or device) and
+ * removes it, which gives the folder a new mtime and ctime.  The kernel
+ * drops a folder's cached attributes after a create that worked only, so
+ * they are dropped here: stat(2) asks the server again, as v9fs, which
+ * caches no attributes, would.
+ */
+static void parent_changed(struct mnt *m, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *parent;
+
+	if (!slash)
+		return;
+	parent = slash == path ? strdup("/") :
+				 strndup(path, (size_t)(slash - path));
+	if (!parent)
+		return;
+	fuse_invalidate_path(m->fuse, parent);
+	free(parent);
+}
+
 int m_mkdir(const char *path, mode_t mode)
 {
 	struct mnt *m = mnt_of_ctx();
@@ -48,6 +73,8 @@ int m_mkdir(const char *path, mode_t mode)
 	rc = v9p_mkdir(dir, name, (mode & 07777) | (sgid ? S_ISGID : 0), gid,
 		       NULL) < 0 ? err_now(m) : 0;
 	clunk_later(m, dir);
+	if (rc < 0)
+		parent_changed(m, path);
 	return rc;
 }
 
@@ -66,6 +93,8 @@ int m_mknod(const char *path, mode_t mode, dev_t rdev)
 		       major(rdev), minor(rdev), new_gid(dir, path, &sgid),
 		       NULL) < 0 ? err_now(m) : 0;
 	clunk_later(m, dir);
+	if (rc < 0)
+		parent_changed(m, path);
 	return rc;
 }
 
@@ -82,6 +111,8 @@ int m_symlink(const char *target, const char *path)
 	rc = v9p_symlink(dir, name, target, new_gid(dir, path, &sgid), NULL) < 0 ?
 		     err_now(m) : 0;
 	clunk_later(m, dir);
+	if (rc < 0)
+		parent_changed(m, path);
 	return rc;
 }
 
