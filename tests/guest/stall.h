@@ -91,6 +91,24 @@ static inline unsigned int stall_waiting(METADATA, int fd)
 	return (unsigned int)strtoul(text, NULL, 10);
 }
 
+/*
+ * Wait up to @ms for stallfs to hold @want reads: a request the driver has
+ * put on the device reaches stallfs only once QEMU's worker thread runs
+ * it, which on a loaded host can take seconds.  Returns the last count.
+ */
+static inline unsigned int stall_waiting_for(METADATA, int fd,
+					     unsigned int want,
+					     unsigned int ms)
+{
+	unsigned int v = stall_waiting(_metadata, fd);
+
+	for (unsigned int t = 0; v != want && t < ms; t += 50) {
+		msleep(50);
+		v = stall_waiting(_metadata, fd);
+	}
+	return v;
+}
+
 /* Clunk the fids stall_open() made. */
 static inline void stall_clunk(METADATA, int fd)
 {

@@ -144,15 +144,17 @@ TEST_F_TIMEOUT(session, replies_to_requests_in_flight_at_close_never_reach_next_
 	n = lim.requests;
 	held = (n + 1) / 2;
 	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), 0);
-	/* Tags 0.. held reads of stall/stall, then clunks of no fid. */
-	for (unsigned int i = 0; i < n; i++) {
-		if (i < held)
-			p9_tread(&req, i, FID_STALL, 0, 4096);
-		else
-			p9_tclunk(&req, i, 0xdead0000u + i);
+	/* Tags 0.. held reads of stall/stall, which reach the host... */
+	for (unsigned int i = 0; i < held; i++) {
+		p9_tread(&req, i, FID_STALL, 0, 4096);
 		chan_send(_metadata, fd, &req);
 	}
-	/* The clunks answered, not read; the reads still on the device. */
+	ASSERT_EQ(stall_waiting_for(_metadata, fd, held, 20000), held);
+	/* ...then clunks of no fid, answered and not read. */
+	for (unsigned int i = held; i < n; i++) {
+		p9_tclunk(&req, i, 0xdead0000u + i);
+		chan_send(_metadata, fd, &req);
+	}
 	ASSERT_OK(wait_in_flight(_metadata, TAG_MAIN, held, 60000));
 	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "in_flight"), held);
 	close(fd);
@@ -163,7 +165,10 @@ TEST_F_TIMEOUT(session, replies_to_requests_in_flight_at_close_never_reach_next_
 	fd = chan_open(_metadata, TAG_MAIN, 0);
 	p9_tgetattr(&req, 0, 0);
 	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
-	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), held);
+	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), held)
+		TH_LOG("stallfs holds %u reads",
+		       stall_waiting(_metadata, fd));
+	ASSERT_EQ(stall_waiting(_metadata, fd), held);
 	/* Let the device answer them while this file is open... */
 	stall_write(_metadata, fd, FID_RELEASE, 1);
 	for (unsigned int t = 0; t < 20000; t += 50) {

@@ -37,23 +37,6 @@ static void send_stalled_reads(METADATA, int fd, unsigned int n, uint16_t tag0)
 	ASSERT_ERRNO(write(fd, req.buf, req.len), EAGAIN);
 }
 
-/*
- * Wait up to @ms for the host to hold @want reads: a request the driver
- * has put on the device reaches stallfs only once QEMU's worker thread
- * runs it, which on a loaded host can take seconds.
- */
-static unsigned int host_waiting_for(METADATA, int fd, unsigned int want,
-				     unsigned int ms)
-{
-	unsigned int v = stall_waiting(_metadata, fd);
-
-	for (unsigned int t = 0; v != want && t < ms; t += 50) {
-		msleep(50);
-		v = stall_waiting(_metadata, fd);
-	}
-	return v;
-}
-
 /* Wait up to @ms for sysfs counter @name to reach @want. */
 static uint64_t stat_wait(METADATA, const char *name, uint64_t want,
 			  unsigned int ms)
@@ -138,7 +121,7 @@ TEST_F_TIMEOUT(stall, a_device_that_stops_answering_wedges_no_later_open, 120)
 		ASSERT_LT(p9_tag(&rep), 200 + n);
 	}
 	/* The host really holds the first file's reads. */
-	ASSERT_EQ(host_waiting_for(_metadata, fd, n, 20000), n);
+	ASSERT_EQ(stall_waiting_for(_metadata, fd, n, 20000), n);
 	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), n);
 	/* This file's slots on the device too, then close. */
 	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
