@@ -32,7 +32,8 @@ KSFT_DIR = $(BUILD)/ksft
 include mk/ksft.mk
 TEST_FLAGS = -isystem $(KSFT_DIR)
 
-GUEST_SUITES = t_chan t_session t_reset t_stress t_stall t_unplug t_msize t_module t_choose
+GUEST_SUITES = t_chan t_session t_reset t_stress t_stall t_unplug t_msize t_module t_choose \
+	t_lib
 GUEST_COMMON = tests/guest/p9.c tests/guest/util.c
 GUEST_HDRS = $(wildcard tests/guest/*.h tests/common/*.h) include/vio9p.h \
 	$(KSFT_HDRS)
@@ -121,6 +122,13 @@ soak-run: module guest-tests
 $(BUILD)/guest/%: tests/guest/%.c $(GUEST_COMMON) $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) $(TEST_FLAGS) -o $@ $< $(GUEST_COMMON)
+
+# The library's calls against QEMU's server: linked with lib/libvio9p.a.
+$(BUILD)/guest/t_lib: tests/guest/t_lib.c lib $(GUEST_COMMON) $(GUEST_HDRS) \
+		include/v9p.h
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) $(TEST_FLAGS) -o $@ $< $(GUEST_COMMON) \
+		lib/libvio9p.a
 
 lib:
 	$(MAKE) -C lib libvio9p.a libvio9p.so

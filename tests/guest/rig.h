@@ -28,5 +28,7 @@
 #define V9FS_FILE	"v9fs.bin"
 #define V9FS_SEED	3
 #define V9FS_SIZE	200000
+/* In TAG_MAIN: t_lib's folder, checked on the host after the guest ends. */
+#define LIB_DIR		"t_lib"
 
 #endif /* VIO9P_TEST_RIG_H */

@@ -18,30 +18,11 @@
 
 #include "chan.h"
 #include "rig.h"
+#include "stall.h"
 
-/* fids: 0 the root, then the stallfs folder and its three files. */
-enum { FID_DIR = 1, FID_STALL, FID_RELEASE, FID_STALLED };
 /* Tags of the reads the device holds, from each of two files. */
 #define TAG_A	100
 #define TAG_B	300
-
-static void walk(METADATA, int fd, uint32_t fid, uint32_t newfid,
-		 const char *name)
-{
-	struct p9msg req, rep;
-
-	p9_twalk1(&req, 2, fid, newfid, name);
-	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
-	ASSERT_EQ(p9_get16(_metadata, &rep, P9_HDR), 1);
-}
-
-static void lopen(METADATA, int fd, uint32_t fid, uint32_t flags)
-{
-	struct p9msg req, rep;
-
-	p9_tlopen(&req, 3, fid, flags);
-	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
-}
 
 /* Send @n reads of stall/stall, tags @tag0 on, without sleeping. */
 static void send_stalled_reads(METADATA, int fd, unsigned int n, uint16_t tag0)
@@ -54,38 +35,6 @@ static void send_stalled_reads(METADATA, int fd, unsigned int n, uint16_t tag0)
 	}
 	p9_tread(&req, tag0 + n, FID_STALL, 0, 4096);
 	ASSERT_ERRNO(write(fd, req.buf, req.len), EAGAIN);
-}
-
-/* How many reads stallfs holds on the host right now. */
-static unsigned int host_waiting(METADATA, int fd)
-{
-	struct p9msg req, rep;
-	char text[16] = "";
-	uint32_t count;
-
-	p9_tread(&req, 4, FID_STALLED, 0, sizeof(text) - 1);
-	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
-	count = p9_get32(_metadata, &rep, P9_HDR);
-	ASSERT_LT(count, sizeof(text));
-	memcpy(text, rep.buf + P9_HDR + 4, count);
-	return (unsigned int)strtoul(text, NULL, 10);
-}
-
-/*
- * Wait up to @ms for the host to hold @want reads: a request the driver
- * has put on the device reaches stallfs only once QEMU's worker thread
- * runs it, which on a loaded host can take seconds.
- */
-static unsigned int host_waiting_for(METADATA, int fd, unsigned int want,
-				     unsigned int ms)
-{
-	unsigned int v = host_waiting(_metadata, fd);
-
-	for (unsigned int t = 0; v != want && t < ms; t += 50) {
-		msleep(50);
-		v = host_waiting(_metadata, fd);
-	}
-	return v;
 }
 
 /* Wait up to @ms for sysfs counter @name to reach @want. */
@@ -124,16 +73,11 @@ TEST_F_TIMEOUT(stall, a_device_that_stops_answering_wedges_no_later_open, 120)
 
 	fd = chan_open(_metadata, TAG_MAIN, 0);
 	chan_session(_metadata, fd);
-	p9_twalk1(&req, 2, 0, FID_DIR, "stall");
-	if (chan_rpc(_metadata, fd, &req, &rep))
+	if (stall_open(_metadata, fd))
 		SKIP(return, "no stallfs at \"stall\" in the share (tests/run-guest mounts it)");
-	walk(_metadata, fd, FID_DIR, FID_STALL, "stall");
-	walk(_metadata, fd, FID_DIR, FID_RELEASE, "release");
-	walk(_metadata, fd, FID_DIR, FID_STALLED, "stalled");
-	lopen(_metadata, fd, FID_STALL, O_RDONLY);
-	lopen(_metadata, fd, FID_RELEASE, O_WRONLY);
-	lopen(_metadata, fd, FID_STALLED, O_RDONLY);
-	ASSERT_EQ(host_waiting(_metadata, fd), 0);
+	/* Whatever an earlier suite left, reads of stall/stall wait now. */
+	stall_write(_metadata, fd, FID_HOLD, 5);
+	ASSERT_EQ(stall_waiting(_metadata, fd), 0);
 	chan_limits(_metadata, fd, &lim);
 	n = lim.requests;
 	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), 0);
@@ -177,7 +121,7 @@ TEST_F_TIMEOUT(stall, a_device_that_stops_answering_wedges_no_later_open, 120)
 		ASSERT_LT(p9_tag(&rep), 200 + n);
 	}
 	/* The host really holds the first file's reads. */
-	ASSERT_EQ(host_waiting_for(_metadata, fd, n, 20000), n);
+	ASSERT_EQ(stall_waiting_for(_metadata, fd, n, 20000), n);
 	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "stale_in_flight"), n);
 	/* This file's slots on the device too, then close. */
 	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
@@ -191,8 +135,7 @@ TEST_F_TIMEOUT(stall, a_device_that_stops_answering_wedges_no_later_open, 120)
 	 * reply is dropped, none reaches this file, and the slots come back.
 	 */
 	fd = chan_open(_metadata, TAG_MAIN, 0);
-	p9_twrite(&req, 5, FID_RELEASE, 0, "go", 2);
-	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+	stall_write(_metadata, fd, FID_RELEASE, 5);
 	ASSERT_EQ(stat_wait(_metadata, "stale_in_flight", 0, 20000), 0);
 	ASSERT_EQ(chan_stat(_metadata, TAG_MAIN, "in_flight"), 0);
 	/* The slots grown for them are freed as they come back, not at the
@@ -202,16 +145,13 @@ TEST_F_TIMEOUT(stall, a_device_that_stops_answering_wedges_no_later_open, 120)
 	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
 	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
-	ASSERT_EQ(host_waiting(_metadata, fd), 0);
+	ASSERT_EQ(stall_waiting(_metadata, fd), 0);
 	/* stall/stall answers now. */
 	p9_tread(&req, 6, FID_STALL, 0, 4096);
 	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
 	ASSERT_EQ(p9_get32(_metadata, &rep, P9_HDR), 4096);
 	ASSERT_EQ(rep.buf[P9_HDR + 4], 's');
-	for (uint32_t fid = FID_DIR; fid <= FID_STALLED; fid++) {
-		p9_tclunk(&req, 7, fid);
-		ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
-	}
+	stall_clunk(_metadata, fd);
 	close(fd);
 
 	/* Nothing more to give back at the next open. */

@@ -6,12 +6,16 @@
  *
  *   stallfs MOUNTPOINT [SECONDS]
  *
- * Runs in the foreground until unmounted (fusermount3 -u).  Three files:
+ * Runs in the foreground until unmounted (fusermount3 -u).  Four files:
  *   stall	a read waits until "release" is written, then returns
  *		bytes 's'; a read that waited SECONDS (default 120) fails
  *		with EIO instead, so that nothing stays stuck for good
  *   release	writing anything to it lets every read of "stall" through,
- *		now and from then on
+ *		those waiting now and those to come, until "hold" is written
+ *   hold	writing anything to it makes the reads of "stall" that come
+ *		after it wait again, as at the start (those a release let
+ *		through stay let through), so that several tests in one
+ *		guest can each hold reads in their turn (t_session, t_stall)
  *   stalled	the number of reads of "stall" waiting right now, in decimal
  * Every file is direct I/O, so each read reaches this program.
  */
@@ -33,10 +37,12 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t released_cond;
 static bool released;
+/* Bumped by each write to "release": a read waiting across one goes. */
+static unsigned long releases;
 static unsigned int waiting;
 static unsigned int timeout_s = 120;
 
-enum { F_ROOT, F_STALL, F_RELEASE, F_STALLED, F_NONE };
+enum { F_ROOT, F_STALL, F_RELEASE, F_HOLD, F_STALLED, F_NONE };
 
 static int lookup(const char *path)
 {
@@ -46,6 +52,8 @@ static int lookup(const char *path)
 		return F_STALL;
 	if (!strcmp(path, "/release"))
 		return F_RELEASE;
+	if (!strcmp(path, "/hold"))
+		return F_HOLD;
 	if (!strcmp(path, "/stalled"))
 		return F_STALLED;
 	return F_NONE;
@@ -78,6 +86,7 @@ static int sfs_getattr(const char *path, struct stat *st,
 		st->st_size = STALL_SIZE;
 		return 0;
 	case F_RELEASE:
+	case F_HOLD:
 		st->st_mode = S_IFREG | 0666;
 		return 0;
 	default:
@@ -90,7 +99,7 @@ static int sfs_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 		       enum fuse_readdir_flags flags)
 {
 	static const char *const names[] = {
-		".", "..", "stall", "release", "stalled",
+		".", "..", "stall", "release", "hold", "stalled",
 	};
 
 	(void)off;
@@ -109,7 +118,8 @@ static int sfs_open(const char *path, struct fuse_file_info *fi)
 
 	if (f == F_NONE)
 		return -ENOENT;
-	if (f != F_RELEASE && (fi->flags & O_ACCMODE) != O_RDONLY)
+	if (f != F_RELEASE && f != F_HOLD &&
+	    (fi->flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
 	fi->direct_io = 1;
 	return 0;
@@ -119,13 +129,15 @@ static int sfs_open(const char *path, struct fuse_file_info *fi)
 static int wait_released(void)
 {
 	struct timespec until;
+	unsigned long gen;
 	int ret = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += timeout_s;
 	pthread_mutex_lock(&lock);
+	gen = releases;
 	waiting++;
-	while (!released && ret == 0)
+	while (!released && releases == gen && ret == 0)
 		if (pthread_cond_timedwait(&released_cond, &lock, &until))
 			ret = -EIO;
 	waiting--;
@@ -169,6 +181,7 @@ static int sfs_read(const char *path, char *buf, size_t len, off_t off,
 		pthread_mutex_unlock(&lock);
 		return serve(buf, len, off, text, (size_t)n);
 	case F_RELEASE:
+	case F_HOLD:
 		return 0;
 	default:
 		return -ENOENT;
@@ -181,13 +194,22 @@ static int sfs_write(const char *path, const char *buf, size_t len,
 	(void)buf;
 	(void)off;
 	(void)fi;
-	if (lookup(path) != F_RELEASE)
+	switch (lookup(path)) {
+	case F_RELEASE:
+		pthread_mutex_lock(&lock);
+		released = true;
+		releases++;
+		pthread_cond_broadcast(&released_cond);
+		pthread_mutex_unlock(&lock);
+		return (int)len;
+	case F_HOLD:
+		pthread_mutex_lock(&lock);
+		released = false;
+		pthread_mutex_unlock(&lock);
+		return (int)len;
+	default:
 		return -EACCES;
-	pthread_mutex_lock(&lock);
-	released = true;
-	pthread_cond_broadcast(&released_cond);
-	pthread_mutex_unlock(&lock);
-	return (int)len;
+	}
 }
 
 static int sfs_truncate(const char *path, off_t size,
@@ -195,7 +217,8 @@ static int sfs_truncate(const char *path, off_t size,
 {
 	(void)size;
 	(void)fi;
-	return lookup(path) == F_RELEASE ? 0 : -EACCES;
+	return lookup(path) == F_RELEASE || lookup(path) == F_HOLD ?
+	       0 : -EACCES;
 }
 
 static const struct fuse_operations sfs_ops = {
