@@ -529,11 +529,7 @@ V9P_API int64_t v9p_get_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c);
  * file @f from offset 0, keeping up to v9p_window() Twrites in flight.  The
  * rest of a short Rwrite is sent again, so that the server's own error
  * comes back (ENOSPC, EDQUOT...); ENOSPC if it is short again.  @c may be
- * NULL.  Returns bytes copied or -1 with errno.  On a vio9p device a
- * regular @fd is sent from a read-only mapping of it (docs/library.md,
- * Buffers), never read through it in userspace: a file truncated during
- * the copy gives what a read of it would, never SIGBUS; @fd's offset
- * ends after the bytes copied, as with reads.
+ * NULL.  Returns bytes copied or -1 with errno.
  */
 V9P_API int64_t v9p_put_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c);
 

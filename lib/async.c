@@ -12,10 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <limits.h>
-#include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -338,34 +335,6 @@ static ssize_t readv_full(int fd, struct iovec *iov, int cnt)
 }
 
 /*
- * PUT FROM A MAPPING.  A regular source file on a transport whose vectored
- * send is atomic (the vio9p device: one writev(2) is one request) is not
- * read into the Twrites: it is mapped, PROT_READ, in windows of MAP_WIN
- * bytes, and each Twrite is sent as its 23-byte header plus the mapped
- * data, so the driver's copy from the page cache is the only copy of
- * each byte.  The library never reads the mapped bytes itself: if the
- * file shrank meanwhile, the kernel's copy faults and writev(2) fails
- * with EFAULT, nothing sent, where a read in userspace would raise
- * SIGBUS.  From there on, and past the size the file had when mapped,
- * the copy reads the file as for any other source.  A fault-free copy
- * may still have sent the zeros that stand past a shrunken file's end in
- * its last page: at the end, a file now shorter than what was sent has
- * the copy cut down to its size (Tsetattr), which is what a read would
- * have given.  Two windows: a new one is mapped while the requests of
- * the one before it are in flight.
- */
-
-/* Bytes of @fd mapped at once. */
-#define MAP_WIN (16u << 20)
-
-struct pmap {
-	uint8_t *addr;		/* NULL: none */
-	size_t len;
-	uint64_t off;		/* of @addr in the file (page-aligned) */
-	uint32_t refs;		/* requests in flight with data in it */
-};
-
-/*
  * A copy in progress: a ring of up to @win requests, the oldest at @head.
  * Each starts at the offset where the one before it ends, and they
  * complete oldest first, so the oldest one starts at @done (get: after
@@ -387,17 +356,6 @@ struct pipe {
 	uint64_t every;		/* put: bytes between Tfsyncs (0: none) */
 	uint64_t synced;	/* put: bytes done when the last was sent */
 	struct v9p_req *sync;	/* put: that Tfsync, until its reply */
-	int fd;			/* put: the source */
-	struct pmap maps[2];	/* put: windows of @fd mapped (PUT FROM A
-				 * MAPPING), @maps[@cur] the newest */
-	uint32_t cur;
-	uint8_t *mapof;		/* put: per ring slot, 1 + the map its
-				 * request's data is in, or 0 */
-	uint8_t push_map;	/* what pipe_push() records there */
-	bool map;		/* put: sending from mappings */
-	bool mapped;		/* put: some request was sent from one */
-	uint64_t base;		/* put: @fd's offset when the copy began */
-	uint64_t fsize;		/* put: @fd's size when last mapped */
 };
 
 static int pipe_init(struct pipe *p, struct v9p_fid *f, struct v9p_copy *c)
@@ -412,16 +370,13 @@ static int pipe_init(struct pipe *p, struct v9p_fid *f, struct v9p_copy *c)
 	p->win = f->s->window;
 	p->chunk = v9p__io_max(f);
 	p->maxheld = p->win < MAX_HELD ? p->win : MAX_HELD;
-	p->fd = -1;
 	p->ring = calloc(p->win, sizeof(*p->ring));
 	p->held = calloc(p->win, sizeof(*p->held));
 	p->iov = calloc(p->win, sizeof(*p->iov));
-	p->mapof = calloc(p->win, sizeof(*p->mapof));
-	if (!p->ring || !p->held || !p->iov || !p->mapof) {
+	if (!p->ring || !p->held || !p->iov) {
 		free(p->ring);
 		free(p->held);
 		free(p->iov);
-		free(p->mapof);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -436,9 +391,6 @@ static int pipe_push(struct pipe *p, struct v9p_req *r)
 	if (v9p__req_send(r) < 0)
 		return v9p__req_fail(r);
 	p->ring[(p->head + p->n) % p->win] = r;
-	p->mapof[(p->head + p->n) % p->win] = p->push_map;
-	if (p->push_map)
-		p->maps[p->push_map - 1].refs++;
 	p->n++;
 	p->next += r->want.count;
 	return 0;
@@ -450,8 +402,6 @@ static struct v9p_req *pipe_pop(struct pipe *p, struct v9p_reply *rep)
 {
 	struct v9p_req *r = p->ring[p->head];
 
-	if (p->mapof[p->head])
-		p->maps[p->mapof[p->head] - 1].refs--;
 	p->head = (p->head + 1) % p->win;
 	p->n--;
 	if (v9p__req_reply(r, rep) < 0)
@@ -576,13 +526,9 @@ static int64_t pipe_end(struct pipe *p, int rc)
 	}
 	errno = e;
 	(void)pipe_size(p);
-	for (int i = 0; i < 2; i++)
-		if (p->maps[i].addr)
-			munmap(p->maps[i].addr, p->maps[i].len);
 	free(p->ring);
 	free(p->held);
 	free(p->iov);
-	free(p->mapof);
 	return rc < 0 ? -1 : (int64_t)p->done;
 }
 
@@ -649,30 +595,9 @@ static ssize_t write_rest(struct pipe *p, const struct v9p_req *r,
 			  size_t got)
 {
 	size_t rest = r->want.count - got;
-	uint8_t *buf = NULL;
-	ssize_t w;
-
-	if (r->ext) {
-		/* Mapped data is not read here: read the file again. */
-		buf = malloc(rest);
-		if (!buf) {
-			errno = ENOMEM;
-			return -1;
-		}
-		w = pread(p->fd, buf, rest, (off_t)(p->base + p->done + got));
-		if (w >= 0 && (size_t)w < rest) {
-			errno = EIO; /* the file shrank under the copy */
-			w = -1;
-		}
-		if (w < 0 && p->c)
-			p->c->fd_error = 1;
-		if (w >= 0)
-			w = v9p_pwrite(p->f, buf, rest, p->done + got);
-		free(buf);
-	} else {
-		w = v9p_pwrite(p->f, v9p__req_write_data(r) + got, rest,
+	ssize_t w = v9p_pwrite(p->f, v9p__req_write_data(r) + got, rest,
 			       p->done + got);
-	}
+
 	if (w < 0)
 		return -1;
 	if ((size_t)w != rest) {
@@ -680,133 +605,6 @@ static ssize_t write_rest(struct pipe *p, const struct v9p_req *r,
 		return -1;
 	}
 	return r->want.count;
-}
-
-/* put: stop sending from mappings; read @fd from where the copy is. */
-static void map_stop(struct pipe *p)
-{
-	p->map = false;
-	p->push_map = 0;
-	if (lseek(p->fd, (off_t)(p->base + p->next), SEEK_SET) < 0)
-		p->fd = -1; /* not reached for a regular file */
-}
-
-/* put: map the window of @fd that starts in the page of file offset @off
- * into @m.  0, or -1 (the copy goes on without mappings). */
-static int map_window(struct pipe *p, struct pmap *m, uint64_t off)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-	uint64_t start = off - off % (uint64_t)(pg > 0 ? pg : 4096);
-	uint64_t len = p->fsize - start;
-	void *a;
-
-	if (len > MAP_WIN)
-		len = MAP_WIN;
-	if (len > SIZE_MAX || start > (uint64_t)INT64_MAX)
-		return -1;
-	a = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED | MAP_POPULATE,
-		 p->fd, (off_t)start);
-	if (a == MAP_FAILED)
-		return -1;
-	m->addr = a;
-	m->len = (size_t)len;
-	m->off = start;
-	return 0;
-}
-
-/*
- * put: fill the free slots of the window with Twrites of mapped data.
- * 0 (also when the copy must go on by reading: p->map is then false),
- * or -1 with errno.  While the window must move and the other map's
- * requests are in flight, sends nothing: they complete first.
- */
-static int pipe_fill_map(struct pipe *p)
-{
-	while (p->map && p->n < p->win) {
-		uint64_t off = p->base + p->next;
-		struct pmap *m = &p->maps[p->cur];
-		struct v9p_req *r;
-		uint32_t len;
-
-		if (off >= p->fsize) {
-			map_stop(p); /* the end, or a file that grew: read */
-			break;
-		}
-		len = p->fsize - off < p->chunk ? (uint32_t)(p->fsize - off) :
-						  p->chunk;
-		if (!m->addr || off < m->off || off + len > m->off + m->len) {
-			struct pmap *o = &p->maps[!p->cur];
-
-			if (o->refs)
-				return 0;
-			if (o->addr)
-				munmap(o->addr, o->len);
-			o->addr = NULL;
-			if (map_window(p, o, off) < 0) {
-				map_stop(p);
-				break;
-			}
-			p->cur = !p->cur;
-			m = o;
-		}
-		r = v9p__req_write_ext(p->f, p->next,
-				       m->addr + (off - m->off), len);
-		if (!r)
-			return -1;
-		p->push_map = (uint8_t)(p->cur + 1);
-		if (pipe_push(p, r) < 0) {
-			if (errno != EFAULT)
-				return -1;
-			map_stop(p); /* the file shrank: read it */
-			break;
-		}
-		p->mapped = true;
-	}
-	return 0;
-}
-
-/* put: start sending from mappings of @fd if it is a regular file and
- * the transport's vectored send is atomic. */
-static void map_start(struct pipe *p, int fd)
-{
-	struct stat st;
-	off_t pos;
-
-	p->fd = fd;
-	if (!p->f->s->t.atomic_sendv || fstat(fd, &st) < 0 ||
-	    !S_ISREG(st.st_mode))
-		return;
-	pos = lseek(fd, 0, SEEK_CUR);
-	if (pos < 0 || st.st_size <= pos)
-		return;
-	p->base = (uint64_t)pos;
-	p->fsize = (uint64_t)st.st_size;
-	p->map = true;
-}
-
-/*
- * put: after a copy that sent mapped data, a file now shorter than what
- * was sent had zeros past its end sent (PUT FROM A MAPPING): cut the copy
- * to the file's size, as a read would have ended it.  0 or -1.
- */
-static int map_finish(struct pipe *p)
-{
-	struct v9p_setattr sa = { .valid = V9P_SETATTR_SIZE };
-	struct stat st;
-
-	if (!p->mapped)
-		return 0;
-	if (fstat(p->fd, &st) < 0)
-		return 0;
-	if ((uint64_t)st.st_size >= p->base + p->done)
-		return 0;
-	sa.size = (uint64_t)st.st_size > p->base ?
-			  (uint64_t)st.st_size - p->base : 0;
-	if (v9p_setattr(p->f, &sa) < 0)
-		return -1;
-	p->done = sa.size;
-	lseek(p->fd, (off_t)(p->base + p->done), SEEK_SET);
-	return 0;
 }
 
 /*
@@ -869,19 +667,12 @@ V9P_API int64_t v9p_put_fd_sync(struct v9p_fid *f, int fd,
 	if (pipe_init(&p, f, c) < 0)
 		return -1;
 	p.every = every;
-	map_start(&p, fd);
 	for (;;) {
 		struct v9p_reply rep;
 		struct v9p_req *r;
 		ssize_t got;
 
-		if (p.map && pipe_fill_map(&p) < 0)
-			return pipe_end(&p, -1);
-		if (!p.map && p.fd < 0) {
-			fd_failed = true; /* cannot seek back: not reached */
-			return pipe_fd_fail(&p);
-		}
-		if (!p.map && !eof && p.n < p.win) {
+		if (!eof && p.n < p.win) {
 			int rc = pipe_fill(&p, fd, &fd_failed);
 
 			if (rc < 0 && fd_failed)
@@ -905,10 +696,6 @@ V9P_API int64_t v9p_put_fd_sync(struct v9p_fid *f, int fd,
 		if (pipe_sync(&p) < 0)
 			return pipe_end(&p, -1);
 	}
-	if (map_finish(&p) < 0)
-		return pipe_end(&p, -1);
-	if (p.mapped)
-		lseek(fd, (off_t)(p.base + p.done), SEEK_SET);
 	return pipe_end(&p, 0);
 }
 

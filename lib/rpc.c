@@ -9,7 +9,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 
 #include "rpc.h"
 
@@ -239,42 +238,19 @@ static int claim_locked(struct v9p_session *s, struct v9p_req *r,
 	return 0;
 }
 
-/*
- * Write claimed @r (@len bytes in @r->b, then @r->ext's data if any); a
- * failed write kills the session, completing @r.  But when the kernel
- * could not read @r->ext (EFAULT, which a transport reports only when
- * nothing of the message went out), @r goes back to unsent and its tag
- * to the pool: -1 with EFAULT.  0 otherwise.
- */
-static int transmit(struct v9p_session *s, struct v9p_req *r, size_t len)
+/* Write claimed @r; a failed write kills the session, completing @r. */
+static void transmit(struct v9p_session *s, struct v9p_req *r, size_t len)
 {
-	struct iovec iov[2];
 	int rc;
 
 	pthread_mutex_lock(&s->wlock);
-	if (r->ext) {
-		iov[0].iov_base = r->b.data;
-		iov[0].iov_len = len;
-		iov[1].iov_base = (void *)(uintptr_t)r->ext;
-		iov[1].iov_len = r->want.count;
-		rc = s->t.ops->sendv(&s->t, iov, 2, len + r->want.count);
-	} else {
-		rc = s->t.ops->send(&s->t, r->b.data, len);
-	}
+	rc = s->t.ops->send(&s->t, r->b.data, len);
 	pthread_mutex_unlock(&s->wlock);
-	if (rc == 0)
-		return 0;
-	pthread_mutex_lock(&s->lock);
-	if (r->ext && errno == EFAULT && !s->dead && r->state == V9P_REQ_SENT) {
-		unlink_locked(s, r);
-		r->state = V9P_REQ_NEW;
+	if (rc < 0) {
+		pthread_mutex_lock(&s->lock);
+		kill_locked(s);
 		pthread_mutex_unlock(&s->lock);
-		errno = EFAULT;
-		return -1;
 	}
-	kill_locked(s);
-	pthread_mutex_unlock(&s->lock);
-	return 0;
 }
 
 int v9p__req_send(struct v9p_req *r)
@@ -285,24 +261,12 @@ int v9p__req_send(struct v9p_req *r)
 
 	if (len == 0)
 		return -1;
-	if (r->ext) {
-		uint64_t total = (uint64_t)len + r->want.count;
-		struct v9p_buf b;
-
-		if (total > s->msize) {
-			errno = EMSGSIZE;
-			return -1;
-		}
-		v9p__buf_init(&b, r->b.data, 4);
-		v9p__put_u32(&b, (uint32_t)total);
-	}
 	pthread_mutex_lock(&s->lock);
 	rc = claim_locked(s, r, NULL);
 	pthread_mutex_unlock(&s->lock);
 	if (rc < 0)
 		return -1;
-	if (transmit(s, r, len) < 0)
-		return -1; /* EFAULT: @r is unsent, and still ours */
+	transmit(s, r, len);
 	/* Only a Twrite's data is looked at again (a short Rwrite's rest is
 	 * sent from it): the others' buffers go back at once. */
 	if (r->want.ttype != V9P_TWRITE) {
@@ -400,7 +364,7 @@ int v9p__req_flush(struct v9p_req *r)
 		v9p__req_free(f);
 		return rc; /* 1: @r completed before we could send Tflush */
 	}
-	(void)transmit(s, f, len); /* no ext data: cannot fail apart */
+	transmit(s, f, len);
 	rc = v9p__req_reply(f, &rep);
 	v9p__req_free(f);
 
@@ -491,25 +455,6 @@ struct v9p_req *v9p__req_write_room(struct v9p_fid *f, uint64_t off,
 		errno = EMSGSIZE;
 		return v9p__req_fail(r), NULL;
 	}
-	r->want.count = count;
-	return r;
-}
-
-struct v9p_req *v9p__req_write_ext(struct v9p_fid *f, uint64_t off,
-				   const uint8_t *data, uint32_t count)
-{
-	struct v9p_req *r;
-
-	if (!f->s->t.atomic_sendv || count > v9p__io_max(f)) {
-		errno = f->s->t.atomic_sendv ? EMSGSIZE : EOPNOTSUPP;
-		return NULL;
-	}
-	r = v9p__req_fid(f, V9P_TWRITE);
-	if (!r)
-		return NULL;
-	v9p__put_u64(&r->b, off);
-	v9p__put_u32(&r->b, count);
-	r->ext = data;
 	r->want.count = count;
 	return r;
 }

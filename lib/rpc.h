@@ -57,12 +57,6 @@ struct v9p_req {
 	struct v9p_session *s;
 	struct v9p_buf b;	/* transmit message under construction; gone
 				 * once sent, unless a Twrite (BUFFERS) */
-	const uint8_t *ext;	/* Twrite: its want.count data bytes, not in
-				 * @b but the caller's (a mapped file): @b
-				 * holds the header, and one vectored send
-				 * has the kernel copy both.  Never read in
-				 * userspace (a mapping of a file that shrank
-				 * raises SIGBUS there). */
 	struct v9p_expect want; /* what the reply is checked against */
 	uint8_t *rx;		/* reply (@rxcap bytes, owned) */
 	size_t rxlen, rxcap;
@@ -162,17 +156,9 @@ struct v9p_req *v9p__req_io(struct v9p_fid *f, uint8_t ttype, uint64_t off,
  * (EMSGSIZE: @count does not fit in msize). */
 struct v9p_req *v9p__req_write_room(struct v9p_fid *f, uint64_t off,
 				    uint32_t count, uint8_t **data);
-/* New Twrite of @count bytes at @off on @f whose data stays at @data, in
- * the caller's memory, until the request is freed (see v9p_req.ext).
- * v9p__req_send() fails with EFAULT, nothing sent and @r unsent, when the
- * kernel could not read @data; other sends kill the session as usual.
- * Only on a transport with atomic_sendv.  NULL with errno. */
-struct v9p_req *v9p__req_write_ext(struct v9p_fid *f, uint64_t off,
-				   const uint8_t *data, uint32_t count);
 /* Cut the unsent Twrite @r down to its first @count bytes of data. */
 void v9p__req_write_trim(struct v9p_req *r, uint32_t count);
-/* The data of the Twrite @r, want.count bytes (not one of
- * v9p__req_write_ext()'s: its data is not to be read here). */
+/* The data of the Twrite @r, want.count bytes. */
 const uint8_t *v9p__req_write_data(const struct v9p_req *r);
 
 /* Allocate a fid number and object; NULL (ENOMEM). */

@@ -7,22 +7,13 @@
  * rejects a message larger than @cap before reading its body (EPROTO),
  * so nothing is ever allocated from a size[4] read off the wire.
  * Both calls poll(2) when an O_NONBLOCK fd would block and retry on EINTR.
- *
- * sendv sends a message from several pieces (a Twrite's header and its
- * data where the caller has it, such as a mapping of the source file).
- * On the vio9p device one writev(2) is one request, and a fault in any
- * piece fails it whole with EFAULT, nothing sent (@atomic_sendv).  On a
- * stream a fault part way through leaves half a message on the wire: the
- * session then dies.
  */
 #ifndef V9P_TRANS_H
 #define V9P_TRANS_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <sys/uio.h>
 
 #include "v9p.h"
 
@@ -31,15 +22,6 @@ struct v9p_transport;
 struct v9p_trans_ops {
 	/* 0, or -1 with errno. */
 	int (*send)(struct v9p_transport *t, const void *msg, size_t len);
-	/*
-	 * Send one message gathered from @iov[0..@cnt) (@len bytes in all)
-	 * with vectored writes, the bytes copied by the kernel only.  0, or
-	 * -1 with errno; EFAULT only when no byte of the message went out
-	 * (one of its iovecs could not be read), so the channel is intact
-	 * and the message may be sent again another way.
-	 */
-	int (*sendv)(struct v9p_transport *t, struct iovec *iov, int cnt,
-		     size_t len);
 	/* Length of the message, or -1 with errno (ECONNABORTED at EOF,
 	 * EPROTO for a message that cannot fit in @cap). */
 	ssize_t (*recv)(struct v9p_transport *t, void *buf, size_t cap);
@@ -52,7 +34,6 @@ struct v9p_transport {
 	uint32_t msize;	 /* default msize */
 	uint32_t max_window; /* most requests in flight; 0: no limit */
 	uint32_t max_msize;  /* largest msize; 0: no limit */
-	bool atomic_sendv;   /* sendv's EFAULT never sends part of a message */
 };
 
 extern const struct v9p_trans_ops v9p__dev_ops;

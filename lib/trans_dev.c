@@ -17,7 +17,6 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <sys/ioctl.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "tags.h"
@@ -88,28 +87,6 @@ static int dev_send(struct v9p_transport *t, const void *msg, size_t len)
 	}
 }
 
-/* One writev(2), one request: the driver copies every iovec in, or fails
- * with EFAULT having sent nothing. */
-static int dev_sendv(struct v9p_transport *t, struct iovec *iov, int cnt,
-		     size_t len)
-{
-	for (;;) {
-		ssize_t n = writev(t->fd, iov, cnt);
-
-		if (n == (ssize_t)len)
-			return 0;
-		if (n >= 0) {
-			errno = EIO; /* the device takes whole messages only */
-			return -1;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN && v9p__trans_wait(t->fd, POLLOUT) == 0)
-			continue;
-		return -1;
-	}
-}
-
 /* Whether @fd, which just read 0 bytes, is hung up (POLLHUP) rather than
  * live with an empty reply. */
 static bool dev_hung_up(int fd)
@@ -147,6 +124,5 @@ static ssize_t dev_recv(struct v9p_transport *t, void *buf, size_t cap)
 
 const struct v9p_trans_ops v9p__dev_ops = {
 	.send = dev_send,
-	.sendv = dev_sendv,
 	.recv = dev_recv,
 };

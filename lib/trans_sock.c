@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -43,50 +42,6 @@ static int sock_send(struct v9p_transport *t, const void *msg, size_t len)
 			continue;
 		if (n == 0 || errno == EPIPE)
 			errno = ECONNABORTED;
-		return -1;
-	}
-	return 0;
-}
-
-/* sendmsg(2) until all of @iov is out.  A fault before the first byte is
- * EFAULT (nothing sent); after it, half a message is on the wire: EIO. */
-static int sock_sendv(struct v9p_transport *t, struct iovec *iov, int cnt,
-		      size_t len)
-{
-	size_t sent = 0;
-
-	while (cnt) {
-		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
-		ssize_t n = sendmsg(t->fd, &mh, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == ENOTSOCK)
-			n = writev(t->fd, iov, cnt);
-		if (n > 0) {
-			sent += (size_t)n;
-			while (cnt && (size_t)n >= iov->iov_len) {
-				n -= (ssize_t)iov->iov_len;
-				iov++;
-				cnt--;
-			}
-			if (cnt) {
-				iov->iov_base = (uint8_t *)iov->iov_base + n;
-				iov->iov_len -= (size_t)n;
-			}
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN &&
-		    v9p__trans_wait(t->fd, POLLOUT) == 0)
-			continue;
-		if (n == 0 || errno == EPIPE)
-			errno = ECONNABORTED;
-		else if (errno == EFAULT && sent)
-			errno = EIO;
-		return -1;
-	}
-	if (sent != len) {
-		errno = EIO;
 		return -1;
 	}
 	return 0;
@@ -140,7 +95,6 @@ static ssize_t sock_recv(struct v9p_transport *t, void *buf, size_t cap)
 
 static const struct v9p_trans_ops sock_ops = {
 	.send = sock_send,
-	.sendv = sock_sendv,
 	.recv = sock_recv,
 };
 
@@ -149,7 +103,6 @@ int v9p__trans_init(struct v9p_transport *t, int fd, enum v9p_trans_kind kind)
 	t->fd = fd;
 	t->max_window = 0;
 	t->max_msize = 0;
-	t->atomic_sendv = kind == V9P_TRANS_DEV;
 	switch (kind) {
 	case V9P_TRANS_DEV:
 		t->ops = &v9p__dev_ops;

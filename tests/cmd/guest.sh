@@ -161,10 +161,10 @@ check "df" "Channel rc=0" "$(out v df | awk 'NR == 1 { printf "%s ", $1 } /^rc=/
 check "error for a missing path" "vio9p: cat nope: No such file or directory
 rc=1" "$(out v cat nope)"
 
-# 17-18: a source that shrinks while put sends it.  put sends a regular
-# file from a mapping of it where it can (the vio9p device), and a copy
-# must never die of SIGBUS there: it ends as a read of the file would,
-# with a prefix of the file at least as long as what is left of it.
+# 17-18: a source that shrinks while put sends it: the copy ends as a
+# read of the file would, with a prefix of the file at least as long as
+# what is left of it (and never dies of SIGBUS, should put ever send from
+# a mapping of the file).
 dd if=/dev/urandom of=shrink.bin bs=1024 count=16384 2>/dev/null
 cp shrink.bin shrink.orig
 if command -v truncate >/dev/null 2>&1; then
