@@ -4,7 +4,13 @@
  *
  * A write(2) is one request and a read(2) one reply; main.c describes the
  * life of a request from write to virtqueue to interrupt to read, and the
- * locking.  Every function here that sleeps does so on vio9p_dev.wq with
+ * locking.  The file operations take iov_iters (write_iter, read_iter), so
+ * a writev(2) is one request too, gathered from all its iovecs (a client
+ * can send a header and the data behind it without joining them first),
+ * and a readv(2) takes one reply, scattered over its iovecs.  Lengths and
+ * checks apply to the call's total, as if the iovecs were one buffer.
+ *
+ * Every function here that sleeps does so on vio9p_dev.wq with
  * vio9p_dev.lock as the condition's lock, and checks vio9p_dev.gone after
  * every wake-up.
  *
@@ -284,21 +290,27 @@ static u32 vio9p_clamp_request(u8 *msg, size_t len, u32 msize)
 }
 
 /**
- * vio9p_write() - send one 9P request
- * @file: the open channel
- * @ubuf: the request
- * @count: its length, which must equal its size[4]
- * @ppos: unused: the channel is a stream
+ * vio9p_write_iter() - send one 9P request
+ * @iocb: the call; its file is the open channel
+ * @from: the request, in one buffer (write(2)) or several (writev(2))
  *
- * The whole request is sent or nothing is.
+ * One call is one request, however many iovecs it comes in: a writev(2)
+ * of a header and the data behind it is the same request as a write(2)
+ * of the two put together.  Its total length must equal its size[4].
+ * The whole request is sent or nothing is: a fault in any iovec fails
+ * the call with -EFAULT before the device sees anything, and the slot
+ * goes back to the free list.
  *
- * Return: @count, or -EINVAL, -EMSGSIZE, -EFAULT, -EAGAIN, -ERESTARTSYS,
- * -ENODEV, -ECONNRESET, -EIO or -ENOMEM.
+ * Return: the request's length, or -EINVAL, -EMSGSIZE, -EFAULT, -EAGAIN,
+ * -ERESTARTSYS, -ENODEV, -ECONNRESET, -EIO or -ENOMEM.
  */
-static ssize_t vio9p_write(struct file *file, const char __user *ubuf,
-			   size_t count, loff_t *ppos)
+static ssize_t vio9p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
+	struct file *file = iocb->ki_filp;
 	struct vio9p_dev *vd = file->private_data;
+	size_t count = iov_iter_count(from);
+	bool nonblock = (file->f_flags & O_NONBLOCK) ||
+			(iocb->ki_flags & IOCB_NOWAIT);
 	struct vio9p_req *req;
 	u32 room;
 	u8 *head;
@@ -309,11 +321,11 @@ static ssize_t vio9p_write(struct file *file, const char __user *ubuf,
 	if (count > vd->msize)
 		return -EMSGSIZE;
 
-	req = vio9p_get_slot(vd, file->f_flags & O_NONBLOCK);
+	req = vio9p_get_slot(vd, nonblock);
 	if (IS_ERR(req))
 		return PTR_ERR(req);
 
-	ret = vio9p_buf_copy_in(&req->tx, ubuf, count);
+	ret = vio9p_buf_copy_from_iter(&req->tx, from, count);
 	if (ret)
 		goto out_put_slot;
 	head = vio9p_buf_head(&req->tx);
@@ -323,7 +335,7 @@ static ssize_t vio9p_write(struct file *file, const char __user *ubuf,
 	}
 	room = vio9p_clamp_request(head, count, vd->msize);
 
-	ret = vio9p_submit(vd, req, count, room, file->f_flags & O_NONBLOCK);
+	ret = vio9p_submit(vd, req, count, room, nonblock);
 	if (ret)
 		goto out_put_slot;
 	return count;
@@ -349,25 +361,29 @@ static u32 vio9p_reply_len(struct vio9p_req *req)
 }
 
 /**
- * vio9p_read() - receive one 9P reply
- * @file: the open channel
- * @ubuf: room for the reply
- * @count: its size; too small gets -EOVERFLOW and the reply stays queued
- * @ppos: unused: the channel is a stream
+ * vio9p_read_iter() - receive one 9P reply
+ * @iocb: the call; its file is the open channel
+ * @to: room for the reply, in one buffer (read(2)) or several (readv(2));
+ *	too little in all gets -EOVERFLOW and the reply stays queued
  *
- * Replies that arrived before the device broke, or before a suspend, are
- * still delivered; then a broken device gives -EIO, and a file open
- * across a suspend -ECONNRESET.  A request the device gave back with
- * nothing written (cancelled by a Tflush) reads as 0 bytes; a reply of 1
- * to 6 bytes is dropped and its read fails with -EIO.
+ * One call takes one reply, spread over the iovecs in order.  Replies
+ * that arrived before the device broke, or before a suspend, are still
+ * delivered; then a broken device gives -EIO, and a file open across a
+ * suspend -ECONNRESET.  A request the device gave back with nothing
+ * written (cancelled by a Tflush) reads as 0 bytes; a reply of 1 to 6
+ * bytes is dropped and its read fails with -EIO.  A fault in any iovec
+ * is -EFAULT, and the reply stays first in line.
  *
  * Return: the reply's length, 0, or -EOVERFLOW, -EFAULT, -EAGAIN,
  * -ERESTARTSYS, -EIO, -ECONNRESET or -ENODEV.
  */
-static ssize_t vio9p_read(struct file *file, char __user *ubuf, size_t count,
-			  loff_t *ppos)
+static ssize_t vio9p_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
+	struct file *file = iocb->ki_filp;
 	struct vio9p_dev *vd = file->private_data;
+	size_t count = iov_iter_count(to);
+	bool nonblock = (file->f_flags & O_NONBLOCK) ||
+			(iocb->ki_flags & IOCB_NOWAIT);
 	struct vio9p_req *req;
 	ssize_t ret;
 	u32 len;
@@ -385,7 +401,7 @@ static ssize_t vio9p_read(struct file *file, char __user *ubuf, size_t count,
 		ret = vio9p_chan_error(vd);
 		if (ret)
 			goto out_unlock;
-		if (file->f_flags & O_NONBLOCK) {
+		if (nonblock) {
 			ret = -EAGAIN;
 			goto out_unlock;
 		}
@@ -416,7 +432,7 @@ static ssize_t vio9p_read(struct file *file, char __user *ubuf, size_t count,
 		vio9p_put_slot(vd, req);
 		return ret;
 	}
-	if (vio9p_buf_copy_out(ubuf, &req->rx, len)) {
+	if (vio9p_buf_copy_to_iter(to, &req->rx, len)) {
 		spin_lock_irq(&vd->lock);
 		list_add(&req->node, &vd->done);
 		spin_unlock_irq(&vd->lock);
@@ -578,8 +594,8 @@ const struct file_operations vio9p_fops = {
 	.owner = THIS_MODULE,
 	.open = vio9p_open,
 	.release = vio9p_release,
-	.read = vio9p_read,
-	.write = vio9p_write,
+	.read_iter = vio9p_read_iter,
+	.write_iter = vio9p_write_iter,
 	.poll = vio9p_poll,
 	.unlocked_ioctl = vio9p_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,

@@ -9,10 +9,13 @@
  *
  * LIFE OF A REQUEST
  *
- *   write(2)	vio9p_write() takes a slot from vio9p_dev.free, or allocates
- *		one while vio9p_dev.nr_reqs < max_reqs, or sleeps on
- *		vio9p_dev.wq for one (-EAGAIN if O_NONBLOCK).  The request
- *		is copied into slot->tx with no lock held, then, under the
+ *   write(2)	vio9p_write_iter() (also writev(2): its iovecs, together,
+ *		are one request) takes a slot from vio9p_dev.free, or
+ *		allocates one while vio9p_dev.nr_reqs < max_reqs, or sleeps
+ *		on vio9p_dev.wq for one (-EAGAIN if O_NONBLOCK).  The
+ *		request is copied into slot->tx with no lock held (a fault
+ *		in any iovec returns the slot to vio9p_dev.free, and the
+ *		device sees nothing), then, under the
  *		lock, stamped with the current generation and added to the
  *		virtqueue as two scatter-gather lists of pages: tx
  *		(device-readable, cut to the request's length) and rx
@@ -32,7 +35,8 @@
  *		generation is not the current one (the file that sent it was
  *		closed).  Then it wakes vio9p_dev.wq.
  *
- *   read(2)	vio9p_read() sleeps on vio9p_dev.wq until vio9p_dev.done is
+ *   read(2)	vio9p_read_iter() (also readv(2): one reply over its
+ *		iovecs) sleeps on vio9p_dev.wq until vio9p_dev.done is
  *		not empty (-EAGAIN if O_NONBLOCK), takes the first slot off
  *		it, and copies the reply out with no lock held.  The reply's
  *		length is its size[4], clamped to the used length; less than
@@ -272,45 +276,50 @@ void vio9p_buf_trim(struct vio9p_buf *buf, size_t len)
 }
 
 /**
- * vio9p_buf_copy_in() - copy a message from userspace into a buffer
+ * vio9p_buf_copy_from_iter() - copy a message from userspace into a buffer
  * @buf: the buffer, with room for @len bytes
- * @ubuf: the message
- * @len: its length
+ * @from: the message, in as many iovecs as the writer gave
+ * @len: its length, at most iov_iter_count(@from)
+ *
+ * Either every byte is copied or the call fails: a fault anywhere, in
+ * any iovec, is -EFAULT, and what was copied before it is left in @buf
+ * for the next request to overwrite.
  *
  * Return: 0, or -EFAULT.
  */
-int vio9p_buf_copy_in(struct vio9p_buf *buf, const char __user *ubuf,
-		      size_t len)
+int vio9p_buf_copy_from_iter(struct vio9p_buf *buf, struct iov_iter *from,
+			     size_t len)
 {
 	size_t off, chunk;
 	unsigned int i;
 
 	for (i = 0, off = 0; off < len; i++, off += chunk) {
 		chunk = min_t(size_t, len - off, PAGE_SIZE);
-		if (copy_from_user(page_address(buf->pages[i]), ubuf + off,
-				   chunk))
+		if (!copy_from_iter_full(page_address(buf->pages[i]), chunk,
+					 from))
 			return -EFAULT;
 	}
 	return 0;
 }
 
 /**
- * vio9p_buf_copy_out() - copy a message from a buffer to userspace
- * @ubuf: room for @len bytes
+ * vio9p_buf_copy_to_iter() - copy a message from a buffer to userspace
+ * @to: room for @len bytes, in as many iovecs as the reader gave
  * @buf: the buffer
  * @len: bytes of message in it
  *
- * Return: 0, or -EFAULT.
+ * Return: 0, or -EFAULT if any byte could not be copied.
  */
-int vio9p_buf_copy_out(char __user *ubuf, struct vio9p_buf *buf, size_t len)
+int vio9p_buf_copy_to_iter(struct iov_iter *to, struct vio9p_buf *buf,
+			   size_t len)
 {
 	size_t off, chunk;
 	unsigned int i;
 
 	for (i = 0, off = 0; off < len; i++, off += chunk) {
 		chunk = min_t(size_t, len - off, PAGE_SIZE);
-		if (copy_to_user(ubuf + off, page_address(buf->pages[i]),
-				 chunk))
+		if (copy_to_iter(page_address(buf->pages[i]), chunk, to) !=
+		    chunk)
 			return -EFAULT;
 	}
 	return 0;

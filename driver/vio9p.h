@@ -16,6 +16,7 @@
 #include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uio.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <vio9p.h>
@@ -169,9 +170,10 @@ void vio9p_dev_put(struct vio9p_dev *vd);
 struct vio9p_req *vio9p_req_alloc(u32 msize);
 void vio9p_req_free(struct vio9p_req *req);
 void vio9p_trim_slots(struct vio9p_dev *vd);
-int vio9p_buf_copy_in(struct vio9p_buf *buf, const char __user *ubuf,
-		      size_t len);
-int vio9p_buf_copy_out(char __user *ubuf, struct vio9p_buf *buf, size_t len);
+int vio9p_buf_copy_from_iter(struct vio9p_buf *buf, struct iov_iter *from,
+			     size_t len);
+int vio9p_buf_copy_to_iter(struct iov_iter *to, struct vio9p_buf *buf,
+			   size_t len);
 void vio9p_buf_trim(struct vio9p_buf *buf, size_t len);
 
 static inline u8 *vio9p_buf_head(struct vio9p_buf *buf)

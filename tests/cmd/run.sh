@@ -980,7 +980,7 @@ guest_script_passes_under_busybox() {
 	command -v busybox >/dev/null || tap_skip "busybox not installed"
 	run busybox sh "$here/guest.sh" "$VIO9P" notag "unix:$T/sock" "$EXP"
 	expect_rc 0
-	expect_eq "$(grep -c '^ok ' "$T/out")" 17 "guest.sh cases passed"
+	expect_eq "$(grep -c '^ok ' "$T/out")" 19 "guest.sh cases passed"
 	[ "$rc" -eq 0 ] || tap_diag "$(grep -A3 '^not ok' "$T/out")"
 	expect_true "manifest does not match" \
 		sh -c "cd '$EXP/tree' && sha256sum -c --quiet ../tree.sha256"

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -152,6 +153,117 @@ TEST_F(chan, write_from_bad_address_is_efault_and_sends_nothing)
 	/* The channel still works. */
 	ASSERT_OK(fcntl(fd, F_SETFL, 0));
 	ASSERT_EQ(chan_rpc(_metadata, fd, &req, &rep), 0);
+	close(fd);
+}
+
+/*
+ * writev(2) and readv(2): one call is one request or one reply, however
+ * many iovecs it has.  (Before the driver had write_iter, the kernel
+ * wrote each iovec as a request of its own, and the first, a bare
+ * size[4], failed with EINVAL.)
+ */
+TEST_F(chan, writev_of_several_iovecs_is_one_request)
+{
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
+	uint64_t sent = chan_stat(_metadata, TAG_MAIN, "submitted");
+	struct p9msg req, rep;
+	struct iovec iov[3];
+	uint8_t head[5];
+	ssize_t n;
+
+	chan_session(_metadata, fd);
+	sent += 2;
+	/* Twalk of fid 0 to a new fid 7, in three pieces. */
+	p9_twalk1(&req, 0x2a, 0, 7, NULL);
+	iov[0] = (struct iovec){ req.buf, 4 };
+	iov[1] = (struct iovec){ req.buf + 4, 7 };
+	iov[2] = (struct iovec){ req.buf + 11, req.len - 11 };
+	ASSERT_EQ((ssize_t)req.len, writev(fd, iov, 3));
+	ASSERT_EQ(sent + 1, chan_stat(_metadata, TAG_MAIN, "submitted"));
+	/* Its reply, read in two pieces. */
+	iov[0] = (struct iovec){ head, sizeof(head) };
+	iov[1] = (struct iovec){ rep.buf + sizeof(head), 64 };
+	n = readv(fd, iov, 2);
+	ASSERT_EQ(n, 4 + 1 + 2 + 2) TH_LOG("readv: %s", strerror(errno));
+	memcpy(rep.buf, head, sizeof(head));
+	rep.len = (size_t)n;
+	ASSERT_EQ(n, p9_get32(_metadata, &rep, 0));
+	ASSERT_EQ(P9_TWALK + 1, p9_type(&rep));
+	ASSERT_EQ(0x2a, p9_tag(&rep));
+	ASSERT_EQ(0, p9_get16(_metadata, &rep, P9_HDR));
+	/* Tclunk of it, in two pieces: one reply, then nothing. */
+	p9_tclunk(&req, 0x2b, 7);
+	iov[0] = (struct iovec){ req.buf, 9 };
+	iov[1] = (struct iovec){ req.buf + 9, req.len - 9 };
+	ASSERT_EQ((ssize_t)req.len, writev(fd, iov, 2));
+	ASSERT_EQ(sent + 2, chan_stat(_metadata, TAG_MAIN, "submitted"));
+	chan_recv(_metadata, fd, &rep);
+	ASSERT_EQ(P9_TCLUNK + 1, p9_type(&rep));
+	ASSERT_EQ(0x2b, p9_tag(&rep));
+	ASSERT_OK(fcntl(fd, F_SETFL, O_NONBLOCK));
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
+	close(fd);
+}
+
+TEST_F(chan, writev_is_judged_by_its_total_length)
+{
+	int fd = chan_open(_metadata, TAG_MAIN, O_NONBLOCK);
+	uint64_t sent = chan_stat(_metadata, TAG_MAIN, "submitted");
+	static uint8_t big[VIO9P_MAX_MSG_SIZE + 1];
+	struct p9msg req, rep;
+	struct iovec iov[3];
+
+	/* 3 + 3 bytes: under a header, as a write of 6 would be. */
+	p9_tclunk(&req, 1, 0xdead0001u);
+	iov[0] = (struct iovec){ req.buf, 3 };
+	iov[1] = (struct iovec){ req.buf + 3, 3 };
+	ASSERT_ERRNO(writev(fd, iov, 2), EINVAL);
+	/* Pieces each under msize, in all one byte over it. */
+	big[0] = (VIO9P_MAX_MSG_SIZE + 1) & 0xff;
+	big[1] = (VIO9P_MAX_MSG_SIZE + 1) >> 8;
+	big[4] = P9_TCLUNK;
+	iov[0] = (struct iovec){ big, 4096 };
+	iov[1] = (struct iovec){ big + 4096, 4096 };
+	iov[2] = (struct iovec){ big + 8192, 1 };
+	ASSERT_ERRNO(writev(fd, iov, 3), EMSGSIZE);
+	/* A size[4] that is not the total. */
+	iov[0] = (struct iovec){ req.buf, req.len };
+	iov[1] = (struct iovec){ req.buf, 1 };
+	ASSERT_ERRNO(writev(fd, iov, 2), EINVAL);
+	msleep(100);
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
+	ASSERT_EQ(sent, chan_stat(_metadata, TAG_MAIN, "submitted"));
+	close(fd);
+}
+
+TEST_F(chan, writev_fault_in_middle_iovec_leaves_no_request_or_slot)
+{
+	int fd = chan_open(_metadata, TAG_MAIN, O_NONBLOCK);
+	uint64_t sent = chan_stat(_metadata, TAG_MAIN, "submitted");
+	struct p9msg req, rep;
+	struct iovec iov[3];
+	unsigned int n;
+
+	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
+	iov[0] = (struct iovec){ req.buf, 7 };
+	iov[1] = (struct iovec){ bad_address(_metadata), 4 };
+	iov[2] = (struct iovec){ req.buf + 11, req.len - 11 };
+	ASSERT_ERRNO(writev(fd, iov, 3), EFAULT);
+	msleep(100);
+	ASSERT_ERRNO(read(fd, rep.buf, sizeof(rep.buf)), EAGAIN);
+	ASSERT_EQ(sent, chan_stat(_metadata, TAG_MAIN, "submitted"));
+	ASSERT_EQ(0, chan_stat(_metadata, TAG_MAIN, "in_flight"));
+	/* Every slot is still there: all of them take a request, and then
+	 * one more waits. */
+	n = chan_fill(_metadata, fd, 100);
+	p9_tclunk(&req, 99, 0xdeadbeef);
+	ASSERT_ERRNO(write(fd, req.buf, req.len), EAGAIN);
+	ASSERT_OK(fcntl(fd, F_SETFL, 0));
+	for (unsigned int i = 0; i < n; i++)
+		chan_recv(_metadata, fd, &rep);
+	/* And the same request whole goes through. */
+	p9_tversion(&req, P9_NOTAG, 8192, "9P2000.L");
+	ASSERT_EQ(0, chan_rpc(_metadata, fd, &req, &rep));
 	close(fd);
 }
 
