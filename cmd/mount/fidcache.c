@@ -115,6 +115,18 @@ static void slot_drop(struct mnt *m, size_t i)
 		ent_free(m, e);
 }
 
+/* Empty slot @i, whose entry no one holds, and give its fid to the caller. */
+static struct v9p_fid *slot_take(struct mnt *m, size_t i)
+{
+	struct fc_ent *e = m->fc[i];
+	struct v9p_fid *f = e->fid;
+
+	m->fc[i] = NULL;
+	free(e->path);
+	free(e);
+	return f;
+}
+
 struct v9p_fid *fidcache_get(struct mnt *m, struct v9p_fid *root,
 			     const char *path, struct fc_ent **ref)
 {
@@ -250,10 +262,7 @@ struct v9p_fid *fidcache_take_open(struct mnt *m, struct v9p_fid *root,
 			slot_drop(m, i);
 			continue;
 		}
-		m->fc[i] = NULL;
-		f = e->fid;
-		free(e->path);
-		free(e);
+		f = slot_take(m, i);
 	}
 	pthread_mutex_unlock(&m->fc_lock);
 	return f;
@@ -273,10 +282,7 @@ struct v9p_fid *fidcache_take(struct mnt *m, struct v9p_fid *root,
 		    e->pid != caller() || now - e->at > LINGER_NS ||
 		    strcmp(e->path, path))
 			continue;
-		m->fc[i] = NULL;
-		f = e->fid;
-		free(e->path);
-		free(e);
+		f = slot_take(m, i);
 	}
 	pthread_mutex_unlock(&m->fc_lock);
 	return f;

@@ -57,6 +57,16 @@ static void parent_changed(struct mnt *m, const char *path)
 	free(parent);
 }
 
+/* The end of a create in folder @dir, which @rc says how it went. */
+static int made_in(struct mnt *m, struct v9p_fid *dir, const char *path,
+		   int rc)
+{
+	clunk_later(m, dir);
+	if (rc < 0)
+		parent_changed(m, path);
+	return rc;
+}
+
 int m_mkdir(const char *path, mode_t mode)
 {
 	struct mnt *m = mnt_of_ctx();
@@ -72,10 +82,7 @@ int m_mkdir(const char *path, mode_t mode)
 	/* A folder made in a set-group-ID one is set-group-ID too. */
 	rc = v9p_mkdir(dir, name, (mode & 07777) | (sgid ? S_ISGID : 0), gid,
 		       NULL) < 0 ? err_now(m) : 0;
-	clunk_later(m, dir);
-	if (rc < 0)
-		parent_changed(m, path);
-	return rc;
+	return made_in(m, dir, path, rc);
 }
 
 /* FIFOs, sockets, devices (and regular files, for mknod(2)): Tmknod. */
@@ -92,10 +99,7 @@ int m_mknod(const char *path, mode_t mode, dev_t rdev)
 	rc = v9p_mknod(dir, name, (uint32_t)(mode & (S_IFMT | 07777)),
 		       major(rdev), minor(rdev), new_gid(dir, path, &sgid),
 		       NULL) < 0 ? err_now(m) : 0;
-	clunk_later(m, dir);
-	if (rc < 0)
-		parent_changed(m, path);
-	return rc;
+	return made_in(m, dir, path, rc);
 }
 
 int m_symlink(const char *target, const char *path)
@@ -110,10 +114,7 @@ int m_symlink(const char *target, const char *path)
 		return rc;
 	rc = v9p_symlink(dir, name, target, new_gid(dir, path, &sgid), NULL) < 0 ?
 		     err_now(m) : 0;
-	clunk_later(m, dir);
-	if (rc < 0)
-		parent_changed(m, path);
-	return rc;
+	return made_in(m, dir, path, rc);
 }
 
 int m_link(const char *from, const char *to)
