@@ -289,6 +289,13 @@ static u32 vio9p_clamp_request(u8 *msg, size_t len, u32 msize)
 	}
 }
 
+/* A call that must not sleep: O_NONBLOCK, or io_uring's IOCB_NOWAIT. */
+static bool vio9p_nowait(const struct kiocb *iocb)
+{
+	return (iocb->ki_filp->f_flags & O_NONBLOCK) ||
+	       (iocb->ki_flags & IOCB_NOWAIT);
+}
+
 /**
  * vio9p_write_iter() - send one 9P request
  * @iocb: the call; its file is the open channel
@@ -309,8 +316,7 @@ static ssize_t vio9p_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct file *file = iocb->ki_filp;
 	struct vio9p_dev *vd = file->private_data;
 	size_t count = iov_iter_count(from);
-	bool nonblock = (file->f_flags & O_NONBLOCK) ||
-			(iocb->ki_flags & IOCB_NOWAIT);
+	bool nonblock = vio9p_nowait(iocb);
 	struct vio9p_req *req;
 	u32 room;
 	u8 *head;
@@ -382,8 +388,7 @@ static ssize_t vio9p_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	struct file *file = iocb->ki_filp;
 	struct vio9p_dev *vd = file->private_data;
 	size_t count = iov_iter_count(to);
-	bool nonblock = (file->f_flags & O_NONBLOCK) ||
-			(iocb->ki_flags & IOCB_NOWAIT);
+	bool nonblock = vio9p_nowait(iocb);
 	struct vio9p_req *req;
 	ssize_t ret;
 	u32 len;
