@@ -46,8 +46,8 @@
 #          in it, `rm -r` of it, all in one timed shell.  The entries found
 #          are counted, the sorted grep output's sha256 is the host's, and
 #          the folder must be gone (in the guest through v9fs, and on the
-#          host after the boot).  The mount columns only (not vio9p,
-#          vio9pbig).  Seconds.
+#          host after the boot).  Columns v9fs, fuse and fusedef only
+#          (see can()), and no warm-up run.  Seconds.
 # RUNS rounds after one warm-up round (shown, not counted); in each round
 # every row is measured for every column, the order of the columns
 # rotated from round to round, guest caches dropped before each run; the
@@ -106,6 +106,10 @@
 #   VM_MEM	guest memory, MiB (default here 1024)
 #   VM_TIMEOUT	seconds before a guest is killed (default 3000)
 #   WORK	scratch folder (default build/bench/vm)
+#   BENCH_SHARE_IN where the shared folder is made (default /dev/shm: a
+#		tmpfs, so that no column waits for the host's disk; it
+#		needs room for the files of a boot's writes, 2.5 GB at the
+#		defaults)
 #   RESULTS	the Markdown report (default bench/results/latest.md); the
 #		plot goes beside it (.png), and only for the default are the
 #		README's tables replaced (between its bench markers)
@@ -154,9 +158,15 @@ die() {
 command -v gnuplot >/dev/null || die "no gnuplot (make bench installs bench/deps.txt)"
 # has LIST WORD: WORD is one of the words of LIST.
 has() { case " $1 " in *" $2 "*) return 0 ;; esac; return 1; }
-# can KIND COL: whether column COL runs row KIND (the tree row needs a
-# mount: not the vio9p command's columns).  The guest has its own copy.
-can() { case $1.$2 in tree.vio9p*) return 1 ;; esac; return 0; }
+# can KIND COL: whether column COL runs row KIND.  The tree row needs a
+# mount, and runs on the three the goals compare: v9fs, the FUSE mount
+# like for like (fuse) and as mounted by default (fusedef); on the relay
+# and v9fsbig it would take as long as all the other rows together (a
+# bench under an hour).  The guest has its own copy.
+can() {
+	case $1.$2 in tree.v9fs | tree.fuse | tree.fusedef) return 0 ;; tree.*) return 1 ;; esac
+	return 0
+}
 for k in $KINDS; do has "$ALL_KINDS" "$k" || die "BENCH_ROWS: no row $k (rows: $ALL_KINDS)"; done
 for c in $COLS; do has "$ALL_COLS" "$c" || die "BENCH_COLS: no column $c (columns: $ALL_COLS)"; done
 for n in $SMPS; do
@@ -171,7 +181,14 @@ for k in $ALL_KINDS; do has "$KINDS" "$k" || partial=1; done
 for c in $ALL_COLS; do has "$COLS" "$c" || partial=1; done
 
 rm -rf "$WORK"
-share=$WORK/share
+mkdir -p "$WORK"
+# The share lives in the host's memory (BENCH_SHARE_IN, default /dev/shm,
+# a tmpfs): every column's work is the transport's and QEMU's, never the
+# host's disk, whose write-back of the files the rounds leave (gigabytes)
+# would otherwise slow whatever runs beside it, round after round.
+share=$(mktemp -d "${BENCH_SHARE_IN:-/dev/shm}/vio9p-bench.XXXXXX") ||
+	die "cannot make the share in ${BENCH_SHARE_IN:-/dev/shm}"
+trap 'rm -rf "$share"' EXIT
 mkdir -p "$share/files" "$share/put" "$share/tree"
 head -c "$((BIG_MIB << 20))" /dev/urandom >"$share/big.bin"
 for i in $(seq -w 1 "$NFILES"); do
@@ -188,7 +205,7 @@ ls_sum=$( (cd "$share/files" && stat -c '%n %s' -- f*) | LC_ALL=C sort |
 # The tree row's tarball: TREE_DIRS folders of TREE_FILES small text
 # files, one in seven with a line holding TREE_WORD; packed in name order
 # with one owner and mtime, so that the same sizes give the same bytes.
-treesrc=$WORK/treesrc
+treesrc=$share/treesrc # in memory too, and gone before the boot
 mkdir -p "$treesrc"
 for d in $(seq -w 1 "$TREE_DIRS"); do
 	mkdir "$treesrc/d$d"
@@ -294,7 +311,13 @@ tag_of() {
 	fusedef) echo $tag_fusedef ;;
 	esac
 }
-can() { case $1.$2 in tree.vio9p*) return 1 ;; esac; return 0; }
+can() {
+	case $1.$2 in tree.v9fs | tree.fuse | tree.fusedef) return 0 ;; tree.*) return 1 ;; esac
+	return 0
+}
+# warm KIND: whether row KIND has a warm-up run (the tree row has none: it
+# makes new files every run, so there is nothing to warm but time).
+warm() { [ $1 != tree ]; }
 echo "# sha256 tree.tar $(sha256sum </tree.tar | cut -d' ' -f1)"
 dd if=/dev/urandom of=/tmp/src.bin bs=1048576 count=$big_mib 2>/dev/null
 echo "# sha256 src $(sha256sum </tmp/src.bin | cut -d' ' -f1)"
@@ -406,6 +429,7 @@ while [ $i -le $runs ]; do
 			shift
 			j=$((j + 1))
 		done
+		[ $i != 0 ] || warm $k || continue
 		for c in "$@"; do
 			! can $k $c || one $k $c $i
 		done
@@ -588,6 +612,7 @@ check() {
 			grep -q "^# reqs $k $c " "$log" || die "$at: $k $c: no request count"
 			grep -Eq "^# peak $k $c [-0-9]+ [0-9]+\$" "$log" || die "$at: $k $c: no count of requests in flight"
 			i=0
+			[ "$k" != tree ] || i=1 # no warm-up run
 			while [ "$i" -le "$RUNS" ]; do
 				case $k in
 				read)
@@ -667,7 +692,7 @@ cell() {
 		} else if (what == "runs") {
 			for (i = 1; i <= r; i++) printf "%s%s", fig(ns[i]), (i < r ? " " : "\n")
 		} else if (what == "warmup") {
-			print fig(w)
+			print w == "" ? "—" : fig(w)
 		} else if (what == "peak") {
 			print p
 		} else if (k == "osc") {

@@ -9,6 +9,11 @@
  * can send a header and the data behind it without joining them first),
  * and a readv(2) takes one reply, scattered over its iovecs.  Lengths and
  * checks apply to the call's total, as if the iovecs were one buffer.
+ * A splice(2) from a pipe is one request as well: iter_file_splice_write()
+ * hands write_iter the pipe's pages, up to the length asked, as a single
+ * bvec iterator, so a client can send a Twrite's header from its memory and
+ * its data from the page cache (spliced into the pipe) with one copy only,
+ * the one into the slot.
  *
  * Every function here that sleeps does so on vio9p_dev.wq with
  * vio9p_dev.lock as the condition's lock, and checks vio9p_dev.gone after
@@ -601,6 +606,7 @@ const struct file_operations vio9p_fops = {
 	.release = vio9p_release,
 	.read_iter = vio9p_read_iter,
 	.write_iter = vio9p_write_iter,
+	.splice_write = iter_file_splice_write,
 	.poll = vio9p_poll,
 	.unlocked_ioctl = vio9p_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -356,6 +357,9 @@ struct pipe {
 	uint64_t every;		/* put: bytes between Tfsyncs (0: none) */
 	uint64_t synced;	/* put: bytes done when the last was sent */
 	struct v9p_req *sync;	/* put: that Tfsync, until its reply */
+	bool splice;		/* put: the transport reads the file itself */
+	uint64_t src_pos;	/* put, splicing: the file's offset to read */
+	uint64_t src_end;	/*   and its size when the copy began */
 };
 
 static int pipe_init(struct pipe *p, struct v9p_fid *f, struct v9p_copy *c)
@@ -591,13 +595,19 @@ V9P_API int64_t v9p_get_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c)
  * that a server out of room answers with its error rather than another
  * short count.  Its length, or -1.
  */
-static ssize_t write_rest(struct pipe *p, const struct v9p_req *r,
+static ssize_t write_rest(struct pipe *p, struct v9p_req *r,
 			  size_t got)
 {
 	size_t rest = r->want.count - got;
-	ssize_t w = v9p_pwrite(p->f, v9p__req_write_data(r) + got, rest,
-			       p->done + got);
+	const uint8_t *data = v9p__req_write_data(r);
+	ssize_t w;
 
+	if (!data) {
+		if (p->c)
+			p->c->fd_error = 1;
+		return -1;
+	}
+	w = v9p_pwrite(p->f, data + got, rest, p->done + got);
 	if (w < 0)
 		return -1;
 	if ((size_t)w != rest) {
@@ -605,6 +615,66 @@ static ssize_t write_rest(struct pipe *p, const struct v9p_req *r,
 		return -1;
 	}
 	return r->want.count;
+}
+
+/* put: splice from @fd when it is a regular file with an offset, and the
+ * transport can. */
+static void pipe_splice_init(struct pipe *p, int fd)
+{
+	struct stat st;
+	off_t pos;
+
+	if (!v9p__can_send_from(p->f) || fstat(fd, &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return;
+	pos = lseek(fd, 0, SEEK_CUR);
+	if (pos < 0 || pos >= st.st_size)
+		return;
+	p->splice = true;
+	p->src_pos = (uint64_t)pos;
+	p->src_end = (uint64_t)st.st_size;
+}
+
+/*
+ * put of a regular file whose transport can send a Twrite's data from it
+ * (v9p__can_send_from()): each Twrite leaves with the file's bytes read by
+ * the transport (spliced, on a vio9p device), up to the size the file had
+ * when the copy began; then @fd's offset is moved past them and
+ * pipe_fill() reads on, as it would have.  1 at the end of @fd (it
+ * shrank), 0, or -1 (*@fd_failed set when @fd did).
+ */
+static int pipe_fill_from(struct pipe *p, int fd, bool *fd_failed)
+{
+	while (p->n < p->win && p->src_pos < p->src_end) {
+		uint64_t left = p->src_end - p->src_pos;
+		uint32_t want = left < p->chunk ? (uint32_t)left : p->chunk;
+		struct v9p_req *r = v9p__req_write_from(p->f, p->next, want, fd,
+							p->src_pos);
+		uint32_t got;
+
+		if (pipe_push(p, r) < 0)
+			return -1;
+		got = r->want.count;
+		p->src_pos += got;
+		if (r->src_err) {
+			errno = r->src_err;
+			*fd_failed = true;
+			return -1;
+		}
+		if (got < want) {
+			p->src_end = p->src_pos; /* it shrank: this is its end */
+			break;
+		}
+	}
+	if (p->src_pos < p->src_end)
+		return 0;
+	/* Done with what the file had: read on, in case it grew since. */
+	p->splice = false;
+	if (lseek(fd, (off_t)p->src_pos, SEEK_SET) < 0) {
+		*fd_failed = true;
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -667,13 +737,15 @@ V9P_API int64_t v9p_put_fd_sync(struct v9p_fid *f, int fd,
 	if (pipe_init(&p, f, c) < 0)
 		return -1;
 	p.every = every;
+	pipe_splice_init(&p, fd);
 	for (;;) {
 		struct v9p_reply rep;
 		struct v9p_req *r;
 		ssize_t got;
 
 		if (!eof && p.n < p.win) {
-			int rc = pipe_fill(&p, fd, &fd_failed);
+			int rc = p.splice ? pipe_fill_from(&p, fd, &fd_failed) :
+					    pipe_fill(&p, fd, &fd_failed);
 
 			if (rc < 0 && fd_failed)
 				return pipe_fd_fail(&p);

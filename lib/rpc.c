@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rpc.h"
 
@@ -238,13 +239,45 @@ static int claim_locked(struct v9p_session *s, struct v9p_req *r,
 	return 0;
 }
 
+/*
+ * Send the Twrite @r of v9p__req_write_from(), @len bytes in all, its data
+ * read from its file by the transport.  A file that had fewer bytes, or
+ * none it could read, has the request go out cut to what it had (so the
+ * claimed tag is answered as any other).  0, or -1 when the channel failed.
+ */
+static int transmit_from(struct v9p_session *s, struct v9p_req *r,
+			 size_t len)
+{
+	size_t hdr = len - r->want.count;
+	bool fd_failed = false;
+	ssize_t got = s->t.ops->send_from(&s->t, r->b.data, hdr, r->src_fd,
+					  r->src_off, r->want.count,
+					  &fd_failed);
+
+	if (got == (ssize_t)r->want.count)
+		return 0;
+	if (got < 0 && !fd_failed)
+		return -1;
+	if (got < 0) {
+		r->src_err = errno;
+		got = 0;
+	}
+	r->from_fd = false; /* the data it has is in the buffer now */
+	v9p__req_write_trim(r, (uint32_t)got);
+	len = v9p__msg_end(&r->b);
+	return s->t.ops->send(&s->t, r->b.data, len);
+}
+
 /* Write claimed @r; a failed write kills the session, completing @r. */
 static void transmit(struct v9p_session *s, struct v9p_req *r, size_t len)
 {
 	int rc;
 
 	pthread_mutex_lock(&s->wlock);
-	rc = s->t.ops->send(&s->t, r->b.data, len);
+	if (r->from_fd)
+		rc = transmit_from(s, r, len);
+	else
+		rc = s->t.ops->send(&s->t, r->b.data, len);
 	pthread_mutex_unlock(&s->wlock);
 	if (rc < 0) {
 		pthread_mutex_lock(&s->lock);
@@ -472,7 +505,43 @@ void v9p__req_write_trim(struct v9p_req *r, uint32_t count)
 	v9p__put_u32(&b, count);
 }
 
-const uint8_t *v9p__req_write_data(const struct v9p_req *r)
+struct v9p_req *v9p__req_write_from(struct v9p_fid *f, uint64_t off,
+				    uint32_t count, int fd, uint64_t src_off)
 {
-	return r->b.data + r->b.pos - r->want.count;
+	uint8_t *data;
+	struct v9p_req *r = v9p__req_write_room(f, off, count, &data);
+
+	if (!r)
+		return NULL;
+	r->from_fd = true;
+	r->src_fd = fd;
+	r->src_off = src_off;
+	return r;
+}
+
+bool v9p__can_send_from(const struct v9p_fid *f)
+{
+	return f->s->t.ops->send_from && !f->s->t.no_splice;
+}
+
+const uint8_t *v9p__req_write_data(struct v9p_req *r)
+{
+	uint8_t *data = r->b.data + r->b.pos - r->want.count;
+	size_t done = 0;
+
+	while (r->from_fd && done < r->want.count) {
+		ssize_t n = pread(r->src_fd, data + done, r->want.count - done,
+				  (off_t)(r->src_off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO; /* the file shrank under us */
+			return NULL;
+		}
+		done += (size_t)n;
+	}
+	r->from_fd = false;
+	return data;
 }

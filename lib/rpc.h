@@ -65,6 +65,10 @@ struct v9p_req {
 	bool in_table;	  /* s->bytag[tag] points here */
 	bool tag_held;	  /* want.tag is taken from the pool */
 	bool flushing;	  /* a Tflush of our tag is outstanding */
+	bool from_fd;	  /* a Twrite whose data is src_fd's at src_off */
+	int src_fd;	  /* (v9p__req_write_from()): the transport reads */
+	uint64_t src_off; /* it there, if it can without a copy */
+	int src_err;	  /* reading src_fd failed: errno; sent empty */
 };
 
 struct v9p_session {
@@ -156,10 +160,21 @@ struct v9p_req *v9p__req_io(struct v9p_fid *f, uint8_t ttype, uint64_t off,
  * (EMSGSIZE: @count does not fit in msize). */
 struct v9p_req *v9p__req_write_room(struct v9p_fid *f, uint64_t off,
 				    uint32_t count, uint8_t **data);
+/* New Twrite of @count bytes at @off on @f whose data is @fd's at
+ * @src_off: the transport reads it when it sends the request, spliced
+ * (see trans_dev.c) where it can.  If @fd has fewer bytes, the request
+ * goes out cut to what it has; if reading it fails, it goes out empty and
+ * src_err holds the errno.  NULL with errno, as v9p__req_write_room(). */
+struct v9p_req *v9p__req_write_from(struct v9p_fid *f, uint64_t off,
+				    uint32_t count, int fd, uint64_t src_off);
+/* Whether @f's transport can send a Twrite's data from a file itself. */
+bool v9p__can_send_from(const struct v9p_fid *f);
 /* Cut the unsent Twrite @r down to its first @count bytes of data. */
 void v9p__req_write_trim(struct v9p_req *r, uint32_t count);
-/* The data of the Twrite @r, want.count bytes. */
-const uint8_t *v9p__req_write_data(const struct v9p_req *r);
+/* The data of the Twrite @r, want.count bytes.  For one of
+ * v9p__req_write_from() it is read from its file first (it was spliced):
+ * NULL with errno when that fails or finds fewer bytes (EIO). */
+const uint8_t *v9p__req_write_data(struct v9p_req *r);
 
 /* Allocate a fid number and object; NULL (ENOMEM). */
 struct v9p_fid *v9p__fid_new(struct v9p_session *s);

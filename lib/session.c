@@ -150,6 +150,7 @@ V9P_API void v9p_close(struct v9p_session *s)
 	if (s->t.ops == &v9p__dev_ops && !s->dead)
 		(void)version(s, s->msize); /* let the host drop its fids */
 	close(s->t.fd);
+	v9p__trans_release(&s->t);
 	v9p__pool_drain(s);
 	free(s->pool);
 	pthread_cond_destroy(&s->cv);

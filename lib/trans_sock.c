@@ -103,6 +103,8 @@ int v9p__trans_init(struct v9p_transport *t, int fd, enum v9p_trans_kind kind)
 	t->fd = fd;
 	t->max_window = 0;
 	t->max_msize = 0;
+	t->pipe[0] = t->pipe[1] = -1;
+	t->no_splice = false;
 	switch (kind) {
 	case V9P_TRANS_DEV:
 		t->ops = &v9p__dev_ops;

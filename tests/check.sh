@@ -78,7 +78,8 @@ bg_start debian-guest-image scripts/build-debian-guest.sh
 # The streams of the stages below that run only if an earlier step
 # passed: a stage that never ran fails.
 # t_lib: the library's renameat and unlinkat against QEMU's server (7
-# cases; Debian 12's diod lacks both), its tree checked in ID.host.
+# cases; Debian 12's diod lacks both), its tree checked in ID.host; and
+# its put of a file, spliced into the channel (1 case).
 GUEST_SUITES="t_chan t_session t_reset t_stress t_stall t_lib t_cmd t_unplug t_msize t_module t_choose"
 # virtio-mmio devices cannot be unplugged: t_unplug is for PCI.
 MMIO_SUITES=${GUEST_SUITES/ t_unplug/}

@@ -205,6 +205,64 @@ TEST_F(chan, writev_of_several_iovecs_is_one_request)
 	close(fd);
 }
 
+/*
+ * splice(2) from a pipe: what one splice moves is one request, however
+ * many pipe buffers it spans (here a header written into the pipe and the
+ * rest spliced in from a file, as a client's Twrite would be), and no more
+ * than its length: a request behind it in the pipe stays there.  A splice
+ * whose bytes are not a whole request fails as a write would, and leaves
+ * them in the pipe.
+ */
+TEST_F(chan, splice_from_a_pipe_is_one_request_of_what_it_moves)
+{
+	int fd = chan_open(_metadata, TAG_MAIN, 0);
+	uint64_t sent = chan_stat(_metadata, TAG_MAIN, "submitted");
+	char tmp[] = "/tmp/t_chan.XXXXXX";
+	struct p9msg walk, clunk, rep;
+	loff_t off = 0;
+	int p[2], file;
+
+	chan_session(_metadata, fd);
+	sent += 2;
+	p9_twalk1(&walk, 0x31, 0, 7, NULL);
+	p9_tclunk(&clunk, 0x32, 7);
+	file = mkstemp(tmp);
+	ASSERT_LE(0, file) TH_LOG("mkstemp: %s", strerror(errno));
+	ASSERT_OK(unlink(tmp));
+	ASSERT_EQ((ssize_t)walk.len - 11,
+		  write(file, walk.buf + 11, walk.len - 11));
+	ASSERT_OK(pipe(p));
+	ASSERT_EQ(11, write(p[1], walk.buf, 11));
+	ASSERT_EQ((ssize_t)walk.len - 11,
+		  splice(file, &off, p[1], NULL, walk.len - 11, 0))
+		TH_LOG("splice from a file: %s", strerror(errno));
+	ASSERT_EQ((ssize_t)clunk.len, write(p[1], clunk.buf, clunk.len));
+	/* The walk's length: the walk alone. */
+	ASSERT_EQ((ssize_t)walk.len, splice(p[0], NULL, fd, NULL, walk.len, 0))
+		TH_LOG("splice into the channel: %s", strerror(errno));
+	ASSERT_EQ(sent + 1, chan_stat(_metadata, TAG_MAIN, "submitted"));
+	chan_recv(_metadata, fd, &rep);
+	ASSERT_EQ(P9_TWALK + 1, p9_type(&rep));
+	ASSERT_EQ(0x31, p9_tag(&rep));
+	ASSERT_EQ(0, p9_get16(_metadata, &rep, P9_HDR));
+	/* Then the clunk, left in the pipe. */
+	ASSERT_EQ((ssize_t)clunk.len,
+		  splice(p[0], NULL, fd, NULL, clunk.len, 0));
+	chan_recv(_metadata, fd, &rep);
+	ASSERT_EQ(P9_TCLUNK + 1, p9_type(&rep));
+	ASSERT_EQ(0x32, p9_tag(&rep));
+	/* One byte short of its size[4]: EINVAL, sent nothing, kept. */
+	ASSERT_EQ((ssize_t)clunk.len, write(p[1], clunk.buf, clunk.len));
+	ASSERT_ERRNO(splice(p[0], NULL, fd, NULL, clunk.len - 1, 0), EINVAL);
+	ASSERT_EQ(sent + 2, chan_stat(_metadata, TAG_MAIN, "submitted"));
+	ASSERT_EQ((ssize_t)clunk.len, read(p[0], rep.buf, sizeof(rep.buf)));
+	ASSERT_MEM_EQ(clunk.buf, rep.buf, clunk.len);
+	close(p[0]);
+	close(p[1]);
+	close(file);
+	close(fd);
+}
+
 TEST_F(chan, writev_is_judged_by_its_total_length)
 {
 	int fd = chan_open(_metadata, TAG_MAIN, O_NONBLOCK);

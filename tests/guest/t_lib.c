@@ -5,14 +5,17 @@
  * that the library's tests against diod (tests/lib/test_diod.c) cannot
  * check them: v9p_renameat() and v9p_unlinkat(), what they do and the
  * errno of each way they fail, with the result looked at through 9P
- * (walks, reads, Tgetattr).  Each test works in a folder of its own under
+ * (walks, reads, Tgetattr); and v9p_put_fd() of a file, which splices
+ * its data into the channel.  Each test works in a folder of its own under
  * LIB_DIR in TAG_MAIN's share; the last leaves a tree that the runner
  * (tests/run-guest) compares on the host after the guest ends.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <v9p.h>
 
@@ -329,6 +332,78 @@ TEST_F(lib, renameat_and_unlinkat_leave_a_tree_for_the_host)
 	absent(_metadata, self->dir, "kept/orig");
 	absent(_metadata, self->dir, "kept/removed");
 	absent(_metadata, self->dir, "gone");
+}
+
+/* /proc/self/io's @name: the bytes this process moved with read(2) and
+ * write(2) and their like (splice(2) is not counted). */
+static uint64_t io_count(METADATA, const char *name)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	unsigned long long v = 0;
+	char key[32];
+	int found = 0;
+
+	ASSERT_NE(NULL, f) TH_LOG("/proc/self/io: %s", strerror(errno));
+	while (!found && fscanf(f, "%31[^:]: %llu\n", key, &v) == 2)
+		found = strcmp(key, name) == 0;
+	fclose(f);
+	ASSERT_TRUE(found) TH_LOG("no %s in /proc/self/io", name);
+	return v;
+}
+
+/*
+ * v9p_put_fd() of a regular file sends it from the fd's offset to its
+ * end, and leaves the offset there, as a read(2) loop would; on vio9p its
+ * data goes from the file into the channel by splice(2) (trans_dev.c),
+ * never through this process: the bytes it read (rchar) are the replies'.
+ * Three Twrites and a bit, the first one starting mid-page.
+ */
+TEST_F(lib, put_fd_of_a_file_sends_it_from_its_offset_without_reading_it)
+{
+	size_t size = 3 * (size_t)v9p_msize(self->s) + 1000, from = 777;
+	size_t want = size - from, done = 0;
+	char tmp[] = "/tmp/t_lib.XXXXXX";
+	uint8_t *src = malloc(size), *back = malloc(size);
+	struct v9p_fid *f;
+	uint64_t rchar;
+	int fd;
+
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, back);
+	for (size_t i = 0; i < size; i++)
+		src[i] = (uint8_t)(i * 7 + i / 4093);
+	fd = mkstemp(tmp);
+	ASSERT_LE(0, fd) TH_LOG("mkstemp: %s", strerror(errno));
+	ASSERT_OK(unlink(tmp));
+	ASSERT_EQ((ssize_t)size, write(fd, src, size));
+	ASSERT_EQ((off_t)from, lseek(fd, (off_t)from, SEEK_SET));
+	f = v9p_walk(self->dir, "");
+	ASSERT_NE(NULL, f);
+	ASSERT_OK(v9p_lcreate(f, "put.bin", O_WRONLY | O_CREAT | O_EXCL, 0644,
+			      0));
+	rchar = io_count(_metadata, "rchar");
+	ASSERT_EQ((int64_t)want, v9p_put_fd(f, fd))
+		TH_LOG("v9p_put_fd: %s", strerror(errno));
+	ASSERT_GT(4096, io_count(_metadata, "rchar") - rchar)
+		TH_LOG("the file's %zu bytes went through this process", want);
+	ASSERT_EQ((off_t)size, lseek(fd, 0, SEEK_CUR));
+	ASSERT_OK(v9p_clunk(f));
+	f = v9p_walk(self->dir, "put.bin");
+	ASSERT_NE(NULL, f);
+	ASSERT_OK(v9p_lopen(f, O_RDONLY));
+	while (done < want) {
+		ssize_t n = v9p_pread(f, back + done, want - done, done);
+
+		ASSERT_LT(0, n) TH_LOG("read back at %zu: %s", done,
+				       strerror(errno));
+		done += (size_t)n;
+	}
+	ASSERT_EQ(0, v9p_pread(f, back, 1, want));
+	ASSERT_MEM_EQ(src + from, back, want);
+	ASSERT_OK(v9p_clunk(f));
+	close(fd);
+	free(src);
+	free(back);
 }
 
 TEST_HARNESS_MAIN
