@@ -910,7 +910,8 @@ notes() {
 	echo "⁷ tree: busybox \`tar -xf\` of a tarball of $((TREE_DIRS * TREE_FILES)) files in $TREE_DIRS"
 	echo "folders into the mount, \`find .\`, \`grep -r $TREE_WORD .\`, \`rm -r\`: one timed"
 	echo "shell; checked by the entries found, the sha256 of grep's sorted lines,"
-	echo "and the folder gone on the host.  Mounts only."
+	echo "and the folder gone on the host.  On v9fs and the two vio9p mounts
+only, without a warm-up."
 	echo "Requests: $(counted tree)."
 	echo
 	echo "⁸ vio9p mount, defaults: mounted with no -o, as a user would (1 s"

@@ -528,8 +528,11 @@ V9P_API int64_t v9p_get_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c);
  * v9p_put_fd2() - copy @fd from its current offset until EOF into the open
  * file @f from offset 0, keeping up to v9p_window() Twrites in flight.  The
  * rest of a short Rwrite is sent again, so that the server's own error
- * comes back (ENOSPC, EDQUOT...); ENOSPC if it is short again.  @c may be
- * NULL.  Returns bytes copied or -1 with errno.
+ * comes back (ENOSPC, EDQUOT...); ENOSPC if it is short again.  A regular
+ * file on a vio9p device is spliced into the channel (its data never
+ * passes through this process) up to the size it had when the copy began,
+ * then read on to EOF; @fd's offset ends past what was copied either way.
+ * @c may be NULL.  Returns bytes copied or -1 with errno.
  */
 V9P_API int64_t v9p_put_fd2(struct v9p_fid *f, int fd, struct v9p_copy *c);
 
