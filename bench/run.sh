@@ -700,6 +700,17 @@ cell() {
 		} else print q
 	}' "$log"
 }
+# limits: "LABEL: FRACTION; ..." of every read column's median against the
+# tmpfs-to-tmpfs copy (diag tmpfs-write).
+limits() {
+	local c out='' t
+	t=$(diag tmpfs-write read)
+	for c in $COLS; do
+		out="$out$(label "$c"): $(awk -v a="$(cell read "$c" median)" -v b="$t" \
+			'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else printf "-" }'); "
+	done
+	echo "${out%; }"
+}
 # diag NAME KIND: the median of the diagnostic runs NAME, as a KIND figure.
 diag() {
 	awk -v d="$1" -v k="$2" -v b="$big_bytes" '$2 == "diag" && $3 == d && $5 ~ /^[0-9]+$/ { print $5 }' "$log" |
@@ -1164,16 +1175,22 @@ mkdir -p "$(dirname "$RESULTS")"
 		echo "| $MSIZE | $(cell read vio9p median) | $(diag vio9p-cat read) | $(cell read v9fs median) | $(diag v9fs-tmpfs read) |"
 		echo "| $RAISED | $(cell read vio9pbig median) | $(diag vio9pbig-cat read) | $(cell read v9fsbig median) | $(diag v9fsbig-tmpfs read) |"
 		echo
+		echo "Each read column as a fraction of that tmpfs-to-tmpfs copy, the most"
+		echo "a read into tmpfs could reach: $(limits)."
+		echo
 		echo "Where get and put spend per 9P request: the system calls of the"
 		echo "counting run that read and that write (syscr and syscw of the vio9p"
 		echo "process's /proc/PID/io, start, Tversion, Tattach and walks included)"
 		echo "over its requests, and the copies of each byte in the guest, from"
 		echo "the code: get, the driver's copy of the reply to user memory and"
 		echo "writev(2) into tmpfs, several replies a call (v9fs: tmpfs only; its"
-		echo "Rread lands in dd's buffer); put, readv(2) from tmpfs into the"
-		echo "Twrites and the driver's copy to its own pages (v9fs: tmpfs to dd's"
-		echo "buffer only).  Each request is one write(2) and one read(2) on the"
-		echo "channel."
+		echo "Rread lands in dd's buffer); put, the driver's copy to its own"
+		echo "pages only: the source's pages are spliced into a pipe behind the"
+		echo "Twrite's header and the pipe into the channel (v9fs: tmpfs to dd's"
+		echo "buffer only).  Each get request is one write(2) and one read(2) on"
+		echo "the channel; each put request one write(2) of its header into the"
+		echo "pipe, one read(2) of its reply and two splice(2), which /proc/PID/io"
+		echo "does not count."
 		echo
 		echo "| cell | requests | reads | writes | copies |"
 		echo "|---|---:|---:|---:|---:|"
@@ -1181,7 +1198,9 @@ mkdir -p "$(dirname "$RESULTS")"
 			# shellcheck disable=SC2046 # two words
 			set -- $(syscalls "${c%.*}" "${c#*.}")
 			[ $# = 2 ] || set -- - -
-			echo "| ${c%.*} $(label "${c#*.}") | $(cell "${c%.*}" "${c#*.}" reqs) | $1 | $2 | 2 |"
+			copies=2
+			[ "${c%.*}" = read ] || copies=1
+			echo "| ${c%.*} $(label "${c#*.}") | $(cell "${c%.*}" "${c#*.}" reqs) | $1 | $2 | $copies |"
 		done
 	done
 	echo
