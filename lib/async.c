@@ -640,8 +640,8 @@ static void pipe_splice_init(struct pipe *p, int fd)
  * (v9p__can_send_from()): each Twrite leaves with the file's bytes read by
  * the transport (spliced, on a vio9p device), up to the size the file had
  * when the copy began; then @fd's offset is moved past them and
- * pipe_fill() reads on, as it would have.  1 at the end of @fd (it
- * shrank), 0, or -1 (*@fd_failed set when @fd did).
+ * pipe_fill() reads on, as it would have (and finds the end of a file
+ * that shrank).  0, or -1 (*@fd_failed set when @fd did).
  */
 static int pipe_fill_from(struct pipe *p, int fd, bool *fd_failed)
 {
